@@ -1,0 +1,1 @@
+"""Detectors: the Finding model, rules (one per file) and the isolation forest."""

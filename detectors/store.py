@@ -1,0 +1,94 @@
+"""Findings in the lake: lake/findings/date=YYYY-MM-DD/findings.parquet.
+
+A detect run over a day replaces that day's file, so re-running never duplicates a finding (ids
+are stable). The full Finding is kept as JSON next to flat columns that investigators query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from detectors.finding import Finding
+from pipeline.lake import write_parquet_atomic
+from pipeline.schema import STR, STRS, TS
+from pipeline.workspace import Workspace
+
+TABLE = "findings"
+
+SCHEMA = pa.schema(
+    [
+        ("finding_id", STR),
+        ("rule_id", STR),
+        ("family", STR),
+        ("title", STR),
+        ("severity", STR),
+        ("score", pa.float64()),
+        ("identity_id", STR),
+        ("identity_kind", STR),
+        ("identity_name", STR),
+        ("app_id", STR),
+        ("on_behalf_of_id", STR),
+        ("window_start", TS),
+        ("window_end", TS),
+        ("evidence_event_ids", STRS),
+        ("explanation", STR),
+        ("attacks", STRS),
+        ("run_id", STR),
+        ("tenant_id", STR),
+        ("suppressed", pa.bool_()),
+        ("finding_json", STR),
+    ]
+)
+
+
+def to_arrow(findings: Iterable[Finding]) -> pa.Table:
+    rows = [
+        {
+            "finding_id": f.finding_id,
+            "rule_id": f.rule_id,
+            "family": f.family,
+            "title": f.title,
+            "severity": f.severity,
+            "score": float(f.score),
+            "identity_id": f.identity.id,
+            "identity_kind": f.identity.kind,
+            "identity_name": f.identity.name,
+            "app_id": f.identity.app_id,
+            "on_behalf_of_id": f.on_behalf_of.id if f.on_behalf_of else None,
+            "window_start": f.window_start,
+            "window_end": f.window_end,
+            "evidence_event_ids": list(f.evidence_event_ids),
+            "explanation": f.explanation,
+            "attacks": list(f.attacks),
+            "run_id": f.run_id,
+            "tenant_id": f.tenant_id,
+            "suppressed": f.suppressed is not None,
+            "finding_json": f.model_dump_json(),
+        }
+        for f in findings
+    ]
+    return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def day_path(workspace: Workspace, day: str) -> Path:
+    return workspace.table_dir(TABLE) / f"date={day}" / "findings.parquet"
+
+
+def write_day(workspace: Workspace, day: str, findings: Iterable[Finding]) -> Path:
+    """Replace the findings of ``day`` (YYYY-MM-DD) atomically."""
+    return write_parquet_atomic(to_arrow(findings), day_path(workspace, day))
+
+
+def read_findings(workspace: Workspace, day: str | None = None) -> list[Finding]:
+    """All findings (or one day's), as Finding objects."""
+    folder = workspace.table_dir(TABLE)
+    pattern = f"date={day}/*.parquet" if day else "date=*/*.parquet"
+    out: list[Finding] = []
+    for path in sorted(folder.glob(pattern)):
+        for text in pq.read_table(path, columns=["finding_json"]).column(0).to_pylist():
+            out.append(Finding.model_validate_json(text))
+    return out

@@ -1,0 +1,3 @@
+"""`agentaudit` commands: catalog."""
+
+from pipeline.cli import cli  # noqa: F401

@@ -1,0 +1,3 @@
+"""Imports every command module so that each registers its commands on ``cli``."""
+
+from pipeline.cli import catalog, detect, generate, ingest, report, run  # noqa: F401

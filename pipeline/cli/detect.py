@@ -1,0 +1,3 @@
+"""`agentaudit` commands: detect."""
+
+from pipeline.cli import cli  # noqa: F401

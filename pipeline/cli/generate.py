@@ -1,0 +1,3 @@
+"""`agentaudit` commands: generate."""
+
+from pipeline.cli import cli  # noqa: F401

@@ -1,0 +1,3 @@
+"""`agentaudit` commands: ingest."""
+
+from pipeline.cli import cli  # noqa: F401

@@ -1,0 +1,3 @@
+"""`agentaudit` commands: report."""
+
+from pipeline.cli import cli  # noqa: F401

@@ -1,0 +1,3 @@
+"""`agentaudit` commands: run."""
+
+from pipeline.cli import cli  # noqa: F401

@@ -1,0 +1,191 @@
+"""The canonical lake tables, declared once (DESIGN.md section 4).
+
+Every table is an Arrow schema. Writers cast to it before writing Parquet; readers (DuckDB views,
+detectors, the report) rely on these exact column names and types. Bump ``SCHEMA_VERSION`` when a
+column changes; it is stored in every Parquet file's metadata under ``agentaudit.schema_version``.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+METADATA_KEY = b"agentaudit.schema_version"
+
+TS = pa.timestamp("us", tz="UTC")
+STR = pa.string()
+STRS = pa.list_(pa.string())
+
+# Columns every event table starts with.
+COMMON: list[tuple[str, pa.DataType]] = [
+    ("event_id", STR),
+    ("event_time", TS),
+    ("ingest_time", TS),
+    ("tenant_id", STR),
+    ("source_format", STR),  # storage | eventhub | graph | loganalytics | portal | m365 | …
+    ("source_file", STR),
+    ("source_line", pa.int64()),
+    ("log_category", STR),  # the Entra category the record came from, e.g. SignInLogs
+]
+
+SIGNINS: list[tuple[str, pa.DataType]] = [
+    # interactive | non_interactive | service_principal | managed_identity | adfs | other
+    ("log_type", STR),
+    ("actor_kind", STR),
+    ("actor_kind_source", STR),  # entra_agent_fields | registry | log_category | none
+    ("actor_id", STR),
+    ("actor_name", STR),
+    ("user_id", STR),
+    ("user_principal_name", STR),
+    ("user_display_name", STR),
+    ("user_type", STR),
+    ("app_id", STR),
+    ("app_display_name", STR),
+    ("service_principal_id", STR),
+    ("service_principal_name", STR),
+    ("agent_type", STR),
+    ("agent_subject_type", STR),
+    ("agent_parent_app_id", STR),
+    ("agent_subject_parent_id", STR),
+    ("resource_id", STR),
+    ("resource_display_name", STR),
+    ("ip_address", STR),
+    ("autonomous_system_number", pa.int64()),
+    ("country", STR),
+    ("state", STR),
+    ("city", STR),
+    ("latitude", pa.float64()),
+    ("longitude", pa.float64()),
+    ("user_agent", STR),
+    ("client_app_used", STR),
+    ("device_id", STR),
+    ("device_os", STR),
+    ("device_browser", STR),
+    ("device_is_compliant", pa.bool_()),
+    ("device_is_managed", pa.bool_()),
+    ("is_interactive", pa.bool_()),
+    ("error_code", pa.int64()),
+    ("failure_reason", STR),
+    ("succeeded", pa.bool_()),
+    ("conditional_access_status", STR),
+    ("risk_level", STR),
+    ("risk_state", STR),
+    ("client_credential_type", STR),
+    ("credential_key_id", STR),
+    ("authentication_protocol", STR),
+    ("incoming_token_type", STR),
+    ("correlation_id", STR),
+    ("unique_token_id", STR),
+    ("session_id", STR),
+    ("sign_in_count", pa.int64()),
+]
+
+MODIFIED_PROPERTY = pa.struct([("name", STR), ("old_value", STR), ("new_value", STR)])
+TARGET = pa.struct(
+    [
+        ("id", STR),
+        ("type", STR),
+        ("display_name", STR),
+        ("user_principal_name", STR),
+        ("agent_type", STR),
+        ("modified_properties", pa.list_(MODIFIED_PROPERTY)),
+    ]
+)
+
+AUDITS: list[tuple[str, pa.DataType]] = [
+    ("activity", STR),
+    ("category", STR),  # the directory audit's own category (UserManagement, …)
+    ("operation_type", STR),
+    ("result", STR),
+    ("result_reason", STR),
+    ("logged_by_service", STR),
+    ("correlation_id", STR),
+    ("initiator_kind", STR),
+    ("initiator_id", STR),
+    ("initiator_name", STR),
+    ("initiator_app_id", STR),
+    ("initiator_ip", STR),
+    ("initiator_agent_type", STR),
+    ("targets", pa.list_(TARGET)),
+    ("target_ids", STRS),
+]
+
+ACTIVITY: list[tuple[str, pa.DataType]] = [
+    ("source_log", STR),  # graph | m365
+    ("actor_kind", STR),
+    ("actor_kind_source", STR),
+    ("actor_id", STR),
+    ("app_id", STR),
+    ("service_principal_id", STR),
+    ("user_id", STR),
+    ("user_principal_name", STR),
+    ("token_type", STR),  # app | delegated
+    ("operation", STR),
+    ("request_uri", STR),
+    ("resource_path", STR),
+    ("api_version", STR),
+    ("status_code", pa.int64()),
+    ("response_size_bytes", pa.int64()),
+    ("duration_ms", pa.int64()),
+    ("ip_address", STR),
+    ("user_agent", STR),
+    ("scopes", STRS),
+    ("roles", STRS),
+    ("sign_in_activity_id", STR),
+    ("session_id", STR),
+    ("operation_id", STR),
+    ("sensitivity_label_id", STR),
+]
+
+RISK_EVENTS: list[tuple[str, pa.DataType]] = [
+    ("risk_kind", STR),  # risky_user | user_risk_event | service_principal_risk | agent_risk
+    ("actor_kind", STR),
+    ("actor_id", STR),
+    ("user_principal_name", STR),
+    ("user_display_name", STR),
+    ("risk_event_type", STR),
+    ("risk_level", STR),
+    ("risk_state", STR),
+    ("risk_detail", STR),
+    ("ip_address", STR),
+    ("country", STR),
+    ("detected_time", TS),
+]
+
+QUARANTINE: list[tuple[str, pa.DataType]] = [
+    ("ingest_time", TS),
+    ("source_file", STR),
+    ("source_line", pa.int64()),
+    ("source_format", STR),
+    ("reason", STR),
+    ("raw_text", STR),
+]
+
+RAW: list[tuple[str, pa.DataType]] = [("raw", STR)]
+
+
+def _schema(*parts: list[tuple[str, pa.DataType]]) -> pa.Schema:
+    fields = [pa.field(name, typ) for part in parts for name, typ in part]
+    return pa.schema(fields, metadata={METADATA_KEY: SCHEMA_VERSION.encode()})
+
+
+TABLES: dict[str, pa.Schema] = {
+    "signins": _schema(COMMON, SIGNINS, RAW),
+    "audits": _schema(COMMON, AUDITS, RAW),
+    "activity": _schema(COMMON, ACTIVITY, RAW),
+    "risk_events": _schema(COMMON, RISK_EVENTS, RAW),
+}
+QUARANTINE_SCHEMA = _schema(QUARANTINE)
+
+#: actor_kind values (DESIGN.md section 5)
+ACTOR_KINDS = (
+    "human",
+    "guest",
+    "agent_identity",
+    "agent_user",
+    "agent_blueprint",
+    "service_principal",
+    "managed_identity",
+    "unknown",
+)
+AGENT_KINDS = ("agent_identity", "agent_user", "agent_blueprint")
