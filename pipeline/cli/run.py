@@ -1,3 +1,91 @@
-"""`agentaudit` commands: run."""
+"""`agentaudit` commands: run (the nightly job) and demo."""
 
-from pipeline.cli import cli  # noqa: F401
+from __future__ import annotations
+
+import click
+
+from detectors.finding import SEVERITIES
+from pipeline.cli import cli, workspace_option
+from pipeline.run import RunSummary, demo, findings_at_or_above, run_nightly
+from pipeline.workspace import Workspace
+
+
+def _print_summary(summary: RunSummary) -> None:
+    for stage in summary.stages:
+        click.echo(f"  {stage.name:<9} {stage.seconds:8.2f} s")
+    click.echo(summary.headline())
+    if summary.report:
+        click.echo(f"report:    {summary.report}")
+    if summary.siem_file:
+        click.echo(f"SIEM file: {summary.siem_file}")
+
+
+def _stage_echo(name: str) -> None:
+    click.echo(f"» {name}", err=True)
+
+
+@cli.command("run")
+@workspace_option
+@click.option(
+    "--input",
+    "-i",
+    "inputs",
+    multiple=True,
+    help="File, folder or glob of Entra exports (repeatable); default: [workspace] inputs.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit 3 when unsuppressed findings at or above this severity exist.",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another job holding the workspace.",
+)
+@click.option("--progress/--no-progress", default=True, help="Progress bars on long steps.")
+@click.pass_context
+def run_cmd(
+    ctx: click.Context,
+    workspace: Workspace,
+    inputs: tuple[str, ...],
+    fail_on: str | None,
+    wait_seconds: float,
+    progress: bool,
+) -> None:
+    """The nightly job: ingest what is new, baseline, detect, report, export to the SIEM file.
+
+    Example: agentaudit run --workspace /srv/agentaudit --input /data/entra-exports --fail-on high
+    """
+    summary = run_nightly(
+        workspace,
+        inputs or None,
+        progress=progress,
+        wait_seconds=wait_seconds,
+        on_stage=_stage_echo,
+    )
+    _print_summary(summary)
+    if fail_on and findings_at_or_above(workspace, summary.days_judged, fail_on):
+        click.echo(f"findings at or above {fail_on}: exiting 3", err=True)
+        ctx.exit(3)
+
+
+@cli.command("demo")
+@click.argument("folder", default="agentaudit-demo", type=click.Path(file_okay=False))
+@click.option(
+    "--seed", type=int, default=7, show_default=True, help="Seed of the generated tenant."
+)
+@click.option(
+    "--days", type=int, default=21, show_default=True, help="Days of history to generate."
+)
+def demo_cmd(folder: str, seed: int, days: int) -> None:
+    """Generate (or reuse) a sample tenant in FOLDER, run the nightly job, print the report's path.
+
+    Example: agentaudit demo /tmp/agentaudit-demo
+    """
+    summary = demo(Workspace.at(folder).root, seed=seed, days=days, progress=True)
+    _print_summary(summary)
+    click.echo(f"\nOpen the report: {summary.report}")

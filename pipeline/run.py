@@ -1,0 +1,197 @@
+"""The nightly job (`agentaudit run`): ingest what is new, baseline, detect, report, export.
+
+Each stage is a library call; this module only orders them, holds the workspace lock, times the
+stages and writes a run manifest to ``lake/_runs/<run_id>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from pipeline import __version__
+from pipeline.errors import UsageError
+from pipeline.lock import workspace_lock
+from pipeline.workspace import Workspace
+
+
+class Stage(BaseModel):
+    name: str
+    seconds: float
+    summary: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunSummary(BaseModel):
+    run_id: str
+    started: datetime
+    finished: datetime | None = None
+    inputs: list[str]
+    stages: list[Stage] = Field(default_factory=list)
+    rows_read: int = 0
+    rows_written: int = 0
+    days_judged: list[str] = Field(default_factory=list)
+    findings_by_severity: dict[str, int] = Field(default_factory=dict)
+    report: str | None = None
+    siem_file: str | None = None
+    changed: bool = True
+    versions: dict[str, str] = Field(default_factory=dict)
+
+    def headline(self) -> str:
+        if not self.changed:
+            return (
+                "Nothing new: every input was already ingested; "
+                "findings, report and SIEM file unchanged."
+            )
+        sev = ", ".join(f"{n} {s}" for s, n in self.findings_by_severity.items() if n) or "none"
+        return (
+            f"run {self.run_id}: {self.rows_read} rows read, {self.rows_written} written; "
+            f"{len(self.days_judged)} day(s) judged; findings: {sev}"
+        )
+
+
+def _versions() -> dict[str, str]:
+    import duckdb
+    import polars
+    import pyarrow
+    import sklearn
+
+    return {
+        "agentaudit": __version__,
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "polars": polars.__version__,
+        "pyarrow": pyarrow.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def _dump(summary: Any) -> dict[str, Any]:
+    if isinstance(summary, BaseModel):
+        return json.loads(summary.model_dump_json())
+    if isinstance(summary, Path):
+        return {"path": str(summary)}
+    return {} if summary is None else {"result": str(summary)}
+
+
+def resolve_inputs(
+    workspace: Workspace, inputs: Sequence[str] | None, configured: Sequence[str]
+) -> list[Path]:
+    """The input paths of this run: given on the command line, else from agentaudit.toml."""
+    chosen = list(inputs) if inputs else [str(workspace.root / p) for p in configured]
+    if not chosen:
+        raise UsageError(
+            "no input given: pass --input PATH (a file or folder of Entra exports) or set "
+            f'inputs = ["…"] under [workspace] in {workspace.config_file}'
+        )
+    missing = [p for p in chosen if not any(Path().glob(p)) and not Path(p).exists()]
+    if missing:
+        raise UsageError(
+            f"input not found: {missing[0]} "
+            f"(check the path, or the inputs in {workspace.config_file})"
+        )
+    return [Path(p) for p in chosen]
+
+
+def run_nightly(
+    workspace: Workspace,
+    inputs: Sequence[str] | None = None,
+    progress: bool = False,
+    wait_seconds: float = 0.0,
+    on_stage: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Ingest what is new, update baselines, detect over the new days, report and export."""
+    from detectors.engine import detect
+    from pipeline import baselines
+    from pipeline.config import load_config
+    from pipeline.ingest import ingest_paths
+    from pipeline.report import write_report
+    from pipeline.siem import export
+
+    with workspace_lock(workspace.root, "agentaudit run", wait_seconds):
+        config = load_config(workspace)
+        paths = resolve_inputs(workspace, inputs, config.workspace.inputs)
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+        summary = RunSummary(
+            run_id=run_id,
+            started=datetime.now(UTC),
+            inputs=[str(p) for p in paths],
+            versions=_versions(),
+        )
+
+        def stage(name: str, fn: Callable[[], Any]) -> Any:
+            if on_stage:
+                on_stage(name)
+            t0 = time.perf_counter()
+            result = fn()
+            summary.stages.append(
+                Stage(name=name, seconds=round(time.perf_counter() - t0, 3), summary=_dump(result))
+            )
+            return result
+
+        ingested = stage("ingest", lambda: ingest_paths(workspace, paths, progress=progress))
+        summary.rows_read = ingested.rows_read
+        summary.rows_written = ingested.rows_written_total
+        first_run = not workspace.reports.exists()
+        if ingested.rows_written_total == 0 and not first_run:
+            summary.changed = False
+        else:
+            stage("baseline", lambda: baselines.update(workspace))
+            detected = stage("detect", lambda: detect(workspace, days=None, run_id=run_id))
+            summary.days_judged = [str(d) for d in detected.days]
+            summary.findings_by_severity = dict(detected.by_severity)
+            day = max(detected.days) if detected.days else None
+            report = stage("report", lambda: write_report(workspace, day=day))
+            summary.report = str(report)
+            tag = str(day) if day else datetime.now(UTC).date().isoformat()
+            siem_file = workspace.siem / f"findings-{tag}.ocsf.jsonl"
+            url = config.siem.url if config.siem else None
+            stage("export", lambda: export(workspace, out=siem_file, day=day))
+            if url:
+                stage("push", lambda: export(workspace, url=url, day=day))
+            summary.siem_file = str(siem_file)
+        summary.finished = datetime.now(UTC)
+        write_manifest(workspace, summary)
+        return summary
+
+
+def write_manifest(workspace: Workspace, summary: RunSummary) -> Path:
+    folder = workspace.lake / "_runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{summary.run_id}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(summary.model_dump_json(indent=2))
+    os.replace(tmp, path)
+    return path
+
+
+def findings_at_or_above(workspace: Workspace, days: Sequence[str], severity: str) -> int:
+    """Unsuppressed findings of the judged days at or above ``severity`` (for --fail-on)."""
+    from detectors.finding import severity_rank
+    from detectors.store import read_findings
+
+    floor = severity_rank(severity)
+    return sum(
+        1
+        for day in days
+        for f in read_findings(workspace, day)
+        if f.suppressed is None and severity_rank(f.severity) >= floor
+    )
+
+
+def demo(folder: Path, seed: int = 7, days: int = 21, progress: bool = False) -> RunSummary:
+    """Generate a sample tenant in ``folder`` (or reuse the one there) and run the nightly job."""
+    from pipeline.generate import generate_tenant
+    from pipeline.workspace import CONFIG_NAME
+
+    if not (folder / CONFIG_NAME).exists():
+        generate_tenant(folder, days=days, seed=seed)
+    return run_nightly(Workspace.at(folder), progress=progress)
