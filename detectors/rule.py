@@ -70,3 +70,80 @@ class Case:
     day: str  # YYYY-MM-DD judged
     config: str = ""
     check: Callable[[list[Finding]], bool] | None = None
+
+
+#: evidence ids kept on one finding; the rest are counted in details["evidence_total"]
+MAX_EVIDENCE = 500
+
+
+def build_finding(
+    rule: Rule | type[Rule],
+    ctx: DetectContext,
+    *,
+    identity: Any,
+    window_start: datetime,
+    window_end: datetime,
+    evidence: Any,
+    explanation: str,
+    baseline: Any = (),
+    on_behalf_of: Any = None,
+    rarity: float | None = None,
+    sensitivity: float | str | None = None,
+    reach: float | None = None,
+    details: dict[str, Any] | None = None,
+) -> Finding:
+    """One finding of ``rule`` with its stable id, metadata and score (see detectors.scoring).
+
+    ``rarity`` (0 common … 1 never seen anywhere), ``sensitivity`` (0 … 1, or a catalogue tag such
+    as "secrets") and ``reach`` (0 … 1: how much the identity touched) feed the score; leave them
+    out and the rule's declared severity decides. ``identity`` is an ``Identity`` or a dict of its
+    fields; ``evidence`` any iterable of event ids (capped at MAX_EVIDENCE, total kept in details).
+    """
+    from detectors.finding import Identity, finding_id
+    from detectors.scoring import score_finding
+
+    ident = identity if isinstance(identity, Identity) else Identity(**_clean(identity))
+    obo = None
+    if on_behalf_of is not None:
+        obo = (
+            on_behalf_of if isinstance(on_behalf_of, Identity) else Identity(**_clean(on_behalf_of))
+        )
+    ids = [e for e in dict.fromkeys(evidence or ()) if e]
+    extra: dict[str, Any] = dict(details or {})
+    if len(ids) > MAX_EVIDENCE:
+        extra["evidence_total"] = len(ids)
+        ids = ids[:MAX_EVIDENCE]
+    score, severity, components = score_finding(
+        rule.severity, rarity=rarity, sensitivity=sensitivity, reach=reach
+    )
+    extra.update(components)
+    return Finding(
+        finding_id=finding_id(rule.id, ident.id, window_start, window_end),
+        rule_id=rule.id,
+        family=rule.family,
+        title=rule.title,
+        severity=severity,
+        score=score,
+        identity=ident,
+        on_behalf_of=obo,
+        window_start=window_start,
+        window_end=window_end,
+        evidence_event_ids=tuple(ids),
+        explanation=explanation,
+        baseline=tuple(baseline),
+        attacks=tuple(rule.attacks),
+        run_id=ctx.run_id,
+        tenant_id=ctx.tenant_id,
+        details={k: v for k, v in extra.items() if isinstance(v, str | float | int | bool)},
+    )
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    """Identity fields from a row: unknown keys dropped, empty kind/kind_source defaulted."""
+    from detectors.finding import Identity
+
+    out = {k: v for k, v in fields.items() if k in Identity.model_fields and v is not None}
+    out["id"] = str(out.get("id") or "unknown")
+    if out.get("kind_source") not in ("entra_agent_fields", "registry", "log_category", "none"):
+        out.pop("kind_source", None)
+    return out

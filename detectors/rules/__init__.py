@@ -1,0 +1,1 @@
+"""Detection rules: one rule a file, each with its cases (see detectors/rule.py)."""
