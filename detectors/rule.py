@@ -48,6 +48,8 @@ class Rule:
     behavioural: ClassVar[bool] = False
     #: default parameters, overridden by [detectors.<id>] in agentaudit.toml
     defaults: ClassVar[dict[str, Any]] = {}
+    #: the rule's scenarios (>= 1 firing, >= 1 not firing); a module-level ``CASES`` list works too
+    cases: ClassVar[tuple[Case, ...]] = ()
 
     def params(self, ctx: DetectContext) -> dict[str, Any]:
         return {**self.defaults, **ctx.params}

@@ -1,0 +1,246 @@
+"""The detection engine: every enabled rule, day by day, each day judged on the history before it.
+
+``detect(workspace, days)`` finds every ``Rule`` subclass under ``detectors/rules/``, refreshes
+the baselines, and for each judged day points the catalog's history views at the days strictly
+before it (``pipeline.baselines.set_history``), so ingesting 30 days at once and detecting gives
+the same findings as 30 nightly runs. Behavioural rules hold back for identities still learning;
+early-life rules still fire. Findings are scored (detectors.scoring), deduplicated by id,
+marked by suppressions (detectors.suppress) and written with ``detectors.store.write_day``
+(a day's file is replaced, so re-running never duplicates).
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from detectors import store
+from detectors.finding import SEVERITIES, Finding
+from detectors.rule import DetectContext, Rule
+from detectors.scoring import rescore
+from detectors.suppress import apply_suppressions
+from pipeline.errors import AgentAuditError
+from pipeline.workspace import Workspace
+
+DEFAULT_LOOKBACK_DAYS = 30
+
+
+@dataclass
+class DetectSummary:
+    """What one detect run did: the library returns it, the CLI prints it."""
+
+    run_id: str
+    days: list[str] = field(default_factory=list)
+    findings: int = 0
+    by_severity: dict[str, int] = field(default_factory=dict)
+    by_family: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, int] = field(default_factory=dict)
+    suppressed: int = 0
+    expired_suppressions: list[str] = field(default_factory=list)
+    rules_run: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def headline(self) -> str:
+        sev = ", ".join(
+            f"{self.by_severity[s]} {s}" for s in reversed(SEVERITIES) if self.by_severity.get(s)
+        )
+        days = (
+            f"{len(self.days)} day(s) {self.days[0]}..{self.days[-1]}" if self.days else "no days"
+        )
+        return (
+            f"detect: {self.findings} finding(s) ({sev or 'none'}) over {days}, "
+            f"{self.suppressed} suppressed, {len(self.rules_run)} rules, {self.seconds:.1f} s"
+        )
+
+    def lines(self) -> list[str]:
+        out = [f"  {rule:<8} {n:6d}" for rule, n in sorted(self.by_rule.items())]
+        out += [f"  expired suppression: {e}" for e in self.expired_suppressions]
+        out += [f"  error: {e}" for e in self.errors]
+        return out
+
+
+def discover_rules() -> list[type[Rule]]:
+    """Every concrete Rule subclass defined in a module of ``detectors/rules/``, by id."""
+    import detectors.rules as package
+
+    found: dict[str, type[Rule]] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(obj, Rule)
+                and obj is not Rule
+                and obj.__module__ == module.__name__
+                and getattr(obj, "id", None)
+            ):
+                if obj.id in found and found[obj.id] is not obj:
+                    raise AgentAuditError(
+                        f"{module.__file__}: rule id {obj.id} is defined twice "
+                        f"(also in {found[obj.id].__module__}); give each rule its own id"
+                    )
+                found[obj.id] = obj
+    return [found[k] for k in sorted(found)]
+
+
+def rule_cases(rule: type[Rule]) -> list:
+    """The rule's cases: its ``cases`` attribute, else its module's ``CASES``."""
+    if rule.cases:
+        return list(rule.cases)
+    module = importlib.import_module(rule.__module__)
+    return list(getattr(module, "CASES", ()))
+
+
+def detect(
+    workspace: Workspace | str | Path,
+    days: list[date] | None = None,
+    run_id: str | None = None,
+    *,
+    rules: list[type[Rule]] | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+) -> DetectSummary:
+    """Run every enabled rule over ``days`` (default: days with data and no findings yet, plus the
+    latest day) and write their findings; returns what was found."""
+    from pipeline import baselines, catalog
+    from pipeline.config import load_config
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
+    started = time.perf_counter()
+    run = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    summary = DetectSummary(run_id=run)
+    config = load_config(ws)
+    rule_classes = rules if rules is not None else discover_rules()
+    enabled = [r for r in rule_classes if config.detector_enabled(r.id)]
+    summary.rules_run = [r.id for r in enabled]
+
+    baselines.update(ws)
+    con = catalog.connect(ws, read_only=False)
+    try:
+        available = _days_with_data(con)
+        judged = sorted(set(days)) if days is not None else _default_days(ws, available)
+        tenant = _tenant(con)
+        for day in judged:
+            found = _judge_day(con, ws, config, enabled, day, run, tenant, lookback_days, summary)
+            found, outcome = apply_suppressions(found, config.suppressions, day)
+            summary.suppressed += outcome.suppressed
+            for label in outcome.expired:
+                if label not in summary.expired_suppressions:
+                    summary.expired_suppressions.append(label)
+            store.write_day(ws, day.isoformat(), found)
+            summary.days.append(day.isoformat())
+            summary.findings += len(found)
+            for f in found:
+                summary.by_severity[f.severity] = summary.by_severity.get(f.severity, 0) + 1
+                summary.by_family[f.family] = summary.by_family.get(f.family, 0) + 1
+                summary.by_rule[f.rule_id] = summary.by_rule.get(f.rule_id, 0) + 1
+    finally:
+        con.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> list[Finding]:
+    from pipeline import baselines
+
+    baselines.set_history(con, day, lookback)
+    learning = _learning_identities(con)
+    out: list[Finding] = []
+    for rule_cls in rules:
+        ctx = DetectContext(
+            con=con,
+            day=day,
+            config=config,
+            run_id=run,
+            params=config.detector_params(rule_cls.id),
+            tenant_id=tenant,
+        )
+        try:
+            found = rule_cls().detect(ctx)
+        except AgentAuditError:
+            raise
+        except Exception as exc:  # one broken rule must not silence the others
+            summary.errors.append(f"{rule_cls.id} on {day}: {type(exc).__name__}: {exc}")
+            continue
+        if rule_cls.behavioural and learning:
+            found = [f for f in found if f.identity.id not in learning]
+        out.extend(_rescored(f, rule_cls) for f in found)
+    return dedupe(out)
+
+
+def _rescored(finding: Finding, rule_cls: type[Rule]) -> Finding:
+    score, severity = rescore(rule_cls.severity, finding.details)
+    if not any(k.startswith("score_") for k in finding.details):
+        return finding  # the rule scored it itself
+    if score == finding.score and severity == finding.severity:
+        return finding
+    return finding.model_copy(update={"score": score, "severity": severity})
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    """One finding per id (rule, identity, window): the highest score wins, evidence merged."""
+    best: dict[str, Finding] = {}
+    for f in findings:
+        old = best.get(f.finding_id)
+        if old is None:
+            best[f.finding_id] = f
+            continue
+        keep, other = (f, old) if f.score > old.score else (old, f)
+        merged = tuple(dict.fromkeys(keep.evidence_event_ids + other.evidence_event_ids))
+        best[f.finding_id] = keep.model_copy(update={"evidence_event_ids": merged[:500]})
+    return sorted(best.values(), key=lambda f: (-f.score, f.rule_id, f.identity.id))
+
+
+def _days_with_data(con) -> list[date]:
+    rows = con.execute(
+        "SELECT DISTINCT day FROM events WHERE day IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    return [_as_date(r[0]) for r in rows]
+
+
+def _default_days(ws: Workspace, available: list[date]) -> list[date]:
+    if not available:
+        return []
+    done = {
+        p.parent.name.removeprefix("date=")
+        for p in ws.table_dir(store.TABLE).glob("date=*/*.parquet")
+    }
+    todo = {d for d in available if d.isoformat() not in done}
+    todo.add(available[-1])
+    return sorted(todo)
+
+
+def _learning_identities(con) -> set[str]:
+    try:
+        rows = con.execute(
+            "SELECT identity_id FROM learning_state WHERE learning IS DISTINCT FROM false"
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - no learning_state view: nobody is held back
+        return set()
+    return {r[0] for r in rows}
+
+
+def _tenant(con) -> str | None:
+    for table in ("signins", "activity", "audits"):
+        try:
+            row = con.execute(
+                f"SELECT tenant_id FROM {table} WHERE tenant_id IS NOT NULL LIMIT 1"  # noqa: S608
+            ).fetchone()
+        except Exception:  # noqa: BLE001 - the view may not exist in an empty lake
+            continue
+        if row:
+            return row[0]
+    return None
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
