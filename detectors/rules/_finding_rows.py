@@ -9,6 +9,7 @@ over findings (a handful a day), never over events.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ def day_bounds(ctx: DetectContext) -> dict[str, Any]:
 
 def query_rows(ctx: DetectContext, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run ``sql`` with named parameters ($name) bound; rows as dicts."""
-    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
     cur = ctx.con.execute(sql, used)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
@@ -159,3 +160,56 @@ def label(row: dict[str, Any], prefix: str = "") -> str:
 def plural(n: int | float | None, word: str) -> str:
     n = int(n or 0)
     return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+#: Entra agent types (case-insensitive; agenticAppBuilder is the retired name) to actor kinds
+ENTRA_AGENT_TYPES = {
+    "agenticappinstance": "agent_identity",
+    "agentiduser": "agent_user",
+    "agenticapp": "agent_blueprint",
+    "agentidentityblueprintprincipal": "agent_blueprint",
+    "agenticappbuilder": "agent_blueprint",
+}
+#: audit target types to actor kinds
+TARGET_TYPES = {
+    "serviceprincipal": "service_principal",
+    "application": "application",
+    "user": "human",
+    "agentidentity": "agent_identity",
+    "agentuser": "agent_user",
+    "agentidentityblueprint": "agent_blueprint",
+}
+
+
+def with_registry(
+    ctx: DetectContext, row: dict[str, Any], target_type: str | None, agent_type: str | None
+) -> dict[str, Any]:
+    """The row with identity kind, name, sponsor and kind source filled in for an audit target:
+    Entra's agent type first, then the registry, then the audit's own target type."""
+    out = dict(row)
+    ident = str(row.get("identity_id") or "")
+    spec = ctx.config.agent(ident) if ident and hasattr(ctx.config, "agent") else None
+    entra = ENTRA_AGENT_TYPES.get((agent_type or "").lower())
+    if entra:
+        out["identity_kind"], out["kind_source"] = entra, "entra_agent_fields"
+    elif spec is not None:
+        out["identity_kind"], out["kind_source"] = spec.kind, "registry"
+    else:
+        kind = TARGET_TYPES.get((target_type or "").lower().replace(" ", ""), "unknown")
+        out["identity_kind"], out["kind_source"] = kind, "log_category" if kind else "none"
+    if spec is not None:
+        out["identity_name"] = out.get("identity_name") or spec.name
+        out["sponsor"] = spec.sponsor
+        out["app_id"] = spec.app_id
+        out["blueprint"] = spec.blueprint
+    return out
+
+
+def owner_pairs(ctx: DetectContext) -> list[str]:
+    """'<agent key>|<owner or sponsor>' (lower case) per registered agent: who may change it."""
+    pairs = []
+    for agent in agent_registry(ctx):
+        people = [getattr(agent, "owner", None), getattr(agent, "sponsor", None)]
+        for key in agent_keys(agent):
+            pairs += [f"{key}|{p.lower()}" for p in people if p]
+    return pairs
