@@ -1,0 +1,203 @@
+"""AA-G02: a role, app role or consent granted to an agent or service principal."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from detectors.finding import Finding
+from detectors.rule import Case, DetectContext, Rule
+from detectors.rules._finding_rows import (
+    agent_keys,
+    agent_registry,
+    day_bounds,
+    fact,
+    label,
+    make_finding,
+    owner_pairs,
+    plural,
+    query_rows,
+    sql_beside,
+    with_registry,
+)
+
+SQL = sql_beside(__file__)
+
+GRANT_ACTIVITIES = (
+    r"add app role assignment to service principal|consent to application"
+    r"|add delegated permission grant|add (eligible )?member to role|add oauth2permissiongrant"
+    r"|add app role assignment grant"
+)
+#: roles and permissions that reach the whole tenant
+PRIVILEGED = (
+    r"global administrator|privileged role administrator|privileged authentication administrator"
+    r"|application administrator|cloud application administrator|security administrator"
+    r"|rolemanagement\.readwrite|application\.readwrite\.all|approleassignment\.readwrite\.all"
+    r"|directory\.readwrite\.all|user\.readwrite\.all|mail\.readwrite|mail\.send"
+    r"|files\.readwrite\.all|sites\.fullcontrol\.all|sites\.readwrite\.all|full_access_as_app"
+    r"|group\.readwrite\.all|groupmember\.readwrite\.all"
+)
+
+TOML = """
+[[agents]]
+id = "sp-helpdesk"
+name = "Helpdesk agent"
+kind = "agent_identity"
+sponsor = "it-lead@contoso.com"
+owner = "owner@contoso.com"
+"""
+
+
+def _grant(event_id: str, initiator: str, role: str, activity: str, target_type: str) -> dict:
+    return {
+        "event_id": event_id,
+        "event_time": "2026-03-10T10:00:00Z",
+        "activity": activity,
+        "category": "ApplicationManagement",
+        "result": "success",
+        "initiator_kind": "user",
+        "initiator_name": initiator,
+        "targets": [
+            {
+                "id": "sp-helpdesk",
+                "type": target_type,
+                "display_name": "Helpdesk agent",
+                "modified_properties": [
+                    {"name": "AppRole.Value", "old_value": None, "new_value": f'"{role}"'}
+                ],
+            },
+            {"id": "sp-graph", "type": "ServicePrincipal", "display_name": "Microsoft Graph"},
+        ],
+        "target_ids": ["sp-helpdesk", "sp-graph"],
+    }
+
+
+class RoleGranted(Rule):
+    id = "AA-G02"
+    family = "credential_or_privilege_change"
+    severity = "high"
+    title = "Role, app role or consent granted to an agent or service principal"
+    attacks = ("T1098.003", "T1098")
+    runbook = (
+        "Check the grant against the agent's purpose and registry scope with its sponsor; remove "
+        "roles or consented permissions it does not need and review what it did with them."
+    )
+    defaults: ClassVar[dict] = {
+        "activity_pattern": GRANT_ACTIVITIES,
+        "privileged_pattern": PRIVILEGED,
+        "max_evidence": 200,
+    }
+
+    cases: ClassVar[list[Case]] = [
+        Case(
+            name="someone grants Directory.ReadWrite.All to the helpdesk agent",
+            fires=True,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "audits": [
+                    _grant(
+                        "r1",
+                        "mallory@contoso.com",
+                        "Directory.ReadWrite.All",
+                        "Add app role assignment to service principal",
+                        "ServicePrincipal",
+                    )
+                ]
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].identity.id == "sp-helpdesk"
+                and fs[0].severity == "critical"
+                and "Directory.ReadWrite.All" in fs[0].explanation
+            ),
+        ),
+        Case(
+            name="the owner grants a narrow permission during onboarding: low",
+            fires=True,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "audits": [
+                    _grant(
+                        "r2",
+                        "owner@contoso.com",
+                        "User.Read.All",
+                        "Add app role assignment to service principal",
+                        "ServicePrincipal",
+                    )
+                ]
+            },
+            check=lambda fs: len(fs) == 1 and fs[0].severity == "low",
+        ),
+        Case(
+            name="a person added to a role is not an agent grant",
+            fires=False,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "audits": [
+                    {
+                        **_grant("r3", "x@contoso.com", "Reader", "Add member to role", "User"),
+                        "targets": [
+                            {"id": "user-1", "type": "User", "display_name": "Ann"},
+                            {"id": "role-1", "type": "Role", "display_name": "Reports Reader"},
+                        ],
+                    }
+                ]
+            },
+        ),
+    ]
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        p = self.params(ctx)
+        rows = query_rows(
+            ctx,
+            SQL,
+            {
+                **day_bounds(ctx),
+                "activity_pattern": str(p["activity_pattern"]),
+                "privileged_pattern": str(p["privileged_pattern"]),
+                "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
+                "owner_pairs": owner_pairs(ctx),
+                "max_evidence": int(p["max_evidence"]),
+            },
+        )
+        findings = []
+        for raw in rows:
+            r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
+            if r["any_privileged"]:
+                severity = "high" if r["all_by_owner"] else "critical"
+            else:
+                severity = "low" if r["all_by_owner"] else "high"
+            who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
+            granted = r["granted"] or "unnamed permissions"
+            explanation = (
+                f"{plural(r['n_grants'], 'grant')} ({r['activities']}) gave "
+                f"{r['identity_kind'].replace('_', ' ')} {label(r)} {granted}, made by {who}"
+                + (", including tenant-wide privileges." if r["any_privileged"] else ".")
+            )
+            findings.append(
+                make_finding(
+                    self,
+                    ctx,
+                    r,
+                    explanation,
+                    [
+                        fact(
+                            "granted_by_owner",
+                            "grant made by the registered owner or sponsor",
+                            True,
+                            r["all_by_owner"],
+                        ),
+                        fact(
+                            "privileged",
+                            "grant includes tenant-wide privileges",
+                            False,
+                            r["any_privileged"],
+                        ),
+                    ],
+                    severity=severity,
+                    details={"granted": granted, "initiators": r["initiators"]},
+                )
+            )
+        return findings
