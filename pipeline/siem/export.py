@@ -1,0 +1,151 @@
+"""``agentaudit export``: findings as OCSF JSON lines to a file, stdout or an HTTP collector."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import IO
+
+from pydantic import BaseModel
+
+from detectors.finding import Finding
+from detectors.store import read_findings
+from pipeline.errors import UsageError
+from pipeline.siem.ocsf import to_ocsf
+from pipeline.siem.push import HttpSink, push
+from pipeline.siem.redact import Redactor
+from pipeline.siem.spool import write_private
+from pipeline.workspace import Workspace
+
+FORMATS = ("ocsf",)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ExportSummary(BaseModel):
+    findings: int
+    format: str = "ocsf"
+    day: str | None = None
+    out: str | None = None  # the file written, "-" for stdout
+    url: str | None = None
+    sent: int = 0
+    skipped: int = 0  # already delivered earlier: not sent twice
+    spooled: int = 0  # undelivered, waiting in siem/spool/ for the next export
+    from_spool: int = 0
+    batches: int = 0
+    requests: int = 0
+    error: str | None = None
+    redacted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.spooled == 0 and self.error is None
+
+    def headline(self) -> str:
+        parts = [f"{self.findings} finding(s) as {self.format.upper()}"]
+        if self.out and self.out != "-":
+            parts.append(f"written to {self.out}")
+        if self.url:
+            parts.append(
+                f"{self.sent} sent to {self.url} in {self.batches} batch(es)"
+                f" ({self.skipped} already delivered, {self.from_spool} from the spool)"
+            )
+            if self.spooled:
+                parts.append(f"{self.spooled} kept in the spool for the next export: {self.error}")
+        if self.redacted:
+            parts.append("redacted")
+        return "; ".join(parts)
+
+
+def _sorted(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.window_start, f.rule_id, f.finding_id))
+
+
+def ocsf_events(findings: list[Finding], redactor: Redactor | None = None) -> list[dict]:
+    """The OCSF objects of ``findings`` in a stable order, redacted when a redactor is given."""
+    chosen = _sorted(findings)
+    if redactor is not None:
+        chosen = [redactor.finding(f) for f in chosen]
+    return [to_ocsf(f) for f in chosen]
+
+
+def _lines(events: list[dict]) -> str:
+    return "".join(json.dumps(e, separators=(",", ":"), ensure_ascii=False) + "\n" for e in events)
+
+
+def _write_stream(events: list[dict], stream: IO[str]) -> None:
+    for event in events:
+        stream.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n")
+    stream.flush()
+
+
+def _settings(workspace: Workspace):
+    from pipeline.config import load_config
+
+    return load_config(workspace)
+
+
+def export(
+    workspace: Workspace,
+    fmt: str = "ocsf",
+    out: str | Path | None = None,
+    url: str | None = None,
+    hec_token: str | None = None,
+    day: str | None = None,
+    redact: bool = False,
+    *,
+    stream: IO[str] | None = None,
+    sink: HttpSink | None = None,
+) -> ExportSummary:
+    """Export findings (all, or one day's) as OCSF 1.8.0 Detection Finding JSON lines.
+
+    ``out``: a file (written atomically, mode from ``file_mode``, 0600 by default), ``"-"`` for
+    stdout, or None: ``siem/findings-<day|all>.ocsf.jsonl`` unless ``url`` is given. ``url``:
+    push to an HTTP collector (Splunk HEC when a token is given or configured) through the spool.
+    """
+    started = time.perf_counter()
+    if fmt not in FORMATS:
+        raise UsageError(f"--format {fmt!r} is not supported; use one of: {', '.join(FORMATS)}")
+    day = str(day) if day is not None else None
+    if day is not None and not _DAY.match(day):
+        raise UsageError(f"--date {day!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
+    config = _settings(workspace)
+    redactor = Redactor.for_workspace(workspace) if redact else None
+    events = ocsf_events(read_findings(workspace, day), redactor)
+    summary = ExportSummary(findings=len(events), day=day, redacted=redact, url=url)
+
+    if out is None and url is None:
+        out = workspace.siem / f"findings-{day or 'all'}.ocsf.jsonl"
+    if out is not None and str(out) == "-":
+        _write_stream(events, stream or sys.stdout)
+        summary.out = "-"
+    elif out is not None:
+        path = Path(out)
+        write_private(path, _lines(events).encode(), config.workspace.file_mode_int)
+        summary.out = str(path)
+
+    if url is not None:
+        settings = config.siem
+        token = hec_token
+        if token is None and settings.hec_token_env:
+            token = os.environ.get(settings.hec_token_env) or None
+        sink = sink or HttpSink(
+            url,
+            hec_token=token,
+            timeout=settings.timeout_seconds,
+            verify_tls=settings.verify_tls,
+        )
+        result = push(workspace, events, sink, batch_size=settings.batch_size)
+        summary.sent = result.sent
+        summary.skipped = result.skipped
+        summary.spooled = result.spooled
+        summary.from_spool = result.from_spool
+        summary.batches = result.batches
+        summary.requests = result.requests
+        summary.error = result.error
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
