@@ -1,0 +1,72 @@
+"""Running a rule's SQL file against the catalog, and turning result rows into identities.
+
+Each rule keeps its query in a ``.sql`` file beside it; values are bound as named parameters
+(``$day``, ``$since``, …), never formatted into the text. Results come back as polars frames so
+the rule works over whole columns.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from detectors.finding import Identity
+from detectors.rule import DetectContext
+
+IDENTITY_COLUMNS = {
+    "identity_id": "id",
+    "identity_kind": "kind",
+    "identity_name": "name",
+    "app_id": "app_id",
+    "blueprint": "blueprint",
+    "sponsor": "sponsor",
+    "kind_source": "kind_source",
+}
+KIND_SOURCES = ("entra_agent_fields", "registry", "log_category", "none")
+
+
+@lru_cache(maxsize=128)
+def sql_text(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8")
+
+
+def run_sql(ctx: DetectContext, sql_file: Path, **params: Any) -> pl.DataFrame:
+    """Run ``sql_file`` with the day bounds and ``params`` bound; the rows as a polars frame.
+
+    Always bound: ``$day`` (the judged day), ``$since`` (first day of the look-back window).
+    Only the parameters the query names are passed on.
+    """
+    lookback = int(ctx.params.get("lookback_days", 30))
+    text = sql_text(str(sql_file))
+    values = {"day": ctx.day, "since": ctx.day - timedelta(days=lookback), **params}
+    used = {k: v for k, v in values.items() if f"${k}" in text}
+    return ctx.con.execute(text, used).pl()
+
+
+def identity(row: dict[str, Any]) -> Identity:
+    """The Identity of a result row with the usual identity columns."""
+    fields = {dst: row.get(src) for src, dst in IDENTITY_COLUMNS.items() if row.get(src)}
+    fields["id"] = str(fields.get("id") or "unknown")
+    if fields.get("kind_source") not in KIND_SOURCES:
+        fields.pop("kind_source", None)
+    return Identity(**fields)
+
+
+def on_behalf_of(row: dict[str, Any]) -> Identity | None:
+    obo = row.get("on_behalf_of_id")
+    return Identity(id=str(obo), kind="human") if obo else None
+
+
+def plural(n: float, word: str) -> str:
+    n_text = f"{int(n):,}" if float(n).is_integer() else f"{n:,.1f}"
+    return f"{n_text} {word}{'' if n == 1 else 's'}"
+
+
+def who(row: dict[str, Any]) -> str:
+    """A short readable name for the identity of a row: its name, else its id."""
+    name = row.get("identity_name") or row.get("identity_id") or "unknown identity"
+    return str(name)

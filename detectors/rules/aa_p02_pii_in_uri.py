@@ -1,0 +1,203 @@
+"""AA-P02: personal data inside request URIs (e-mail, phone, national id, card or IBAN numbers).
+
+Personal data in a URI ends up in every proxy, gateway and log on the way: an agent that puts a
+customer's card number or e-mail into ``$filter`` or ``$search`` leaks it, whatever it was
+allowed to read. Object ids (GUIDs) and Graph's own ``/users/{upn}`` addressing are ignored;
+card numbers must pass the Luhn check and IBANs the mod-97 check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from detectors.finding import BaselineFact, Finding
+from detectors.query import identity, on_behalf_of, plural, run_sql, who
+from detectors.rule import Case, DetectContext, Rule, build_finding
+
+SQL = Path(__file__).with_suffix(".sql")
+KINDS = ("emails", "phones", "national_ids", "cards", "ibans")
+LABELS = {
+    "emails": "e-mail address",
+    "phones": "phone number",
+    "national_ids": "national id number",
+    "cards": "payment card number",
+    "ibans": "IBAN",
+}
+WEIGHT = {"emails": 0.5, "phones": 0.5, "national_ids": 0.9, "cards": 1.0, "ibans": 0.9}
+
+
+def luhn_ok(text: str) -> bool:
+    digits = [int(c) for c in text if c.isdigit()]
+    if not 13 <= len(digits) <= 19 or len(set(digits)) < 2:
+        return False
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2:
+            d *= 2
+            d -= 9 if d > 9 else 0
+        total += d
+    return total % 10 == 0
+
+
+def iban_ok(text: str) -> bool:
+    value = text.replace(" ", "").upper()
+    if not 15 <= len(value) <= 34 or not value[2:4].isdigit():
+        return False
+    moved = value[4:] + value[:4]
+    number = "".join(str(int(c, 36)) for c in moved)
+    return int(number) % 97 == 1
+
+
+def _valid(kind: str, value: str) -> bool:
+    if kind == "cards":
+        return luhn_ok(value)
+    if kind == "ibans":
+        return iban_ok(value)
+    if kind == "phones":
+        return sum(c.isdigit() for c in value) >= 8
+    return True
+
+
+def _mask(value: str) -> str:
+    """Keep enough to recognise the value, not enough to leak it again in our own findings."""
+    if "@" in value:
+        user, _, host = value.partition("@")
+        return f"{user[:1]}***@{host}"
+    return f"{value[:2]}***{value[-2:]}" if len(value) > 6 else "***"
+
+
+class PiiInUri(Rule):
+    id = "AA-P02"
+    family = "pii_touch"
+    severity = "medium"
+    title = "Personal data inside request URIs"
+    attacks = ("T1552", "T1530")
+    runbook = (
+        "Ask the agent's owner why the values are in the URL; move them into a request body or "
+        "look them up by id, and purge the gateway and proxy logs that kept them."
+    )
+    defaults = {"min_events": 1}
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        rows = run_sql(ctx, SQL)
+        if rows.is_empty():
+            return []
+        # validate each distinct candidate once (Luhn / mod 97), then keep events with a real hit
+        checked = []
+        for kind in KINDS:
+            values = rows.select("event_id", pl.col(kind).alias("value")).explode("value")
+            values = values.drop_nulls("value")
+            distinct = values.get_column("value").unique().to_list()
+            good = [v for v in distinct if _valid(kind, v)]
+            checked.append(
+                values.filter(pl.col("value").is_in(good)).with_columns(kind=pl.lit(kind))
+            )
+        hits = pl.concat(checked)
+        if hits.is_empty():
+            return []
+        p = self.params(ctx)
+        per_event = hits.group_by("event_id").agg(pl.col("kind").unique(), pl.col("value").unique())
+        events = rows.drop(KINDS).join(per_event, on="event_id")
+        out: list[Finding] = []
+        for ident_rows in events.partition_by("identity_id"):
+            if ident_rows.height < int(p["min_events"]):
+                continue
+            first = ident_rows.row(0, named=True)
+            kinds = sorted({k for ks in ident_rows.get_column("kind") for k in ks})
+            values = sorted({v for vs in ident_rows.get_column("value") for v in vs})
+            what = ", ".join(LABELS[k] for k in kinds)
+            sample = ", ".join(_mask(v) for v in values[:3])
+            out.append(
+                build_finding(
+                    self,
+                    ctx,
+                    identity=identity(first),
+                    on_behalf_of=on_behalf_of(first),
+                    window_start=ident_rows.get_column("event_time").min(),
+                    window_end=ident_rows.get_column("event_time").max(),
+                    evidence=ident_rows.get_column("event_id").to_list(),
+                    explanation=(
+                        f"{who(first)} sent {plural(ident_rows.height, 'request')} with personal "
+                        f"data in the URL ({what}; {plural(len(values), 'distinct value')}, "
+                        f"e.g. {sample})."
+                    ),
+                    baseline=[
+                        BaselineFact(
+                            name="uris_with_pii",
+                            description="requests whose URL carries personal data today",
+                            value=0,
+                            observed=ident_rows.height,
+                        ),
+                        BaselineFact(
+                            name="pii_kinds", description="kinds of personal data", observed=what
+                        ),
+                    ],
+                    rarity=0.8,
+                    sensitivity=max(WEIGHT[k] for k in kinds),
+                    reach=min(1.0, len(values) / 20),
+                    details={"pii_kinds": ",".join(kinds), "distinct_values": len(values)},
+                )
+            )
+        return out
+
+
+_AGENT = {
+    "actor_id": "agent-1",
+    "actor_kind": "agent_identity",
+    "actor_kind_source": "entra_agent_fields",
+    "app_id": "app-agent-1",
+    "operation": "GET",
+    "status_code": 200,
+}
+
+CASES = [
+    Case(
+        name="card number and e-mail in a $filter",
+        fires=True,
+        day="2026-03-10",
+        rows={
+            "activity": [
+                {
+                    **_AGENT,
+                    "event_id": "p02-1",
+                    "event_time": "2026-03-10T10:00:00Z",
+                    "request_uri": "https://graph.microsoft.com/v1.0/sites/s1/lists/l1/items"
+                    "?$filter=fields/card%20eq%20'4111%201111%201111%201111'",
+                },
+                {
+                    **_AGENT,
+                    "event_id": "p02-2",
+                    "event_time": "2026-03-10T10:05:00Z",
+                    "request_uri": "https://graph.microsoft.com/v1.0/me/messages"
+                    "?$search=%22jane.doe%40example.org%22",
+                },
+            ]
+        },
+        check=lambda fs: len(fs) == 1 and len(fs[0].evidence_event_ids) == 2,
+    ),
+    Case(
+        name="GUIDs, UPN addressing and a digit run that fails Luhn are not PII",
+        fires=False,
+        day="2026-03-10",
+        rows={
+            "activity": [
+                {
+                    **_AGENT,
+                    "event_id": "p02-3",
+                    "event_time": "2026-03-10T10:00:00Z",
+                    "request_uri": "https://graph.microsoft.com/v1.0/users/alice@contoso.com"
+                    "/manager",
+                },
+                {
+                    **_AGENT,
+                    "event_id": "p02-4",
+                    "event_time": "2026-03-10T10:01:00Z",
+                    "request_uri": "https://graph.microsoft.com/v1.0/servicePrincipals/"
+                    "00000003-0000-0000-c000-000000000000/appRoleAssignedTo?$top=1234567890123",
+                },
+            ]
+        },
+    ),
+]
