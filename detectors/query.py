@@ -70,3 +70,22 @@ def who(row: dict[str, Any]) -> str:
     """A short readable name for the identity of a row: its name, else its id."""
     name = row.get("identity_name") or row.get("identity_id") or "unknown identity"
     return str(name)
+
+
+def registry_keys(config: Any, where: Any = None) -> dict[str, Any]:
+    """Registered agents by lower-case object id and app id (only those ``where(agent)`` keeps)."""
+    out: dict[str, Any] = {}
+    for agent in getattr(config, "agents", None) or []:
+        if where is not None and not where(agent):
+            continue
+        for key in (agent.id, agent.app_id):
+            if key:
+                out[key.lower()] = agent
+    return out
+
+
+def agent_of(keys: dict[str, Any], row: dict[str, Any]) -> Any:
+    """The registry entry a result row's identity (object id, else app id) belongs to."""
+    return keys.get(str(row.get("identity_id") or "").lower()) or keys.get(
+        str(row.get("app_id") or "").lower()
+    )

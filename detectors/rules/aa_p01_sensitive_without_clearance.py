@@ -1,0 +1,138 @@
+"""AA-P01: a registered agent reads a resource the catalogue marks sensitive without the clearance.
+
+Each agent declares ``pii_clearance``: the sensitivity tags it may touch (``financial``,
+``mail``, …). A successful read of a resource whose catalogue tag is not among them is a PII
+touch, even when the resource itself is allowed. The personal-data tags are judged by default;
+``tags`` under ``[detectors.AA-P01]`` widens or narrows them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from detectors.finding import BaselineFact, Finding
+from detectors.query import agent_of, identity, on_behalf_of, plural, registry_keys, run_sql, who
+from detectors.rule import Case, DetectContext, Rule, build_finding
+from detectors.rules.aa_p03_bulk_sensitive_read import TAG_WORDS
+
+SQL = Path(__file__).with_suffix(".sql")
+
+
+def _label(row: dict[str, Any]) -> str:
+    if row["resource_path"]:
+        return f"Graph {row['resource_path']}"
+    return str(row["resource"] or row["resource_id"])
+
+
+class SensitiveWithoutClearance(Rule):
+    id = "AA-P01"
+    family = "pii_touch"
+    severity = "high"
+    title = "Sensitive data read without the matching pii_clearance"
+    attacks = ("T1530", "T1114.002")
+    runbook = (
+        "Check with the sponsor whether the agent needs this data; either grant the clearance in "
+        "the registry after a privacy review, or remove the Graph permission that allows it."
+    )
+    defaults = {
+        "tags": ["pii", "hr", "financial", "mail", "health", "secrets", "credentials"],
+    }
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        judged = {t.lower() for t in self.params(ctx)["tags"]}
+        keys = registry_keys(ctx.config)
+        if not keys:
+            return []
+        rows = run_sql(ctx, SQL, keys=sorted(keys))
+        if rows.is_empty():
+            return []
+        uncleared = [
+            (r["sensitivity"] or "").lower() in judged
+            and (r["sensitivity"] or "").lower()
+            not in {c.lower() for c in agent_of(keys, r).pii_clearance}
+            for r in rows.iter_rows(named=True)
+        ]
+        rows = rows.filter(uncleared)
+        out: list[Finding] = []
+        for group in rows.partition_by("identity_id"):
+            group = group.sort("requests", descending=True)
+            first = group.row(0, named=True)
+            agent = agent_of(keys, first)
+            items = list(group.iter_rows(named=True))
+            tags = sorted({r["sensitivity"] for r in items})
+            reads = sum(r["requests"] for r in items)
+            words = ", ".join(TAG_WORDS.get(t, t) for t in tags)
+            where = ", ".join(_label(r) for r in items[:3])
+            clearance = ", ".join(agent.pii_clearance) or "none"
+            out.append(
+                build_finding(
+                    self,
+                    ctx,
+                    identity=identity(first),
+                    on_behalf_of=on_behalf_of(first),
+                    window_start=group.get_column("window_start").min(),
+                    window_end=group.get_column("window_end").max(),
+                    evidence=[e for ev in group.get_column("evidence") for e in ev],
+                    explanation=(
+                        f"{who(first)} read {words} ({plural(reads, 'request')}: {where}) "
+                        f"without clearance for it; its pii_clearance is {clearance}."
+                    ),
+                    baseline=[
+                        BaselineFact(
+                            name="pii_clearance",
+                            description="sensitivity tags the registry clears this agent for",
+                            value=clearance,
+                            observed=", ".join(tags),
+                        )
+                    ],
+                    rarity=0.8,
+                    sensitivity=",".join(tags),
+                    reach=min(1.0, reads / 1000 + len(items) / 10),
+                    details={"tags": ",".join(tags), "requests": reads},
+                )
+            )
+        return out
+
+
+_CONFIG = """
+[[agents]]
+id = "agent-fin"
+name = "Finance agent"
+pii_clearance = ["financial"]
+"""
+
+
+def _call(i: int, path: str) -> dict:
+    return {
+        "event_id": f"p01-{i}",
+        "event_time": f"2026-03-10T10:{i:02d}:00Z",
+        "actor_id": "agent-fin",
+        "service_principal_id": "agent-fin",
+        "actor_kind": "agent_identity",
+        "actor_kind_source": "registry",
+        "token_type": "app",
+        "operation": "GET",
+        "request_uri": f"https://graph.microsoft.com/v1.0{path}",
+        "resource_path": path,
+        "status_code": 200,
+    }
+
+
+CASES = [
+    Case(
+        name="the finance agent reads mailboxes and HR managers",
+        fires=True,
+        day="2026-03-10",
+        config=_CONFIG,
+        rows={"activity": [_call(1, "/users/{id}/messages"), _call(2, "/users/{id}/manager")]},
+        check=lambda fs: "mail" in str(fs[0].details.get("tags")),
+    ),
+    Case(
+        name="the finance agent reads SharePoint files only (not a personal-data tag)",
+        fires=False,
+        day="2026-03-10",
+        config=_CONFIG,
+        rows={"activity": [_call(1, "/sites/{id}/drive/root"), _call(2, "/sites/{id}/drive")]},
+    ),
+]

@@ -1,0 +1,176 @@
+"""AA-R01: a registered agent touches a resource outside its declared ``allowed_resources``.
+
+The registry says what each agent is for; anything else it touches (or tries to) is, by
+definition, unexpected. ``allowed_resources`` entries are resource ids or display names (checked
+against sign-ins) and ``graph:`` path globs (checked against Graph activity). When an agent lists
+``graph:`` globs, only those Graph paths are allowed; when it lists Microsoft Graph without any
+glob, every Graph path is. Not behavioural: the declaration holds from the agent's first day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from detectors.finding import BaselineFact, Finding
+from detectors.query import agent_of, identity, on_behalf_of, plural, registry_keys, run_sql, who
+from detectors.rule import Case, DetectContext, Rule, build_finding
+from pipeline.sensitivity import GRAPH_APP_ID, is_glob, matches
+
+SQL = Path(__file__).with_suffix(".sql")
+GRAPH_NAMES = {GRAPH_APP_ID, "microsoft graph"}
+
+
+def allowed(patterns: list[str], resource: Any, resource_id: Any, resource_path: Any) -> bool:
+    """Whether an agent's ``allowed_resources`` cover one (resource, id, path) it touched."""
+    globs = [p for p in patterns if is_glob(p)]
+    names = [p for p in patterns if not is_glob(p)]
+    graph_listed = any(n.strip().lower() in GRAPH_NAMES for n in names)
+    if resource_path:
+        if globs:
+            return any(matches(g, resource_path=resource_path) for g in globs)
+        return graph_listed
+    if any(matches(n, resource=resource, resource_id=resource_id) for n in names):
+        return True
+    is_graph = (resource_id or "").lower() in GRAPH_NAMES or (resource or "").lower() in GRAPH_NAMES
+    return is_graph and bool(globs)
+
+
+def label(row: dict[str, Any]) -> str:
+    if row["resource_path"]:
+        return f"Graph {row['resource_path']}"
+    return str(row["resource"] or row["resource_id"] or "unknown resource")
+
+
+class OutsideAllowedResources(Rule):
+    id = "AA-R01"
+    family = "unexpected_resource_access"
+    severity = "high"
+    title = "Agent touched a resource outside its allowed_resources"
+    attacks = ("T1078.004", "T1530")
+    runbook = (
+        "Confirm with the agent's sponsor whether the resource belongs to its purpose; if not, "
+        "remove the permission that allowed it and review what it read."
+    )
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        keys = registry_keys(ctx.config, lambda a: bool(a.allowed_resources))
+        if not keys:
+            return []
+        rows = run_sql(ctx, SQL, keys=sorted(keys))
+        if rows.is_empty():
+            return []
+        outside = [
+            not allowed(
+                agent_of(keys, r).allowed_resources,
+                r["resource"],
+                r["resource_id"],
+                r["resource_path"],
+            )
+            for r in rows.iter_rows(named=True)
+        ]
+        rows = rows.filter(outside)
+        out: list[Finding] = []
+        for group in rows.partition_by("identity_id"):
+            group = group.sort("requests", descending=True)
+            first = group.row(0, named=True)
+            agent = agent_of(keys, first)
+            items = list(group.iter_rows(named=True))
+            listed = ", ".join(
+                f"{label(r)} ({plural(r['requests'], 'request')})" for r in items[:3]
+            )
+            more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+            denied = sum(r["requests"] - r["succeeded_requests"] for r in items)
+            denied_text = f" ({denied:,} of them denied)" if denied else ""
+            tags = sorted({r["sensitivity"] for r in items if r["sensitivity"]})
+            out.append(
+                build_finding(
+                    self,
+                    ctx,
+                    identity=identity(first),
+                    on_behalf_of=on_behalf_of(first),
+                    window_start=group.get_column("window_start").min(),
+                    window_end=group.get_column("window_end").max(),
+                    evidence=[e for ev in group.get_column("evidence") for e in ev],
+                    explanation=(
+                        f"{who(first)} touched {plural(len(items), 'resource')} outside its "
+                        f"allowed_resources{denied_text}: {listed}{more}; it is allowed only "
+                        f"{', '.join(agent.allowed_resources)}."
+                    ),
+                    baseline=[
+                        BaselineFact(
+                            name="allowed_resources",
+                            description="what the registry allows this agent",
+                            value=", ".join(agent.allowed_resources),
+                            observed=", ".join(label(r) for r in items[:10]),
+                        )
+                    ],
+                    rarity=0.9,
+                    sensitivity=",".join(tags) or None,
+                    reach=min(1.0, len(items) / 5),
+                    details={"outside_resources": len(items), "denied_requests": denied},
+                )
+            )
+        return out
+
+
+_CONFIG = """
+[[agents]]
+id = "agent-fin"
+name = "Finance agent"
+allowed_resources = ["Microsoft Graph", "graph:/sites/*/drive/**", "Dynamics 365 Finance"]
+"""
+
+
+def _call(i: int, path: str) -> dict:
+    return {
+        "event_id": f"r01-{i}",
+        "event_time": f"2026-03-10T10:{i:02d}:00Z",
+        "actor_id": "agent-fin",
+        "service_principal_id": "agent-fin",
+        "actor_kind": "agent_identity",
+        "actor_kind_source": "registry",
+        "token_type": "app",
+        "operation": "GET",
+        "request_uri": f"https://graph.microsoft.com/v1.0{path}",
+        "resource_path": path,
+        "status_code": 200,
+    }
+
+
+def _signin(i: int, resource: str) -> dict:
+    return {
+        "event_id": f"r01-s{i}",
+        "event_time": f"2026-03-10T09:{i:02d}:00Z",
+        "log_type": "service_principal",
+        "actor_id": "agent-fin",
+        "service_principal_id": "agent-fin",
+        "actor_kind": "agent_identity",
+        "resource_display_name": resource,
+        "succeeded": True,
+    }
+
+
+CASES = [
+    Case(
+        name="the finance agent opens Key Vault and reads a mailbox",
+        fires=True,
+        day="2026-03-10",
+        config=_CONFIG,
+        rows={
+            "signins": [_signin(1, "Microsoft Graph"), _signin(2, "Azure Key Vault")],
+            "activity": [_call(1, "/sites/{id}/drive/root"), _call(2, "/users/{id}/messages")],
+        },
+        check=lambda fs: fs[0].details.get("outside_resources") == 2,
+    ),
+    Case(
+        name="the finance agent stays inside Graph drive paths and Dynamics",
+        fires=False,
+        day="2026-03-10",
+        config=_CONFIG,
+        rows={
+            "signins": [_signin(1, "Microsoft Graph"), _signin(2, "Dynamics 365 Finance")],
+            "activity": [_call(1, "/sites/{id}/drive/root"), _call(2, "/sites/{id}/drive/items")],
+        },
+    ),
+]

@@ -1,0 +1,171 @@
+"""AA-R02: an identity touches a resource new to its baseline and rare among its peers.
+
+The UEBA "first time for the identity, uncommon among its peers" signal: an agent of the finance
+blueprint that suddenly opens Key Vault or reads mailboxes, when none of its sibling agents ever
+did. Peers are the identities of the same blueprint, else of the same kind. Behavioural: it needs
+the identity's own history. People are left out by default (their Graph use is exploratory by
+nature); set ``kinds`` under ``[detectors.AA-R02]`` to include them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from detectors.finding import BaselineFact, Finding
+from detectors.query import identity, on_behalf_of, run_sql, who
+from detectors.rule import Case, DetectContext, Rule, build_finding
+
+SQL = Path(__file__).with_suffix(".sql")
+
+
+def readable(rkey: str) -> str:
+    return f"Graph {rkey[6:]}" if rkey.startswith("graph:") else rkey
+
+
+class NewRareResource(Rule):
+    id = "AA-R02"
+    family = "unexpected_resource_access"
+    severity = "medium"
+    title = "Resource new to the identity and rare among its peers"
+    attacks = ("T1530", "T1526")
+    runbook = (
+        "Ask the identity's owner whether the new resource belongs to its job; if it does, add "
+        "it to allowed_resources, if not, revoke the permission that let it in."
+    )
+    behavioural = True
+    defaults = {
+        "lookback_days": 30,
+        "min_history_days": 5,
+        "max_peer_share": 0.1,  # used by at most 10 % of its peers
+        "max_tenant_share": 0.05,  # when it has no peers: by at most 5 % of the tenant
+        "kinds": [
+            "agent_identity",
+            "agent_user",
+            "agent_blueprint",
+            "service_principal",
+            "managed_identity",
+        ],
+    }
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        p = self.params(ctx)
+        rows = run_sql(ctx, SQL, kinds=list(p["kinds"]))
+        if rows.is_empty():
+            return []
+        peer_share = pl.col("peer_users") / pl.col("peer_count").cast(pl.Float64)
+        tenant_share = pl.col("tenant_users") / pl.col("tenant_identities").cast(pl.Float64)
+        rare = (
+            pl.when(pl.col("peer_count") > 0)
+            .then(peer_share <= float(p["max_peer_share"]))
+            .otherwise(tenant_share <= float(p["max_tenant_share"]))
+        )
+        rows = rows.filter((pl.col("history_days") >= int(p["min_history_days"])) & rare)
+        lookback = int(p["lookback_days"])
+        out: list[Finding] = []
+        for group in rows.partition_by("identity_id"):
+            group = group.sort(["sensitivity", "requests"], descending=True, nulls_last=True)
+            first = group.row(0, named=True)
+            facts = []
+            phrases = []
+            for row in group.iter_rows(named=True):
+                peers = (
+                    f"used by {row['peer_users']} of its {row['peer_count']} peers"
+                    if row["peer_count"]
+                    else f"used by {row['tenant_users']} of {row['tenant_identities']} "
+                    "identities in the tenant"
+                )
+                phrases.append(
+                    f"resource {readable(row['rkey'])} never used by this identity in "
+                    f"{lookback} days; {peers}"
+                )
+                facts.append(
+                    BaselineFact(
+                        name="new_resource",
+                        description=f"{readable(row['rkey'])}: {peers}",
+                        value=0,
+                        observed=row["requests"],
+                    )
+                )
+            more = f" (and {len(phrases) - 2} more)" if len(phrases) > 2 else ""
+            sens = [s for s in group.get_column("sensitivity").to_list() if s]
+            peer_fraction = (
+                (first["peer_users"] / first["peer_count"]) if first["peer_count"] else 0
+            )
+            out.append(
+                build_finding(
+                    self,
+                    ctx,
+                    identity=identity(first),
+                    on_behalf_of=on_behalf_of(first),
+                    window_start=group.get_column("window_start").min(),
+                    window_end=group.get_column("window_end").max(),
+                    evidence=[e for ev in group.get_column("evidence") for e in ev],
+                    explanation=f"{who(first)}: " + "; ".join(phrases[:2]) + more + ".",
+                    baseline=facts[:20],
+                    rarity=1.0 - min(1.0, peer_fraction * 5),
+                    sensitivity=",".join(sorted(set(sens))) or None,
+                    reach=min(1.0, group.height / 5),
+                    details={
+                        "new_resources": ", ".join(readable(r) for r in group.get_column("rkey")),
+                        "history_days": first["history_days"],
+                    },
+                )
+            )
+        return out
+
+
+def _calls(actor: str, blueprint: str, day: str, path: str, n: int = 3) -> list[dict]:
+    return [
+        {
+            "event_id": f"{actor}-{day}-{path}-{i}",
+            "event_time": f"{day}T10:{i:02d}:00Z",
+            "actor_id": actor,
+            "service_principal_id": actor,
+            "app_id": f"app-{actor}",
+            "actor_kind": "service_principal",
+            "token_type": "app",
+            "operation": "GET",
+            "request_uri": f"https://graph.microsoft.com/v1.0{path}",
+            "resource_path": path,
+            "status_code": 200,
+        }
+        for i in range(n)
+    ]
+
+
+_DAYS = [f"2026-03-0{d}" for d in range(1, 10)]
+_PEERS = ["sp-a", "sp-b", "sp-c", "sp-d"]
+_ROUTINE = [
+    row for actor in _PEERS for d in _DAYS for row in _calls(actor, "bp", d, "/sites/{id}/drive")
+]
+
+CASES = [
+    Case(
+        name="a service principal reads mailboxes none of the tenant ever read",
+        fires=True,
+        day="2026-03-10",
+        rows={
+            "activity": _ROUTINE
+            + _calls("sp-a", "bp", "2026-03-10", "/sites/{id}/drive")
+            + _calls("sp-a", "bp", "2026-03-10", "/users/{id}/messages")
+        },
+        check=lambda fs: "messages" in fs[0].explanation,
+    ),
+    Case(
+        name="a resource new to the identity but used by every peer is not rare",
+        fires=False,
+        day="2026-03-10",
+        rows={
+            "activity": _ROUTINE
+            + [
+                row
+                for actor in _PEERS[1:]
+                for d in _DAYS
+                for row in _calls(actor, "bp", d, "/groups/{id}/members", 1)
+            ]
+            + _calls("sp-a", "bp", "2026-03-10", "/groups/{id}/members")
+        },
+    ),
+]
