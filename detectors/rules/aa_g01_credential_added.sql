@@ -23,7 +23,7 @@ WITH changes AS (
 held AS (
     SELECT
         *,
-        target.id AS target_id,
+        lower(target.id) AS target_id,
         lower(coalesce(target.type, '')) AS target_type,
         list_contains($owner_pairs, lower(target.id) || '|' || lower(coalesce(initiator, '')))
             OR list_contains($owner_pairs,

@@ -60,7 +60,7 @@ held AS (
     SELECT
         g.*,
         x.target,
-        x.target.id AS target_id,
+        lower(x.target.id) AS target_id,
         list_contains($owner_pairs, lower(x.target.id) || '|' || lower(coalesce(g.initiator, '')))
             OR list_contains($owner_pairs,
                 lower(x.target.id) || '|' || lower(coalesce(g.initiator_id, ''))) AS by_owner,

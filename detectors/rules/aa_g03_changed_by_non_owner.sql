@@ -23,7 +23,7 @@ WITH changes AS (
 on_agents AS (
     SELECT
         c.*,
-        c.t.id AS target_id,
+        lower(c.t.id) AS target_id,
         list_contains($with_owner, lower(c.t.id)) AS owner_known,
         list_contains($owner_pairs, lower(c.t.id) || '|' || lower(coalesce(c.initiator, '')))
             OR list_contains($owner_pairs,

@@ -1,0 +1,161 @@
+"""AA-S01: a sign-in from a country, network (ASN) or IP new to the identity."""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from detectors.finding import Finding
+from detectors.rule import Case, DetectContext, Rule
+from detectors.rules._finding_rows import (
+    AGENT_KINDS,
+    agent_keys,
+    agent_registry,
+    day_bounds,
+    fact,
+    label,
+    make_finding,
+    plural,
+    query_rows,
+    sql_beside,
+)
+
+SQL = sql_beside(__file__)
+
+
+def _signin(event_id: str, day: str, ip: str, asn: int, country: str, mfa: bool = False) -> dict:
+    requirement = "multiFactorAuthentication" if mfa else "singleFactorAuthentication"
+    return {
+        "event_id": event_id,
+        "event_time": f"{day}T09:00:00Z",
+        "log_type": "interactive",
+        "user_id": "user-ann",
+        "user_principal_name": "ann@contoso.com",
+        "app_id": "app-outlook",
+        "ip_address": ip,
+        "autonomous_system_number": asn,
+        "country": country,
+        "succeeded": True,
+        "raw": json.dumps({"properties": {"authenticationRequirement": requirement}}),
+    }
+
+
+HISTORY = [
+    _signin(f"h{d}", f"2026-03-0{d}", "198.51.100.7", 3320, "DE", mfa=True) for d in range(1, 10)
+]
+
+
+class NewSigninLocation(Rule):
+    id = "AA-S01"
+    family = "signin_anomaly"
+    severity = "medium"
+    title = "Sign-in from a country or network new to the identity"
+    attacks = ("T1078",)
+    runbook = (
+        "Ask the identity's owner (or the agent's sponsor) whether the location is expected; if "
+        "not, revoke its sessions and credentials and check what it did after signing in."
+    )
+    behavioural = True
+    defaults: ClassVar[dict] = {"max_evidence": 100}
+
+    cases: ClassVar[list[Case]] = [
+        Case(
+            name="sign-in without MFA from a country and network never seen",
+            fires=True,
+            day="2026-03-10",
+            rows={"signins": [*HISTORY, _signin("n1", "2026-03-10", "203.0.113.5", 9009, "KP")]},
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].identity.id == "user-ann"
+                and fs[0].evidence_event_ids == ("n1",)
+                and fs[0].severity in ("medium", "high")
+            ),
+        ),
+        Case(
+            name="sign-in from the usual country and network",
+            fires=False,
+            day="2026-03-10",
+            rows={"signins": [*HISTORY, _signin("n2", "2026-03-10", "198.51.100.8", 3320, "DE")]},
+        ),
+    ]
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        p = self.params(ctx)
+        declared, declaring = [], []
+        for agent in agent_registry(ctx):
+            countries = [c.lower() for c in getattr(agent, "countries", None) or []]
+            for key in agent_keys(agent) if countries else []:
+                declaring.append(key)
+                declared += [f"{key}|{c}" for c in countries]
+        rows = query_rows(
+            ctx,
+            SQL,
+            {
+                **day_bounds(ctx),
+                "declared": declared,
+                "declaring": declaring,
+                "max_evidence": int(p["max_evidence"]),
+            },
+        )
+        findings = []
+        for r in rows:
+            agent = r["identity_kind"] in AGENT_KINDS or r["kind_source"] == "registry"
+            plausible = (r["min_tenant_identities"] or 0) > 0
+            if r["n_outside_declared"]:
+                severity = "high"
+            elif r["n_new_country"]:
+                if r["all_mfa"] and plausible and not agent:
+                    severity = "low"  # a person travelling, with MFA, to a place others use
+                else:
+                    severity = "high" if agent else "medium"
+            else:
+                severity = "medium" if agent else "low"
+            parts = []
+            if r["new_countries"]:
+                parts.append(f"country {r['new_countries']}")
+            if r["new_asns"]:
+                parts.append(f"network AS{r['new_asns']}")
+            if r["outside_countries"]:
+                parts.append(f"outside its declared countries ({r['outside_countries']})")
+            mfa = " with MFA" if r["all_mfa"] else " without MFA" if not agent else ""
+            explanation = (
+                f"{label(r)} signed in {plural(r['n_signins'], 'time')}{mfa} from "
+                f"{' and '.join(parts)}, new to it (usual countries: "
+                f"{r['usual_countries'] or 'none recorded'})."
+            )
+            findings.append(
+                make_finding(
+                    self,
+                    ctx,
+                    r,
+                    explanation,
+                    [
+                        fact(
+                            "usual_countries",
+                            "countries in its history",
+                            r["usual_countries"],
+                            r["new_countries"],
+                        ),
+                        fact(
+                            "new_networks",
+                            "sign-ins from networks (ASN) never seen",
+                            0,
+                            r["n_new_asn"],
+                        ),
+                        fact("new_ips", "sign-ins from IPs never seen", 0, r["n_new_ip"]),
+                        fact(
+                            "tenant_identities_in_country",
+                            "identities of the tenant seen in the new country",
+                            None,
+                            r["min_tenant_identities"],
+                        ),
+                    ],
+                    severity=severity,
+                    details={
+                        "new_countries": r["new_countries"],
+                        "new_asns": r["new_asns"],
+                        "mfa": bool(r["all_mfa"]),
+                    },
+                )
+            )
+        return findings
