@@ -1,0 +1,213 @@
+"""Per-identity rollups and baselines, in SQL files run by DuckDB over the lake.
+
+``update(workspace)`` rolls up every day whose raw events are newer than its rollup (so a nightly
+run only reads the new day): ``lake/rollups/agent_directory``, ``identity_day`` and
+``identity_day_values`` (see schemas.py). ``set_history(con, day)`` then points the TEMP baseline
+views at the days strictly before ``day``: ``history_values``, ``history_volume``,
+``peer_groups``, ``peer_values``, ``tenant_values``, ``learning_state``, ``history_windows`` and
+``volume_windows`` (7 / 30 / 90 days), ``day_events`` and ``day_identity`` (the judged day).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.baselines.schemas import AGENT_DIRECTORY, IDENTITY_DAY, IDENTITY_DAY_VALUES
+from pipeline.config import Config, load_config
+from pipeline.errors import UsageError
+from pipeline.lake import write_parquet_atomic
+from pipeline.workspace import Workspace
+
+EVENT_TABLES = ("signins", "activity")
+HISTORY_VIEWS = (
+    "day_identity",
+    "history_values",
+    "history_volume",
+    "peer_groups",
+    "peer_values",
+    "tenant_values",
+    "learning_state",
+    "history_windows",
+    "volume_windows",
+    "day_events",
+)
+DEFAULT_LOOKBACK = 30
+#: [detectors.baseline] min_days / min_events / night_start / night_end override these
+DEFAULTS = {"min_days": 7, "min_events": 20, "night_start": 22, "night_end": 6, "lookback": 30}
+
+
+@dataclass
+class BaselineSummary:
+    days_rolled_up: list[str] = field(default_factory=list)
+    days_skipped: int = 0  # already rolled up and unchanged
+    events: int = 0  # events read from the new days
+    identity_days: int = 0
+    value_rows: int = 0
+    identities: int = 0
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (
+            f"rolled up {len(self.days_rolled_up)} day(s) ({self.days_skipped} unchanged): "
+            f"{self.events} events, {self.identity_days} identity-days, "
+            f"{self.value_rows} distinct values, {self.identities} identities "
+            f"in {self.seconds:.1f}s"
+        )
+
+
+def sql_text(name: str) -> str:
+    return resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def settings(config: Config) -> dict[str, int]:
+    """Baseline settings: DEFAULTS overridden by [detectors.baseline] in agentaudit.toml."""
+    out = dict(DEFAULTS)
+    for key, value in config.detector_params("baseline").items():
+        if key not in DEFAULTS or not isinstance(value, int) or isinstance(value, bool):
+            raise UsageError(
+                f"agentaudit.toml [detectors.baseline]: '{key}' must be one of "
+                f"{', '.join(DEFAULTS)} with a whole number"
+            )
+        out[key] = value
+    return out
+
+
+def _partition_days(folder: Path) -> dict[str, float]:
+    """{YYYY-MM-DD: newest file mtime} of a hive-partitioned folder."""
+    out: dict[str, float] = {}
+    if not folder.is_dir():
+        return out
+    for part in folder.glob("date=*"):
+        day = part.name.removeprefix("date=")
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            continue  # date=unknown: events without a time are not rolled up
+        stamps = [p.stat().st_mtime for p in part.glob("*.parquet")]
+        if stamps:
+            out[day] = max(stamps)
+    return out
+
+
+def days_to_roll_up(workspace: Workspace) -> list[str]:
+    """Days whose raw sign-ins or activity are newer than their rollup (or have none)."""
+    from pipeline.catalog import rollup_dir
+
+    raw: dict[str, float] = {}
+    for table in EVENT_TABLES:
+        for day, stamp in _partition_days(workspace.table_dir(table)).items():
+            raw[day] = max(raw.get(day, 0.0), stamp)
+    done = _partition_days(rollup_dir(workspace, "identity_day"))
+    return sorted(d for d, stamp in raw.items() if d not in done or done[d] < stamp)
+
+
+def update(
+    workspace: Workspace | str | Path,
+    days: list[str] | list[date] | None = None,
+    rebuild: bool = False,
+) -> BaselineSummary:
+    """Roll up the days not yet rolled up (or ``days``; every day with ``rebuild``)."""
+    from pipeline import catalog
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
+    started = time.perf_counter()
+    config = load_config(ws)
+    opts = settings(config)
+    summary = BaselineSummary()
+    if days is not None:
+        todo = sorted({str(d)[:10] for d in days})
+    elif rebuild:
+        todo = sorted(set().union(*(_partition_days(ws.table_dir(t)).keys() for t in EVENT_TABLES)))
+    else:
+        todo = days_to_roll_up(ws)
+    all_days = set().union(*(_partition_days(ws.table_dir(t)).keys() for t in EVENT_TABLES))
+    summary.days_skipped = len(all_days - set(todo))
+    if not todo:
+        summary.seconds = time.perf_counter() - started
+        return summary
+    con = catalog.connect(ws, config=config)
+    try:
+        # 1. agents seen in agent sign-ins, so that activity of the same app resolves to them
+        for day in todo:
+            table = con.sql(
+                sql_text("agent_directory"), params={"day": _as_date(day)}
+            ).to_arrow_table()
+            _write(ws, "agent_directory", day, "directory", table, AGENT_DIRECTORY)
+        catalog.refresh(con, ws, config)
+        # 2. per identity-day rollups
+        for day in todo:
+            con.execute(sql_text("rollup_input"), {"day": _as_date(day)})
+            n = con.execute("SELECT count(*) FROM rollup_input").fetchall()[0][0]
+            summary.events += n
+            params = {
+                "day": _as_date(day),
+                "night_start": opts["night_start"],
+                "night_end": opts["night_end"],
+            }
+            rollup = con.sql(sql_text("identity_day"), params=params).to_arrow_table()
+            values = con.sql(
+                sql_text("identity_day_values"), params={"day": _as_date(day)}
+            ).to_arrow_table()
+            _write(ws, "identity_day", day, "rollup", rollup, IDENTITY_DAY)
+            _write(ws, "identity_day_values", day, "values", values, IDENTITY_DAY_VALUES)
+            summary.identity_days += rollup.num_rows
+            summary.value_rows += values.num_rows
+            summary.days_rolled_up.append(day)
+        con.execute("DROP TABLE IF EXISTS rollup_input")
+        catalog.refresh(con, ws, config)
+        summary.identities = con.execute(
+            "SELECT count(*) FROM identities WHERE identity_id IS NOT NULL"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _write(ws: Workspace, name: str, day: str, stem: str, table: pa.Table, schema) -> None:
+    from pipeline.catalog import rollup_dir
+
+    table = table.select(schema.names).cast(schema)
+    write_parquet_atomic(table, rollup_dir(ws, name) / f"date={day}" / f"{stem}.parquet")
+
+
+def _as_date(value: str | date | datetime) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise UsageError(f"'{value}' is not a day; use YYYY-MM-DD") from exc
+
+
+def set_history(
+    con: duckdb.DuckDBPyConnection,
+    day: date | str,
+    lookback_days: int = DEFAULT_LOOKBACK,
+    min_days: int | None = None,
+    min_events: int | None = None,
+) -> None:
+    """Point the TEMP baseline views of ``con`` at the days strictly before ``day``."""
+    if lookback_days < 1:
+        raise UsageError(f"lookback_days must be at least 1, not {lookback_days}")
+    con.execute("SET VARIABLE aa_day = ?", [_as_date(day)])
+    con.execute("SET VARIABLE aa_lookback = ?", [int(lookback_days)])
+    # learning thresholds: set by catalog.connect from agentaudit.toml unless given here
+    if min_days is not None:
+        con.execute("SET VARIABLE aa_min_days = ?", [int(min_days)])
+    if min_events is not None:
+        con.execute("SET VARIABLE aa_min_events = ?", [int(min_events)])
+    for view in HISTORY_VIEWS:
+        con.execute(sql_text(view))
+
+
+__all__ = ["BaselineSummary", "DEFAULTS", "days_to_roll_up", "set_history", "settings", "update"]

@@ -1,0 +1,3 @@
+-- The events of the judged day aa_day.
+CREATE OR REPLACE TEMP VIEW day_events AS
+SELECT * FROM events WHERE day = getvariable('aa_day')

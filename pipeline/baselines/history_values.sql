@@ -1,0 +1,15 @@
+-- Each identity's values per dimension over the look-back window, strictly before the judged day
+-- (variables aa_day: DATE, aa_lookback: days).
+CREATE OR REPLACE TEMP VIEW history_values AS
+SELECT
+    identity_id,
+    dimension,
+    value,
+    min(first_time) AS first_seen,
+    max(last_time) AS last_seen,
+    sum(events) AS events,
+    count(DISTINCT day) AS days_seen
+FROM identity_day_values
+WHERE date < getvariable('aa_day')
+  AND date >= getvariable('aa_day') - CAST(getvariable('aa_lookback') AS INTEGER)
+GROUP BY identity_id, dimension, value

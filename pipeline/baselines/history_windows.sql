@@ -1,0 +1,17 @@
+-- Per identity, dimension and value: counts in the 7, 30 and 90 days before aa_day.
+CREATE OR REPLACE TEMP VIEW history_windows AS
+SELECT
+    identity_id,
+    dimension,
+    value,
+    min(first_time) AS first_seen,
+    max(last_time) AS last_seen,
+    sum(events) FILTER (WHERE date >= getvariable('aa_day') - 7) AS events_7d,
+    sum(events) FILTER (WHERE date >= getvariable('aa_day') - 30) AS events_30d,
+    sum(events) AS events_90d,
+    count(DISTINCT day) FILTER (WHERE date >= getvariable('aa_day') - 7) AS days_7d,
+    count(DISTINCT day) FILTER (WHERE date >= getvariable('aa_day') - 30) AS days_30d,
+    count(DISTINCT day) AS days_90d
+FROM identity_day_values
+WHERE date < getvariable('aa_day') AND date >= getvariable('aa_day') - 90
+GROUP BY identity_id, dimension, value

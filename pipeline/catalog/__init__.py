@@ -1,0 +1,171 @@
+"""The catalog: DuckDB views over the Parquet lake (DESIGN.md section 2).
+
+``connect(workspace)`` returns a DuckDB connection with one view per lake table (``signins``,
+``audits``, ``activity``, ``risk_events``, ``quarantine``, ``findings``), the rollups
+(``identity_day``, ``identity_day_values``, ``agent_directory``), the registry and sensitivity
+catalogue as small tables (``registry``, ``registry_keys``, ``registry_allowed``,
+``sensitivity_patterns``), and the derived views ``events`` (one row per sign-in and activity
+record, with the acting identity resolved), ``obo_pairs`` and ``identities``.
+
+``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
+agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
+writer process per database file, so when the file is busy (a nightly job holds it) or the caller
+asks for ``read_only``, the views are built as TEMP objects (in the file opened read-only, or in
+memory), which is why ``agentaudit sql`` works during a run.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline.config import Config, load_config
+from pipeline.registry import registry_tables
+from pipeline.schema import QUARANTINE_SCHEMA, TABLES
+from pipeline.sensitivity import pattern_table
+from pipeline.workspace import Workspace
+
+LAKE_TABLES = ("signins", "audits", "activity", "risk_events")
+ROLLUP_DIR = "rollups"
+
+
+def sql_text(name: str) -> str:
+    """The text of pipeline/catalog/<name>.sql."""
+    return resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def duck_type(t: pa.DataType) -> str:
+    """DuckDB type name for an Arrow type of the canonical schemas."""
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "VARCHAR"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ" if t.tz else "TIMESTAMP"
+    if pa.types.is_int64(t):
+        return "BIGINT"
+    if pa.types.is_int32(t):
+        return "INTEGER"
+    if pa.types.is_float64(t):
+        return "DOUBLE"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_date32(t):
+        return "DATE"
+    if pa.types.is_list(t):
+        return f"{duck_type(t.value_type)}[]"
+    if pa.types.is_struct(t):
+        inner = ", ".join(f'"{f.name}" {duck_type(f.type)}' for f in t)
+        return f"STRUCT({inner})"
+    raise TypeError(f"no DuckDB type for {t}")
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal. Used only for lake paths in view DDL (DuckDB cannot bind
+    parameters in CREATE VIEW); the path comes from the workspace, never from a log."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _view_sql(name: str, schema: pa.Schema, folder: Path, temp: str, hive: bool = True) -> str:
+    cols = ", ".join(_ident(f.name) for f in schema)
+    files = list(folder.glob("date=*/*.parquet")) if hive else list(folder.glob("**/*.parquet"))
+    if not files:
+        typed = ", ".join(f"CAST(NULL AS {duck_type(f.type)}) AS {_ident(f.name)}" for f in schema)
+        date_col = ", CAST(NULL AS DATE) AS date" if hive else ""
+        return f"CREATE OR REPLACE {temp} VIEW {name} AS SELECT {typed}{date_col} WHERE false"
+    if hive:
+        glob = str(folder / "date=*" / "*.parquet")
+        return (
+            f"CREATE OR REPLACE {temp} VIEW {name} AS SELECT {cols}, "
+            f"TRY_CAST(date AS DATE) AS date FROM read_parquet({_literal(glob)}, "
+            "hive_partitioning = true, union_by_name = true, hive_types = {'date': VARCHAR})"
+        )
+    glob = str(folder / "**" / "*.parquet")
+    return (
+        f"CREATE OR REPLACE {temp} VIEW {name} AS SELECT {cols} FROM read_parquet("
+        f"{_literal(glob)}, hive_partitioning = false, union_by_name = true)"
+    )
+
+
+def _open(workspace: Workspace, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """(connection, persistent): the catalog file read-write when we can have it, else TEMP."""
+    path = str(workspace.catalog)
+    if not read_only:
+        try:
+            workspace.root.mkdir(parents=True, exist_ok=True)
+            return duckdb.connect(path), True
+        except (duckdb.IOException, duckdb.ConnectionException):
+            pass  # another process (or this one, read-only) holds the file
+    elif workspace.catalog.exists():
+        try:
+            return duckdb.connect(path, read_only=True), False
+        except (duckdb.IOException, duckdb.ConnectionException):
+            pass
+    return duckdb.connect(":memory:"), False
+
+
+def connect(
+    workspace: Workspace | str | Path,
+    read_only: bool = False,
+    config: Config | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with every catalog view (see the module docstring)."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
+    cfg = config if config is not None else load_config(ws)
+    con, persistent = _open(ws, read_only)
+    try:
+        install(con, ws, cfg, temp=not persistent)
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def install(
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, config: Config, temp: bool = True
+) -> None:
+    """(Re)create the catalog's tables, macros and views on ``con``."""
+    from detectors.store import SCHEMA as FINDINGS_SCHEMA
+    from pipeline.baselines import settings
+    from pipeline.baselines.schemas import ROLLUPS
+
+    kw = "TEMP" if temp else ""
+    con.execute("SET TimeZone = 'UTC'")
+    opts = settings(config)
+    con.execute("SET VARIABLE aa_min_days = ?", [opts["min_days"]])
+    con.execute("SET VARIABLE aa_min_events = ?", [opts["min_events"]])
+    small = dict(registry_tables(config))
+    small["sensitivity_patterns"] = pattern_table(config)
+    for name, table in small.items():
+        con.register("_aa_tmp", table)
+        con.execute(f"CREATE OR REPLACE {kw} TABLE {name} AS SELECT * FROM _aa_tmp")
+        con.unregister("_aa_tmp")
+    con.execute(sql_text("macros").replace("{temp}", kw))
+    for name in LAKE_TABLES:
+        con.execute(_view_sql(name, TABLES[name], workspace.table_dir(name), kw))
+    con.execute(_view_sql("quarantine", QUARANTINE_SCHEMA, workspace.quarantine, kw, hive=False))
+    con.execute(_view_sql("findings", FINDINGS_SCHEMA, workspace.table_dir("findings"), kw))
+    for name, schema in ROLLUPS.items():
+        folder = workspace.lake / ROLLUP_DIR / name
+        con.execute(_view_sql(name, schema, folder, kw))
+    for view in ("events", "obo_pairs", "identities"):
+        con.execute(sql_text(view).replace("{temp}", kw))
+
+
+def refresh(con: duckdb.DuckDBPyConnection, workspace: Workspace, config: Config) -> None:
+    """Rebuild the views after new lake files appeared (views over empty folders are typed
+    placeholders), keeping the connection's mode: persistent on a writable catalog file."""
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_databases() "
+        "WHERE database_name = current_database() AND path IS NOT NULL AND NOT readonly"
+    ).fetchall()
+    install(con, workspace, config, temp=not (row and row[0][0]))
+
+
+def rollup_dir(workspace: Workspace, name: str) -> Path:
+    return workspace.lake / ROLLUP_DIR / name

@@ -1,0 +1,60 @@
+-- One row per identity ever seen (from the per-identity-day rollups), plus the people agents
+-- acted for and the registered agents never seen (events = 0): DESIGN.md section 5.
+CREATE OR REPLACE {temp} VIEW identities AS
+WITH seen AS (
+    SELECT
+        identity_id,
+        arg_max(identity_kind, last_time) AS actor_kind,
+        arg_max(kind_source, last_time) AS kind_source,
+        arg_max(identity_name, last_time) FILTER (WHERE identity_name IS NOT NULL) AS name,
+        arg_max(app_id, last_time) FILTER (WHERE app_id IS NOT NULL) AS app_id,
+        arg_max(blueprint, last_time) FILTER (WHERE blueprint IS NOT NULL) AS blueprint,
+        arg_max(tenant_id, last_time) FILTER (WHERE tenant_id IS NOT NULL) AS tenant_id,
+        min(first_time) AS first_seen,
+        max(last_time) AS last_seen,
+        count(DISTINCT day) AS days_active,
+        sum(events) AS events,
+        sum(signins) AS signins,
+        sum(requests) AS activity_events,
+        sum(obo_events) AS obo_events
+    FROM identity_day
+    GROUP BY identity_id
+),
+obo_people AS (
+    SELECT value AS identity_id, min(first_time) AS first_seen, max(last_time) AS last_seen,
+           sum(events) AS events
+    FROM identity_day_values
+    WHERE dimension = 'obo_user'
+    GROUP BY value
+),
+everyone AS (
+    SELECT identity_id FROM seen
+    UNION SELECT identity_id FROM obo_people
+    UNION SELECT id FROM registry
+)
+SELECT
+    e.identity_id,
+    coalesce(s.actor_kind, r.kind, CASE WHEN o.identity_id IS NOT NULL THEN 'human' END,
+             'unknown') AS actor_kind,
+    coalesce(s.kind_source, CASE WHEN r.id IS NOT NULL THEN 'registry'
+                                 WHEN o.identity_id IS NOT NULL THEN 'log_category' END,
+             'none') AS kind_source,
+    coalesce(r.name, s.name) AS name,
+    coalesce(s.app_id, r.app_id) AS app_id,
+    coalesce(s.blueprint, r.blueprint) AS blueprint,
+    r.sponsor,
+    r.owner,
+    r.id IS NOT NULL AS registered,
+    s.tenant_id,
+    coalesce(s.first_seen, o.first_seen) AS first_seen,
+    greatest(s.last_seen, o.last_seen) AS last_seen,
+    coalesce(s.days_active, 0) AS days_active,
+    coalesce(s.events, 0) AS events,
+    coalesce(s.signins, 0) AS signins,
+    coalesce(s.activity_events, 0) AS activity_events,
+    coalesce(s.obo_events, 0) AS obo_events,
+    coalesce(o.events, 0) AS acted_for_events
+FROM everyone e
+LEFT JOIN seen s ON s.identity_id = e.identity_id
+LEFT JOIN obo_people o ON o.identity_id = e.identity_id
+LEFT JOIN registry r ON r.id = e.identity_id
