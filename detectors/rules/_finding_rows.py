@@ -45,7 +45,8 @@ def day_bounds(ctx: DetectContext) -> dict[str, Any]:
 
 def query_rows(ctx: DetectContext, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run ``sql`` with named parameters ($name) bound; rows as dicts."""
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}
+    code = re.sub(r"--[^\n]*", "", sql)  # names in comments are not parameters
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", code)}
     cur = ctx.con.execute(sql, used)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
