@@ -1,3 +1,114 @@
-"""`agentaudit` commands: detect."""
+"""`agentaudit` commands: detect, findings, evaluate."""
 
-from pipeline.cli import cli  # noqa: F401
+from __future__ import annotations
+
+from datetime import date
+
+import click
+
+from detectors.finding import FAMILIES, SEVERITIES
+from pipeline.cli import cli, workspace_option
+from pipeline.errors import AgentAuditError, UsageError
+
+
+def _day(_ctx, _param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"--date {value!r}: use YYYY-MM-DD, e.g. 2026-11-26") from exc
+
+
+@cli.command("detect")
+@workspace_option
+@click.option(
+    "--date",
+    "day",
+    metavar="YYYY-MM-DD",
+    callback=_day,
+    help="Judge only this day (default: every day with data and no findings yet, and the latest).",
+)
+def detect_command(workspace, day: date | None) -> None:
+    """Run every enabled detector and write the findings to lake/findings/.
+
+    Each day is judged against the history before it, as the nightly run on that day would
+    have; re-running a day replaces its findings (ids are stable, nothing is duplicated).
+
+    \b
+    Example:
+      agentaudit detect --workspace ws --date 2026-11-26
+    """
+    from detectors.engine import detect
+
+    summary = detect(workspace, days=[day] if day else None)
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(summary.headline())
+    if summary.errors:
+        raise AgentAuditError(
+            f"{len(summary.errors)} rule run(s) failed (listed above); the other rules' findings "
+            "were written. Fix the rule or disable it under [detectors.<id>] in agentaudit.toml."
+        )
+
+
+@cli.command("findings")
+@workspace_option
+@click.option("--severity", type=click.Choice(SEVERITIES), help="At or above this severity.")
+@click.option("--family", type=click.Choice(FAMILIES), help="Only this family.")
+@click.option("--identity", help="Identity id, app id or name (substring, case-insensitive).")
+@click.option("--date", "day", metavar="YYYY-MM-DD", callback=_day, help="Only this day.")
+@click.option("--hide-suppressed", is_flag=True, help="Leave out suppressed findings.")
+def findings_command(
+    workspace,
+    severity: str | None,
+    family: str | None,
+    identity: str | None,
+    day: date | None,
+    hide_suppressed: bool,
+) -> None:
+    """List findings, highest score first.
+
+    \b
+    Example:
+      agentaudit findings --workspace ws --severity high --family pii_touch
+    """
+    from detectors.filters import select_findings
+
+    found = select_findings(
+        workspace,
+        severity=severity,
+        family=family,
+        identity=identity,
+        day=day.isoformat() if day else None,
+        include_suppressed=not hide_suppressed,
+    )
+    for f in found:
+        who = f.identity.name or f.identity.id
+        mark = " [suppressed]" if f.suppressed else ""
+        click.echo(
+            f"{f.window_start:%Y-%m-%d} {f.severity:<8} {f.score:5.1f} {f.rule_id:<7} "
+            f"{who}{mark}\n    {f.explanation}"
+        )
+    click.echo(f"{len(found)} finding(s)")
+
+
+@cli.command("evaluate")
+@workspace_option
+@click.option(
+    "--labels",
+    type=click.Path(dir_okay=False),
+    help="labels.json of the generated tenant (default: <workspace>/labels.json).",
+)
+def evaluate_command(workspace, labels: str | None) -> None:
+    """Precision and recall of the findings against a generated tenant's labels.
+
+    \b
+    Example:
+      agentaudit generate ws --seed 7 && agentaudit run --workspace ws
+      agentaudit evaluate --workspace ws --labels ws/labels.json
+    """
+    from detectors.evaluate import evaluate
+
+    report = evaluate(workspace, labels=labels)
+    click.echo(report.table())
