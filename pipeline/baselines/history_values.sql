@@ -7,7 +7,7 @@ SELECT
     value,
     min(first_time) AS first_seen,
     max(last_time) AS last_seen,
-    sum(events) AS events,
+    CAST(sum(events) AS BIGINT) AS events,
     count(DISTINCT day) AS days_seen
 FROM identity_day_values
 WHERE date < getvariable('aa_day')

@@ -6,9 +6,9 @@ SELECT
     value,
     min(first_time) AS first_seen,
     max(last_time) AS last_seen,
-    sum(events) FILTER (WHERE date >= getvariable('aa_day') - 7) AS events_7d,
-    sum(events) FILTER (WHERE date >= getvariable('aa_day') - 30) AS events_30d,
-    sum(events) AS events_90d,
+    CAST(sum(events) FILTER (WHERE date >= getvariable('aa_day') - 7) AS BIGINT) AS events_7d,
+    CAST(sum(events) FILTER (WHERE date >= getvariable('aa_day') - 30) AS BIGINT) AS events_30d,
+    CAST(sum(events) AS BIGINT) AS events_90d,
     count(DISTINCT day) FILTER (WHERE date >= getvariable('aa_day') - 7) AS days_7d,
     count(DISTINCT day) FILTER (WHERE date >= getvariable('aa_day') - 30) AS days_30d,
     count(DISTINCT day) AS days_90d

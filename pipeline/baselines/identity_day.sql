@@ -24,7 +24,7 @@ SELECT
     count(DISTINCT user_agent) AS distinct_user_agents,
     count(DISTINCT credential_key_id) AS distinct_credential_keys,
     count(DISTINCT on_behalf_of_id) AS distinct_obo_users,
-    coalesce(sum(bytes), 0) AS bytes,
+    CAST(coalesce(sum(bytes), 0) AS BIGINT) AS bytes,
     count(*) FILTER (WHERE sensitivity IS NOT NULL) AS sensitive_events,
     count(*) FILTER (WHERE sensitivity IS NOT NULL) / count(*) AS sensitive_share,
     count(DISTINCT hour) AS active_hours,

@@ -3,7 +3,7 @@
 CREATE OR REPLACE TEMP VIEW learning_state AS
 WITH h AS (
     SELECT identity_id, min(first_time) AS first_seen, count(DISTINCT day) AS days_active,
-           sum(events) AS events
+           CAST(sum(events) AS BIGINT) AS events
     FROM identity_day
     WHERE date < getvariable('aa_day') AND identity_id IS NOT NULL
     GROUP BY identity_id

@@ -13,16 +13,16 @@ WITH seen AS (
         min(first_time) AS first_seen,
         max(last_time) AS last_seen,
         count(DISTINCT day) AS days_active,
-        sum(events) AS events,
-        sum(signins) AS signins,
-        sum(requests) AS activity_events,
-        sum(obo_events) AS obo_events
+        CAST(sum(events) AS BIGINT) AS events,
+        CAST(sum(signins) AS BIGINT) AS signins,
+        CAST(sum(requests) AS BIGINT) AS activity_events,
+        CAST(sum(obo_events) AS BIGINT) AS obo_events
     FROM identity_day
     GROUP BY identity_id
 ),
 obo_people AS (
     SELECT value AS identity_id, min(first_time) AS first_seen, max(last_time) AS last_seen,
-           sum(events) AS events
+           CAST(sum(events) AS BIGINT) AS events
     FROM identity_day_values
     WHERE dimension = 'obo_user'
     GROUP BY value

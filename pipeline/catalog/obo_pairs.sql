@@ -10,7 +10,7 @@ SELECT
     min(v.first_time) AS first_seen,
     max(v.last_time) AS last_seen,
     count(DISTINCT v.day) AS days,
-    sum(v.events) AS events
+    CAST(sum(v.events) AS BIGINT) AS events
 FROM identity_day_values v
 LEFT JOIN identity_day d ON d.identity_id = v.identity_id AND d.day = v.day
 WHERE v.dimension = 'obo_user'
