@@ -40,8 +40,14 @@ def _signin(event_id: str, day: str, ip: str, asn: int, country: str, mfa: bool 
     }
 
 
+#: nine days of three MFA sign-ins from Germany: enough history to leave the learning period
 HISTORY = [
-    _signin(f"h{d}", f"2026-03-0{d}", "198.51.100.7", 3320, "DE", mfa=True) for d in range(1, 10)
+    {
+        **_signin(f"h{d}-{n}", f"2026-03-0{d}", "198.51.100.7", 3320, "DE", mfa=True),
+        "event_time": f"2026-03-0{d}T0{7 + n}:00:00Z",
+    }
+    for d in range(1, 10)
+    for n in range(3)
 ]
 
 
