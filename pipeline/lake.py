@@ -77,3 +77,77 @@ def table_glob(workspace: Workspace, table_name: str) -> str:
 
 def has_files(workspace: Workspace, table_name: str) -> bool:
     return any(workspace.table_dir(table_name).glob("date=*/*.parquet"))
+
+
+class PartitionWriter:
+    """Streams one table's rows into ``lake/<table>/date=D/<batch_id>.parquet`` files.
+
+    Each date gets one Parquet file, written row group by row group under a hidden temporary
+    name; ``commit`` closes them and renames each into place (atomic per file), ``abort`` removes
+    them. Memory stays at one row group, whatever the input's size.
+    """
+
+    def __init__(
+        self, folder: Path, schema: pa.Schema, batch_id: str, time_column: str | None = None
+    ):
+        self.folder = folder
+        self.schema = schema.with_metadata(
+            {**(schema.metadata or {}), METADATA_KEY: SCHEMA_VERSION.encode()}
+        )
+        self.batch_id = batch_id
+        self.time_column = time_column
+        self._open: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
+        self.rows: dict[str, int] = {}
+
+    def _writer(self, day: str) -> pq.ParquetWriter:
+        if day not in self._open:
+            final = self.folder / f"date={day}" / f"{self.batch_id}.parquet"
+            final.parent.mkdir(parents=True, exist_ok=True)
+            tmp = final.with_name(f".{final.stem}.{os.getpid()}{TMP_SUFFIX}")
+            writer = pq.ParquetWriter(tmp, self.schema, compression="zstd")
+            self._open[day] = (writer, tmp, final)
+        return self._open[day][0]
+
+    def write(self, table: pa.Table, day: str | None = None) -> None:
+        """Append rows (cast to the schema); split by UTC date of ``time_column`` unless ``day``."""
+        if table.num_rows == 0:
+            return
+        table = table.select(self.schema.names).cast(self.schema)
+        parts = [(day, table)] if day else split_by_date(table, self.time_column or "")
+        for part_day, part in parts:
+            assert part_day is not None
+            self._writer(part_day).write_table(part)
+            self.rows[part_day] = self.rows.get(part_day, 0) + part.num_rows
+
+    def commit(self) -> list[Path]:
+        written = []
+        for writer, tmp, final in self._open.values():
+            writer.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            _fsync_dir(final.parent)
+            written.append(final)
+        self._open.clear()
+        return written
+
+    def abort(self) -> None:
+        for writer, tmp, _final in self._open.values():
+            try:
+                writer.close()
+            finally:
+                tmp.unlink(missing_ok=True)
+        self._open.clear()
+
+
+def write_json_atomic(payload: str, path: Path) -> Path:
+    """Write a small text file (a manifest entry) via a temporary file and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+    return path

@@ -1,3 +1,37 @@
-"""`agentaudit` commands: ingest."""
+"""`agentaudit ingest PATH...`: Entra exports into the workspace's lake."""
 
-from pipeline.cli import cli  # noqa: F401
+from __future__ import annotations
+
+import click
+
+from pipeline.cli import cli, workspace_option
+from pipeline.errors import AgentAuditError
+from pipeline.workspace import Workspace
+
+
+@cli.command("ingest")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--progress/--no-progress", default=False, help="Print each file as it is read.")
+@workspace_option
+def ingest_command(paths: tuple[str, ...], progress: bool, workspace: Workspace) -> None:
+    """Ingest files, folders (recursive) or globs of Entra exports into the lake.
+
+    The format is detected per file from its content: Azure Monitor storage (PT1H.json) and
+    Event Hub records, Graph API pages, Log Analytics JSON/CSV, admin center CSV/JSON downloads,
+    Microsoft 365 audit records; .gz too. Re-ingesting a file is a no-op; bad records go to
+    lake/_quarantine with their reason.
+
+    \b
+    Example:
+      agentaudit ingest --workspace ./ws exports/insights-logs-signinlogs/ 'exports/*.json.gz'
+    """
+    from pipeline.ingest import ingest_paths
+
+    summary = ingest_paths(workspace, list(paths), progress=progress)
+    for line in summary.lines():
+        click.echo(line)
+    if summary.nothing_read:
+        raise AgentAuditError(
+            "nothing could be read from the given paths (see the errors above): check that they "
+            "are Entra log exports"
+        )

@@ -1,0 +1,126 @@
+"""Entra log categories and the lake table each one lands in.
+
+Names are compared case-insensitively; Azure Monitor (``SignInLogs``), Log Analytics
+(``SigninLogs``, ``AADNonInteractiveUserSignInLogs``) and the record kinds derived for Graph API,
+portal and Microsoft 365 records all map here. A category not listed is quarantined with its name.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: category (lower case) -> (table, kind). kind is the sign-in log_type, the risk_kind, or the
+#: activity source_log; audits have no kind.
+CATEGORY_TABLE: dict[str, tuple[str, str]] = {
+    "signinlogs": ("signins", "interactive"),
+    "noninteractiveusersigninlogs": ("signins", "non_interactive"),
+    "aadnoninteractiveusersigninlogs": ("signins", "non_interactive"),
+    "serviceprincipalsigninlogs": ("signins", "service_principal"),
+    "aadserviceprincipalsigninlogs": ("signins", "service_principal"),
+    "microsoftserviceprincipalsigninlogs": ("signins", "service_principal"),
+    "managedidentitysigninlogs": ("signins", "managed_identity"),
+    "aadmanagedidentitysigninlogs": ("signins", "managed_identity"),
+    "adfssigninlogs": ("signins", "adfs"),
+    "auditlogs": ("audits", ""),
+    "microsoftgraphactivitylogs": ("activity", "graph"),
+    "m365dataaccess": ("activity", "m365"),
+    "riskyusers": ("risk_events", "risky_user"),
+    "aadriskyusers": ("risk_events", "risky_user"),
+    "userriskevents": ("risk_events", "user_risk_event"),
+    "aaduserriskevents": ("risk_events", "user_risk_event"),
+    "riskyserviceprincipals": ("risk_events", "service_principal_risk"),
+    "aadriskyserviceprincipals": ("risk_events", "service_principal_risk"),
+    "serviceprincipalriskevents": ("risk_events", "service_principal_risk"),
+    "aadserviceprincipalriskevents": ("risk_events", "service_principal_risk"),
+    "riskyagents": ("risk_events", "agent_risk"),
+    "agentriskevents": ("risk_events", "agent_risk"),
+    "aadriskyagents": ("risk_events", "agent_risk"),
+    "aadagentriskevents": ("risk_events", "agent_risk"),
+}
+
+#: Microsoft 365 unified audit operations that are data access (-> activity).
+M365_OPERATIONS = (
+    "FileAccessed",
+    "FileAccessedExtended",
+    "FileDownloaded",
+    "FilePreviewed",
+    "MailItemsAccessed",
+    "CopilotInteraction",
+)
+
+
+def _present(name: str) -> pl.Expr:
+    return pl.col(name).is_not_null()
+
+
+def _event_types_has(kind: str) -> pl.Expr:
+    return pl.col("event_types").fill_null("").str.contains(f"(?i)\\b{kind}\\b")
+
+
+def category_expr(dialect: str) -> pl.Expr:
+    """The log category of each record (a string) from the fields extracted for ``dialect``."""
+    if dialect in ("azure_monitor", "loganalytics"):
+        return pl.col("category")
+    if dialect == "m365":
+        return (
+            pl.when(pl.col("operation").is_in(M365_OPERATIONS))
+            .then(pl.lit("M365DataAccess"))
+            .when(_present("operation"))
+            .then(pl.lit("M365 operation ") + pl.col("operation"))
+            .otherwise(None)
+        )
+    user_signin = (
+        pl.when(_event_types_has("nonInteractiveUser"))
+        .then(pl.lit("NonInteractiveUserSignInLogs"))
+        .when(_event_types_has("interactiveUser"))
+        .then(pl.lit("SignInLogs"))
+        .when(pl.col("is_interactive").fill_null("").str.to_lowercase() == "false")
+        .then(pl.lit("NonInteractiveUserSignInLogs"))
+        .otherwise(pl.lit("SignInLogs"))
+    )
+    if dialect == "portal":
+        return (
+            pl.when(~_present("created"))
+            .then(None)
+            .when(_present("user_id") | _present("upn"))
+            .then(user_signin)
+            .when(_present("mi_type") | _present("mi_id"))
+            .then(pl.lit("ManagedIdentitySignInLogs"))
+            .otherwise(pl.lit("ServicePrincipalSignInLogs"))
+        )
+    # graph
+    return (
+        pl.when(_present("activity") & _present("activity_time"))
+        .then(pl.lit("AuditLogs"))
+        .when(_present("request_uri") & _present("method"))
+        .then(pl.lit("MicrosoftGraphActivityLogs"))
+        .when(_present("risk_event_type"))
+        .then(
+            pl.when(_present("user_id") | _present("upn"))
+            .then(pl.lit("UserRiskEvents"))
+            .otherwise(pl.lit("ServicePrincipalRiskEvents"))
+        )
+        .when(_present("risk_last_updated"))
+        .then(pl.lit("RiskyUsers"))
+        .when(_present("created"))
+        .then(
+            pl.when(_event_types_has("managedIdentity"))
+            .then(pl.lit("ManagedIdentitySignInLogs"))
+            .when(_event_types_has("servicePrincipal"))
+            .then(pl.lit("ServicePrincipalSignInLogs"))
+            .when(~_present("user_id") & ~_present("upn") & _present("sp_id"))
+            .then(pl.lit("ServicePrincipalSignInLogs"))
+            .otherwise(user_signin)
+        )
+        .otherwise(None)
+    )
+
+
+def route_exprs() -> tuple[pl.Expr, pl.Expr]:
+    """(table, kind) expressions from the ``category`` column (null when unknown)."""
+    key = pl.col("category").str.strip_chars().str.to_lowercase()
+    tables = {k: v[0] for k, v in CATEGORY_TABLE.items()}
+    kinds = {k: v[1] for k, v in CATEGORY_TABLE.items()}
+    table = key.replace_strict(tables, default=None, return_dtype=pl.String)
+    kind = key.replace_strict(kinds, default=None, return_dtype=pl.String)
+    return table.alias("table"), kind.alias("kind")

@@ -1,0 +1,176 @@
+"""What a file holds, decided from its content (never its extension).
+
+``sniff`` reads the first bytes (through gzip when the magic bytes say so) and returns a
+``Detected``: the container shape (JSON lines, one JSON document, CSV), for JSON lines whether each
+line is a ``{"records": [...]}`` / ``{"value": [...]}`` wrapper, and the record dialect of
+fields.py with the source_format that goes into the lake.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+GZIP_MAGIC = b"\x1f\x8b"
+BOMS = (b"\xef\xbb\xbf",)
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+HEAD_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Detected:
+    shape: str  # jsonl | document | csv | binary | empty | utf16 | text
+    gzip: bool
+    dialect: str | None = None  # azure_monitor | graph | loganalytics | portal | m365 | None
+    source_format: str = "unknown"
+    wrapper: str | None = None  # "records" / "value" when each JSON line wraps records
+    doc_path: str | None = None  # for documents: "$.value[*]", "$.records[*]", "$[*]" or "$"
+
+
+def open_bytes(path: Path, is_gzip: bool) -> IO[bytes]:
+    return gzip.open(path, "rb") if is_gzip else open(path, "rb")  # noqa: SIM115
+
+
+def _strip_bom(head: bytes) -> bytes:
+    for bom in BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :]
+    return head
+
+
+def record_dialect(record: object) -> str | None:
+    """The dialect of one parsed record (a dict), or None when it is not a known shape."""
+    if not isinstance(record, dict):
+        return None
+    keys = set(record)
+    if "properties" in keys and ({"category", "operationName", "time"} & keys):
+        return "azure_monitor"
+    if {"RecordType", "Operation"} <= keys or {"CreationTime", "Operation"} <= keys:
+        return "m365"
+    if "TimeGenerated" in keys or ("Type" in keys and "TenantId" in keys):
+        return "loganalytics"
+    if any(isinstance(k, str) and k[:1].isupper() for k in keys) and "Id" in keys:
+        return "loganalytics"
+    return "graph"
+
+
+def _wrapper_items(record: dict) -> tuple[str | None, list]:
+    for key in ("records", "value"):
+        items = record.get(key)
+        if isinstance(items, list):
+            return key, items
+    return None, []
+
+
+def _json_source_format(dialect: str | None, wrapper: str | None, first_line: bytes) -> str:
+    if dialect == "azure_monitor":
+        if wrapper == "records":
+            return "eventhub"
+        stripped = first_line.lstrip(b"{ \t")
+        return "storage" if stripped.startswith(b'"time"') else "eventhub"
+    return {"graph": "graph", "loganalytics": "loganalytics", "m365": "m365"}.get(
+        dialect or "", "unknown"
+    )
+
+
+def sniff(path: Path, path_hint: str = "") -> Detected:
+    """Detect the shape and dialect of ``path``. Raises OSError when it cannot be read."""
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    is_gzip = magic == GZIP_MAGIC
+    with open_bytes(path, is_gzip) as fh:
+        try:
+            head = fh.read(HEAD_BYTES)
+        except (EOFError, OSError, gzip.BadGzipFile):
+            head = b""
+            if is_gzip:
+                return Detected(shape="binary", gzip=True)
+            raise
+    if not head.strip():
+        return Detected(shape="empty", gzip=is_gzip)
+    if head.startswith(UTF16_BOMS):
+        return Detected(shape="utf16", gzip=is_gzip)
+    if b"\x00" in head[:8192]:
+        return Detected(shape="binary", gzip=is_gzip)
+    body = _strip_bom(head).lstrip()
+    first = body[:1]
+    if first == b"[":
+        return _document(body, is_gzip, "$[*]")
+    if first == b"{":
+        line = body.split(b"\n", 1)[0]
+        try:
+            record = json.loads(line)
+        except ValueError:
+            # not one object per line: a pretty-printed document (or garbage: found later)
+            return _document(body, is_gzip, None)
+        return _jsonl(record, line, body, is_gzip, path_hint)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(body) - 4:  # not just a character cut by the head limit
+            return Detected(shape="binary", gzip=is_gzip)
+    header = body.split(b"\n", 1)[0]
+    if not any(sep in header for sep in (b",", b"\t", b";")):
+        return Detected(shape="text", gzip=is_gzip)
+    return Detected(shape="csv", gzip=is_gzip)
+
+
+def _jsonl(record: object, line: bytes, body: bytes, is_gzip: bool, path_hint: str) -> Detected:
+    wrapper = None
+    sample: object = record
+    if isinstance(record, dict):
+        wrapper, items = _wrapper_items(record)
+        if wrapper:
+            sample = items[0] if items else None
+    dialect = record_dialect(sample) if sample is not None else None
+    if dialect is None and wrapper:
+        # an empty wrapper first: look at the next lines
+        for other in body.split(b"\n")[1:50]:
+            try:
+                _, items = _wrapper_items(json.loads(other))
+            except (ValueError, AttributeError):
+                continue
+            if items:
+                dialect = record_dialect(items[0])
+                break
+    source_format = _json_source_format(dialect, wrapper, line)
+    if dialect == "azure_monitor" and "insights-logs-" in path_hint.lower():
+        source_format = "storage"
+    if wrapper == "value" and dialect == "graph":
+        source_format = "graph"
+    return Detected(
+        shape="jsonl",
+        gzip=is_gzip,
+        dialect=dialect,
+        source_format=source_format,
+        wrapper=wrapper,
+    )
+
+
+def _document(body: bytes, is_gzip: bool, doc_path: str | None) -> Detected:
+    """A whole-file JSON document; its dialect is settled once the document is parsed."""
+    return Detected(shape="document", gzip=is_gzip, doc_path=doc_path)
+
+
+def document_layout(doc: object) -> tuple[str, str | None, str]:
+    """(items path, dialect, source_format) of a parsed JSON document."""
+    if isinstance(doc, list):
+        first = doc[0] if doc else None
+        if isinstance(first, dict):
+            key, items = _wrapper_items(first)
+            if key == "records":
+                return "$[*].records[*]", record_dialect(items[0] if items else None), "eventhub"
+        dialect = record_dialect(first)
+        return "$[*]", dialect, _json_source_format(dialect, None, b"")
+    if isinstance(doc, dict):
+        key, items = _wrapper_items(doc)
+        if key:
+            dialect = record_dialect(items[0]) if items else None
+            fmt = "eventhub" if key == "records" else _json_source_format(dialect, key, b"")
+            return f"$.{key}[*]", dialect, fmt
+        dialect = record_dialect(doc)
+        return "$", dialect, _json_source_format(dialect, None, b"")
+    return "$", None, "unknown"

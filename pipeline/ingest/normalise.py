@@ -1,0 +1,535 @@
+"""Records (JSON text) -> the canonical tables of pipeline/schema.py, a whole batch at a time.
+
+``extract`` runs one DuckDB query per batch that parses each record once and pulls every path the
+record's dialect needs (fields.py); ``frame_fields`` turns that into one text column per field;
+``normalise`` builds one table's canonical columns with polars expressions (types, times, actor
+kind, lists). Nothing here loops over records in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from pipeline.ingest.fields import ALL_FIELDS, COMPILED
+from pipeline.ingest.timeparse import parse_time_expr
+from pipeline.resource_path import resource_path_expr
+from pipeline.schema import TABLES
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+# Entra agent fields (DESIGN.md section 5), lower case -> actor_kind.
+AGENT_KIND: dict[str, str] = {
+    "agenticappinstance": "agent_identity",
+    "agentiduser": "agent_user",
+    "agenticapp": "agent_blueprint",
+    "agentidentityblueprintprincipal": "agent_blueprint",
+    "agenticappbuilder": "agent_blueprint",
+}
+
+
+@cache
+def sql(name: str) -> str:
+    return (SQL_DIR / name).read_text()
+
+
+def extract(con: duckdb.DuckDBPyConnection, lines: pa.Table, dialect: str) -> pl.DataFrame:
+    """Parse each record of ``lines`` (line_no, raw) once; one text column per dialect field."""
+    compiled = COMPILED[dialect]
+    con.register("batch", lines)
+    try:
+        result = con.sql(sql("extract.sql"), params={"paths": compiled.paths}).to_arrow_table()
+    finally:
+        con.unregister("batch")
+    frame = pl.from_arrow(result)
+    assert isinstance(frame, pl.DataFrame)
+    return frame_fields(frame, dialect)
+
+
+def _clean(expr: pl.Expr) -> pl.Expr:
+    text = expr.str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text)
+
+
+def frame_fields(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
+    """Columns ``parsed`` (bool) and one String column per field, first non-empty spec wins."""
+    compiled = COMPILED[dialect]
+    exprs = [pl.col("line_no"), pl.col("f").is_not_null().alias("parsed")]
+    for field, candidates in compiled.fields.items():
+        parts = []
+        for index, inner in candidates:
+            value = pl.col("f").list.get(index, null_on_oob=True)
+            if inner is not None:
+                value = value.str.json_path_match(inner)
+            parts.append(_clean(value))
+        exprs.append((pl.coalesce(parts) if parts else pl.lit(None, pl.String)).alias(field))
+    exprs += [
+        pl.lit(None, pl.String).alias(name) for name in ALL_FIELDS if name not in compiled.fields
+    ]
+    return frame.select(exprs)
+
+
+# ---- typed helpers -----------------------------------------------------------------------------
+
+
+def f(name: str) -> pl.Expr:
+    return pl.col(name)
+
+
+def opt(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, pl.String)
+
+
+def to_int(expr: pl.Expr) -> pl.Expr:
+    return pl.coalesce(
+        expr.cast(pl.Int64, strict=False),
+        expr.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False),
+    )
+
+
+def to_float(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.Float64, strict=False)
+
+
+def to_bool(expr: pl.Expr) -> pl.Expr:
+    low = expr.str.to_lowercase()
+    return (
+        pl.when(low.is_in(["true", "1", "yes", "y"]))
+        .then(True)
+        .when(low.is_in(["false", "0", "no", "n"]))
+        .then(False)
+        .otherwise(None)
+    )
+
+
+def to_list(expr: pl.Expr) -> pl.Expr:
+    """Space / comma separated (or JSON array text) -> list of strings; null stays null."""
+    return expr.str.extract_all(r"[^\s,\[\]\"]+")
+
+
+def agent_kind(agent_type: pl.Expr, subject_type: pl.Expr) -> pl.Expr:
+    """actor_kind from Entra's agent fields (subject type first), null when not agentic."""
+    sub = subject_type.str.to_lowercase().replace_strict(AGENT_KIND, default=None)
+    typ = agent_type.str.to_lowercase().replace_strict(AGENT_KIND, default=None)
+    return pl.coalesce(sub, typ)
+
+
+def common(frame: pl.DataFrame, time: pl.Expr) -> list[pl.Expr]:
+    return [
+        time.alias("event_time"),
+        pl.coalesce(opt(frame, "tenant_id"), opt(frame, "env_tenant_id")).alias("tenant_id"),
+    ]
+
+
+# ---- per table ---------------------------------------------------------------------------------
+
+
+def _signins(frame: pl.DataFrame) -> list[pl.Expr]:
+    location = opt(frame, "location").str.split(",")
+    loc_parts = location.list.len()
+    country = pl.coalesce(
+        f("country"),
+        location.list.get(-1, null_on_oob=True).str.strip_chars(),
+    )
+    city = pl.coalesce(
+        f("city"),
+        pl.when(loc_parts >= 2)
+        .then(location.list.get(0, null_on_oob=True).str.strip_chars())
+        .otherwise(None),
+    )
+    state = pl.coalesce(
+        f("state"),
+        pl.when(loc_parts >= 3)
+        .then(location.list.get(1, null_on_oob=True).str.strip_chars())
+        .otherwise(None),
+    )
+    error_code = to_int(f("error_code"))
+    status = opt(frame, "status").str.to_lowercase()
+    succeeded = (
+        pl.when(error_code.is_not_null())
+        .then(error_code == 0)
+        .when(status.is_not_null())
+        .then(status == "success")
+        .otherwise(None)
+    )
+    log_type = f("kind")
+    by_agent = agent_kind(f("agent_type"), f("agent_subject_type"))
+    user_type = f("user_type")
+    by_category = (
+        pl.when(log_type == "managed_identity")
+        .then(pl.lit("managed_identity"))
+        .when(log_type == "service_principal")
+        .then(pl.lit("service_principal"))
+        .when(log_type.is_in(["interactive", "non_interactive", "adfs"]))
+        .then(
+            pl.when(user_type.str.to_lowercase() == "guest")
+            .then(pl.lit("guest"))
+            .otherwise(pl.lit("human"))
+        )
+        .otherwise(None)
+    )
+    actor_kind = pl.coalesce(by_agent, by_category, pl.lit("unknown"))
+    kind_source = (
+        pl.when(by_agent.is_not_null())
+        .then(pl.lit("entra_agent_fields"))
+        .when(by_category.is_not_null())
+        .then(pl.lit("log_category"))
+        .otherwise(pl.lit("none"))
+    )
+    principal_id = pl.coalesce(f("sp_id"), f("app_id"))
+    principal_name = pl.coalesce(f("sp_name"), f("app_display_name"))
+    user_name = pl.coalesce(f("upn"), f("user_display_name"))
+    is_user_kind = actor_kind.is_in(["human", "guest", "agent_user"])
+    actor_id = (
+        pl.when(is_user_kind)
+        .then(pl.coalesce(f("user_id"), principal_id))
+        .when(actor_kind == "unknown")
+        .then(pl.coalesce(f("user_id"), principal_id))
+        .otherwise(pl.coalesce(principal_id, f("user_id")))
+    )
+    actor_name = (
+        pl.when(is_user_kind)
+        .then(pl.coalesce(user_name, principal_name))
+        .otherwise(pl.coalesce(principal_name, user_name))
+    )
+    interactive = pl.coalesce(to_bool(f("is_interactive")), log_type == "interactive")
+    time = pl.coalesce(parse_time_expr(f("created")), parse_time_expr(opt(frame, "env_time")))
+    return [
+        pl.col("id").alias("event_id"),
+        *common(frame, time),
+        log_type.alias("log_type"),
+        actor_kind.alias("actor_kind"),
+        kind_source.alias("actor_kind_source"),
+        actor_id.alias("actor_id"),
+        actor_name.alias("actor_name"),
+        f("user_id").alias("user_id"),
+        f("upn").alias("user_principal_name"),
+        f("user_display_name").alias("user_display_name"),
+        user_type.alias("user_type"),
+        f("app_id").alias("app_id"),
+        f("app_display_name").alias("app_display_name"),
+        f("sp_id").alias("service_principal_id"),
+        f("sp_name").alias("service_principal_name"),
+        f("agent_type").alias("agent_type"),
+        f("agent_subject_type").alias("agent_subject_type"),
+        f("agent_parent_app_id").alias("agent_parent_app_id"),
+        f("agent_subject_parent_id").alias("agent_subject_parent_id"),
+        f("resource_id").alias("resource_id"),
+        f("resource_display_name").alias("resource_display_name"),
+        f("ip").alias("ip_address"),
+        to_int(f("asn")).alias("autonomous_system_number"),
+        country.alias("country"),
+        state.alias("state"),
+        city.alias("city"),
+        to_float(f("lat")).alias("latitude"),
+        to_float(f("lon")).alias("longitude"),
+        f("user_agent").alias("user_agent"),
+        f("client_app_used").alias("client_app_used"),
+        f("device_id").alias("device_id"),
+        f("device_os").alias("device_os"),
+        f("device_browser").alias("device_browser"),
+        to_bool(f("device_is_compliant")).alias("device_is_compliant"),
+        to_bool(f("device_is_managed")).alias("device_is_managed"),
+        interactive.alias("is_interactive"),
+        error_code.alias("error_code"),
+        f("failure_reason").alias("failure_reason"),
+        succeeded.alias("succeeded"),
+        f("ca_status").alias("conditional_access_status"),
+        f("risk_level").alias("risk_level"),
+        f("risk_state").alias("risk_state"),
+        f("client_credential_type").alias("client_credential_type"),
+        f("credential_key_id").alias("credential_key_id"),
+        f("auth_protocol").alias("authentication_protocol"),
+        f("incoming_token_type").alias("incoming_token_type"),
+        f("correlation_id").alias("correlation_id"),
+        f("unique_token_id").alias("unique_token_id"),
+        f("session_id").alias("session_id"),
+        to_int(f("sign_in_count")).fill_null(1).alias("sign_in_count"),
+    ]
+
+
+def _audits(frame: pl.DataFrame) -> list[pl.Expr]:
+    by_agent = agent_kind(f("init_user_agent_type"), f("init_app_agent_type"))
+    has_user = f("init_user_id").is_not_null() | f("init_user_upn").is_not_null()
+    has_app = (
+        f("init_app_id").is_not_null()
+        | f("init_app_sp_id").is_not_null()
+        | f("init_app_name").is_not_null()
+    )
+    kind = pl.coalesce(
+        by_agent,
+        pl.when(has_user)
+        .then(pl.lit("human"))
+        .when(has_app)
+        .then(pl.lit("service_principal"))
+        .otherwise(pl.lit("unknown")),
+    )
+    initiator_id = (
+        pl.when(has_user)
+        .then(pl.coalesce(f("init_user_id"), f("init_user_upn")))
+        .otherwise(pl.coalesce(f("init_app_sp_id"), f("init_app_id")))
+    )
+    initiator_name = (
+        pl.when(has_user)
+        .then(pl.coalesce(f("init_user_upn"), f("init_user_name")))
+        .otherwise(f("init_app_name"))
+    )
+    time = pl.coalesce(parse_time_expr(f("activity_time")), parse_time_expr(opt(frame, "env_time")))
+    return [
+        pl.col("id").alias("event_id"),
+        *common(frame, time),
+        f("activity").alias("activity"),
+        f("audit_category").alias("category"),
+        f("operation_type").alias("operation_type"),
+        f("result").alias("result"),
+        f("result_reason").alias("result_reason"),
+        f("logged_by_service").alias("logged_by_service"),
+        f("correlation_id").alias("correlation_id"),
+        kind.alias("initiator_kind"),
+        initiator_id.alias("initiator_id"),
+        initiator_name.alias("initiator_name"),
+        f("init_app_id").alias("initiator_app_id"),
+        pl.coalesce(f("init_user_ip"), opt(frame, "env_ip")).alias("initiator_ip"),
+        pl.coalesce(f("init_user_agent_type"), f("init_app_agent_type")).alias(
+            "initiator_agent_type"
+        ),
+        pl.col("targets"),
+        pl.col("target_ids"),
+    ]
+
+
+def _activity_graph(frame: pl.DataFrame) -> list[pl.Expr]:
+    scopes = to_list(f("scopes"))
+    delegated = f("user_id").is_not_null() | (scopes.list.len().fill_null(0) > 0)
+    token_type = pl.when(delegated).then(pl.lit("delegated")).otherwise(pl.lit("app"))
+    actor_id = (
+        pl.when(delegated)
+        .then(pl.coalesce(f("user_id"), f("sp_id"), f("app_id")))
+        .otherwise(pl.coalesce(f("sp_id"), f("app_id")))
+    )
+    actor_kind = pl.when(delegated).then(pl.lit("human")).otherwise(pl.lit("service_principal"))
+    time = pl.coalesce(
+        parse_time_expr(f("time_generated")), parse_time_expr(opt(frame, "env_time"))
+    )
+    return [
+        pl.coalesce(f("request_id"), f("operation_id"), f("id")).alias("event_id"),
+        *common(frame, time),
+        f("kind").alias("source_log"),
+        actor_kind.alias("actor_kind"),
+        pl.lit("log_category").alias("actor_kind_source"),
+        actor_id.alias("actor_id"),
+        f("app_id").alias("app_id"),
+        f("sp_id").alias("service_principal_id"),
+        f("user_id").alias("user_id"),
+        f("upn").alias("user_principal_name"),
+        token_type.alias("token_type"),
+        f("method").str.to_uppercase().alias("operation"),
+        f("request_uri").alias("request_uri"),
+        resource_path_expr(f("request_uri")).alias("resource_path"),
+        f("api_version").alias("api_version"),
+        to_int(f("status_code")).alias("status_code"),
+        to_int(f("response_size")).alias("response_size_bytes"),
+        to_int(pl.coalesce(f("duration_ms"), opt(frame, "env_duration_ms"))).alias("duration_ms"),
+        f("ip").alias("ip_address"),
+        f("user_agent").alias("user_agent"),
+        scopes.alias("scopes"),
+        to_list(f("roles")).alias("roles"),
+        f("sign_in_activity_id").alias("sign_in_activity_id"),
+        f("session_id").alias("session_id"),
+        f("operation_id").alias("operation_id"),
+        pl.lit(None, pl.String).alias("sensitivity_label_id"),
+    ]
+
+
+_GUIDISH = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_APP_USER_TYPES = ["5", "application", "serviceprincipal"]
+
+
+def _activity_m365(frame: pl.DataFrame) -> list[pl.Expr]:
+    app_only = f("m365_user_type").str.to_lowercase().is_in(_APP_USER_TYPES).fill_null(False)
+    user_id = (
+        pl.when(app_only)
+        .then(None)
+        .when(f("user_key").str.contains(_GUIDISH))
+        .then(f("user_key"))
+        .otherwise(f("upn"))
+    )
+    delegated = user_id.is_not_null()
+    ip = (
+        f("ip")
+        .str.replace(r"^(\d+\.\d+\.\d+\.\d+):\d+$", "$1")
+        .str.replace(r"^\[([0-9a-fA-F:]+)\]:\d+$", "$1")
+    )
+    time = parse_time_expr(f("created"))
+    return [
+        pl.col("id").alias("event_id"),
+        *common(frame, time),
+        f("kind").alias("source_log"),
+        pl.when(delegated)
+        .then(pl.lit("human"))
+        .otherwise(pl.lit("service_principal"))
+        .alias("actor_kind"),
+        pl.lit("log_category").alias("actor_kind_source"),
+        pl.coalesce(user_id, f("app_id")).alias("actor_id"),
+        f("app_id").alias("app_id"),
+        pl.lit(None, pl.String).alias("service_principal_id"),
+        user_id.alias("user_id"),
+        pl.when(app_only).then(None).otherwise(f("upn")).alias("user_principal_name"),
+        pl.when(delegated).then(pl.lit("delegated")).otherwise(pl.lit("app")).alias("token_type"),
+        f("operation").alias("operation"),
+        f("object_uri").alias("request_uri"),
+        resource_path_expr(f("object_uri")).alias("resource_path"),
+        pl.lit(None, pl.String).alias("api_version"),
+        pl.lit(None, pl.Int64).alias("status_code"),
+        pl.lit(None, pl.Int64).alias("response_size_bytes"),
+        pl.lit(None, pl.Int64).alias("duration_ms"),
+        ip.alias("ip_address"),
+        f("user_agent").alias("user_agent"),
+        pl.lit(None, pl.List(pl.String)).alias("scopes"),
+        pl.lit(None, pl.List(pl.String)).alias("roles"),
+        pl.lit(None, pl.String).alias("sign_in_activity_id"),
+        f("session_id").alias("session_id"),
+        f("correlation_id").alias("operation_id"),
+        f("sensitivity_label_id").alias("sensitivity_label_id"),
+    ]
+
+
+def _risk_events(frame: pl.DataFrame) -> list[pl.Expr]:
+    kind = f("kind")
+    risky_user = kind == "risky_user"
+    # a risky-user record is the user's current state: each update is its own event
+    event_id = (
+        pl.when(risky_user & f("risk_last_updated").is_not_null())
+        .then(pl.concat_str([f("id"), pl.lit("@"), f("risk_last_updated")]))
+        .otherwise(f("id"))
+    )
+    actor_id = (
+        pl.when(risky_user)
+        .then(f("id"))
+        .when(kind == "service_principal_risk")
+        .then(f("risk_sp_id"))
+        .when(kind == "agent_risk")
+        .then(pl.coalesce(f("risk_agent_id"), f("risk_sp_id")))
+        .otherwise(pl.coalesce(f("user_id"), f("risk_sp_id")))
+    )
+    actor_kind = (
+        pl.when(kind == "service_principal_risk")
+        .then(pl.lit("service_principal"))
+        .when(kind == "agent_risk")
+        .then(pl.lit("agent_identity"))
+        .otherwise(pl.lit("human"))
+    )
+    time = pl.coalesce(
+        parse_time_expr(f("activity_time")),
+        parse_time_expr(f("risk_last_updated")),
+        parse_time_expr(f("detected_time")),
+        parse_time_expr(opt(frame, "env_time")),
+    )
+    return [
+        event_id.alias("event_id"),
+        *common(frame, time),
+        kind.alias("risk_kind"),
+        actor_kind.alias("actor_kind"),
+        actor_id.alias("actor_id"),
+        f("upn").alias("user_principal_name"),
+        f("user_display_name").alias("user_display_name"),
+        f("risk_event_type").alias("risk_event_type"),
+        f("risk_level").alias("risk_level"),
+        f("risk_state").alias("risk_state"),
+        f("risk_detail").alias("risk_detail"),
+        f("ip").alias("ip_address"),
+        f("country").alias("country"),
+        parse_time_expr(f("detected_time")).alias("detected_time"),
+    ]
+
+
+def _time_field(table: str, dialect: str) -> str:
+    if table == "audits":
+        return "activity_time"
+    if table == "activity":
+        return "created" if dialect == "m365" else "time_generated"
+    if table == "risk_events":
+        return "activity_time"
+    return "created"
+
+
+def _id_field(table: str, dialect: str) -> str:
+    if table == "activity" and dialect != "m365":
+        return "request_id"
+    return "id"
+
+
+def attach_targets(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
+    """Add ``targets`` and ``target_ids`` decoded from ``targets_json`` (audits)."""
+    src = frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("idx"), "targets_json")
+    con.register("targets", src.to_arrow())
+    try:
+        out = pl.from_arrow(con.sql(sql("targets.sql")).to_arrow_table())
+    finally:
+        con.unregister("targets")
+    assert isinstance(out, pl.DataFrame)
+    return frame.with_columns(out.get_column("targets"), out.get_column("target_ids"))
+
+
+def normalise(
+    con: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    table: str,
+    dialect: str,
+    context: dict[str, object],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Canonical rows of ``table`` and the rows to quarantine (line_no, reason).
+
+    ``frame`` holds the extracted fields plus line_no, raw, category, kind. ``context`` gives
+    source_file, source_format and ingest_time.
+    """
+    if table == "audits":
+        frame = attach_targets(con, frame)
+    if table == "signins":
+        exprs = _signins(frame)
+    elif table == "audits":
+        exprs = _audits(frame)
+    elif table == "activity":
+        exprs = _activity_m365(frame) if dialect == "m365" else _activity_graph(frame)
+    else:
+        exprs = _risk_events(frame)
+    schema = TABLES[table]
+    ingest_time = context["ingest_time"]
+    assert isinstance(ingest_time, datetime)
+    built = frame.select(
+        pl.col("line_no"),
+        pl.col("raw"),
+        pl.col("category").alias("log_category"),
+        pl.lit(ingest_time, pl.Datetime("us", "UTC")).alias("ingest_time"),
+        pl.lit(context["source_format"], pl.String).alias("source_format"),
+        pl.lit(context["source_file"], pl.String).alias("source_file"),
+        pl.col(_time_field(table, dialect)).alias("_time_text"),
+        *exprs,
+    )
+    id_path = _id_field(table, dialect)
+    reason = (
+        pl.when(pl.col("event_id").is_null())
+        .then(pl.lit(f"record without an id (field '{id_path}' missing or empty)"))
+        .when(pl.col("event_time").is_null())
+        .then(
+            pl.lit(f"record without a usable time (field '{_time_field(table, dialect)}' ")
+            + pl.coalesce(
+                pl.lit("is '") + pl.col("_time_text").str.slice(0, 60) + pl.lit("')"),
+                pl.lit("missing)"),
+            )
+        )
+        .otherwise(None)
+    )
+    built = built.with_columns(reason.alias("_reason"))
+    bad = built.filter(pl.col("_reason").is_not_null()).select(
+        "line_no", pl.col("_reason").alias("reason")
+    )
+    good = built.filter(pl.col("_reason").is_null()).with_columns(
+        pl.col("line_no").alias("source_line")
+    )
+    return good.select(schema.names), bad

@@ -1,0 +1,354 @@
+"""Files -> batches of records (line number + JSON text), streamed in byte chunks.
+
+JSON lines are read in chunks of ``chunk_bytes``, cut at the last newline, and turned into an Arrow
+string column without a Python object per line (newline offsets found with numpy). Wrapper lines
+(``{"records": [...]}``, ``{"value": [...]}``) and whole JSON documents are split into their records
+by DuckDB. CSV files are read by polars and each row becomes a JSON object. What cannot become a
+record (a line over the size limit, text that is not UTF-8, a file that is not text) is returned
+as a ``Rejected`` row for the quarantine.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.ingest.detect import Detected, document_layout, open_bytes, record_dialect
+from pipeline.ingest.normalise import sql
+
+CHUNK_BYTES = 32 * 1024 * 1024
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
+RAW_TEXT_LIMIT = 64 * 1024  # quarantine keeps this much of a bad line
+
+LINES_SCHEMA = pa.schema([("line_no", pa.int64()), ("raw", pa.string())])
+
+
+@dataclass
+class Rejected:
+    line_no: int | None
+    reason: str
+    raw_text: str
+
+
+@dataclass
+class Batch:
+    lines: pa.Table  # line_no, raw
+    dialect: str | None
+    source_format: str
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+class FileProblem(Exception):
+    """The file could not be read to its end; what was read before is kept."""
+
+
+def _lines_table(line_nos: np.ndarray, texts: pa.Array) -> pa.Table:
+    return pa.table({"line_no": pa.array(line_nos, pa.int64()), "raw": texts}, schema=LINES_SCHEMA)
+
+
+def _split_lines(buf: bytes, first_line: int, max_record: int) -> tuple[pa.Table, list[Rejected]]:
+    """Complete lines of ``buf`` (ending in newline) -> (line_no, raw) without blank lines."""
+    data = np.frombuffer(buf, dtype=np.uint8)
+    newlines = np.flatnonzero(data == 10)
+    starts = np.empty(len(newlines) + 1, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = newlines + 1
+    count = len(newlines)
+    offsets = pa.py_buffer(starts.astype(np.int32) if len(buf) < 2**31 else starts)
+    if len(buf) < 2**31:
+        arr = pa.StringArray.from_buffers(count, offsets, pa.py_buffer(buf))
+    else:  # pragma: no cover - chunks are far smaller
+        arr = pa.LargeStringArray.from_buffers(count, offsets, pa.py_buffer(buf))
+    line_nos = np.arange(first_line, first_line + count, dtype=np.int64)
+    rejected: list[Rejected] = []
+    try:
+        arr.validate(full=True)
+        texts = pc.utf8_trim_whitespace(arr)
+    except pa.ArrowInvalid:
+        texts, bad = _decode_slowly(buf, starts, first_line)
+        rejected.extend(bad)
+    lengths = pc.binary_length(texts).to_numpy(zero_copy_only=False)
+    keep = lengths > 0
+    too_long = lengths > max_record
+    if too_long.any():
+        for idx in np.flatnonzero(too_long):
+            rejected.append(
+                Rejected(
+                    int(line_nos[idx]),
+                    f"line of {int(lengths[idx]):,} bytes is over the "
+                    f"{max_record // (1024 * 1024)} MiB record limit",
+                    texts[int(idx)].as_py()[:RAW_TEXT_LIMIT],
+                )
+            )
+        keep &= ~too_long
+    if rejected:
+        bad_lines = {r.line_no for r in rejected}
+        keep &= ~np.isin(line_nos, np.fromiter(bad_lines, dtype=np.int64, count=len(bad_lines)))
+    mask = pa.array(keep)
+    return _lines_table(line_nos[keep], texts.filter(mask)), rejected
+
+
+def _decode_slowly(
+    buf: bytes, starts: np.ndarray, first_line: int
+) -> tuple[pa.Array, list[Rejected]]:
+    """Fallback for a chunk holding bytes that are not UTF-8: decode line by line."""
+    texts: list[str] = []
+    rejected: list[Rejected] = []
+    ends = list(starts[1:]) if len(starts) > 1 else []
+    for i, (start, end) in enumerate(zip(starts[:-1], ends, strict=False)):
+        raw = buf[int(start) : int(end)]
+        try:
+            texts.append(raw.decode("utf-8").strip())
+        except UnicodeDecodeError as exc:
+            rejected.append(
+                Rejected(
+                    first_line + i,
+                    f"not UTF-8 text (byte {exc.start + 1} of the line)",
+                    raw.decode("utf-8", errors="replace").strip()[:RAW_TEXT_LIMIT],
+                )
+            )
+            texts.append("")
+    return pa.array(texts, pa.string()), rejected
+
+
+def iter_jsonl(
+    path: Path,
+    detected: Detected,
+    con: duckdb.DuckDBPyConnection,
+    chunk_bytes: int = CHUNK_BYTES,
+    max_record: int = MAX_RECORD_BYTES,
+) -> Iterator[Batch]:
+    """Stream a JSON-lines file in chunks. Raises FileProblem at a truncated / corrupt end."""
+    line_no = 1
+    carry = b""
+    skipping: Rejected | None = None  # an over-long line being skipped to its end
+    first = True
+    with open_bytes(path, detected.gzip) as fh:
+        while True:
+            try:
+                block = fh.read(chunk_bytes)
+            except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+                tail = carry
+                if tail.strip():
+                    yield _final_batch(tail, line_no, detected, con, max_record)
+                raise FileProblem(_gzip_message(exc, line_no)) from exc
+            if first:
+                if block.startswith(b"\xef\xbb\xbf"):
+                    block = block[3:]
+                first = False
+            if not block:
+                break
+            if skipping is not None:
+                cut = block.find(b"\n")
+                if cut < 0:
+                    continue
+                yield Batch(
+                    _lines_table(np.array([], np.int64), pa.array([], pa.string())),
+                    detected.dialect,
+                    detected.source_format,
+                    [skipping],
+                )
+                skipping = None
+                line_no += 1
+                block = block[cut + 1 :]
+            data = carry + block if carry else block
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                if len(data) > max_record:
+                    skipping = Rejected(
+                        line_no,
+                        f"line is over the {max_record // (1024 * 1024)} MiB record limit "
+                        "(a single record that large is not an Entra log record)",
+                        data[:RAW_TEXT_LIMIT].decode("utf-8", errors="replace"),
+                    )
+                    carry = b""
+                else:
+                    carry = data
+                continue
+            complete, carry = data[: cut + 1], data[cut + 1 :]
+            lines, rejected = _split_lines(complete, line_no, max_record)
+            line_no += complete.count(b"\n")
+            yield _expand(lines, rejected, detected, con)
+    if skipping is not None:
+        yield Batch(
+            _lines_table(np.array([], np.int64), pa.array([], pa.string())),
+            detected.dialect,
+            detected.source_format,
+            [skipping],
+        )
+    elif carry.strip():
+        yield _final_batch(carry, line_no, detected, con, max_record)
+
+
+def _final_batch(
+    tail: bytes, line_no: int, detected: Detected, con: duckdb.DuckDBPyConnection, max_record: int
+) -> Batch:
+    lines, rejected = _split_lines(tail + b"\n", line_no, max_record)
+    return _expand(lines, rejected, detected, con)
+
+
+def _gzip_message(exc: BaseException, line_no: int) -> str:
+    return (
+        f"compressed data ends early or is corrupt after line {line_no - 1} ({exc}); "
+        "the lines before were ingested: fetch the file again to get the rest"
+    )
+
+
+def _expand(
+    lines: pa.Table, rejected: list[Rejected], detected: Detected, con: duckdb.DuckDBPyConnection
+) -> Batch:
+    """Split wrapper lines ({"records": [...]}) into their records (same line number)."""
+    if detected.wrapper and lines.num_rows:
+        con.register("batch", lines)
+        try:
+            lines = con.sql(
+                sql("explode.sql"),
+                params={"key": f"$.{detected.wrapper}", "items": f"$.{detected.wrapper}[*]"},
+            ).to_arrow_table()
+        finally:
+            con.unregister("batch")
+        lines = lines.cast(LINES_SCHEMA)
+    return Batch(lines, detected.dialect, detected.source_format, rejected)
+
+
+def read_document(
+    path: Path, detected: Detected, con: duckdb.DuckDBPyConnection, max_bytes: int
+) -> Batch:
+    """A whole-file JSON document (array, ``{"value": [...]}`` page, records body)."""
+    with open_bytes(path, detected.gzip) as fh:
+        try:
+            data = fh.read(max_bytes + 1)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise FileProblem(_gzip_message(exc, 1)) from exc
+    if len(data) > max_bytes:
+        raise FileProblem(
+            f"JSON document is over {max_bytes // (1024 * 1024)} MiB: export it as JSON lines "
+            "(one record per line) or split it into pages"
+        )
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        return Batch(
+            _lines_table(np.array([], np.int64), pa.array([], pa.string())),
+            None,
+            "unknown",
+            [Rejected(exc.lineno, f"malformed JSON document: {exc.msg}", text[:RAW_TEXT_LIMIT])],
+        )
+    items_path, dialect, source_format = document_layout(doc)
+    del doc
+    if items_path == "$":
+        lines = _lines_table(np.array([1], np.int64), pa.array([text.strip()], pa.string()))
+    else:
+        lines = con.sql(
+            sql("document.sql"), params={"doc": text, "items": items_path}
+        ).to_arrow_table()
+        lines = lines.cast(LINES_SCHEMA)
+    return Batch(lines, dialect, source_format)
+
+
+# ---- CSV ---------------------------------------------------------------------------------------
+
+
+def normalise_header(name: str) -> str:
+    """Portal headers compared without case, BOM, and trailing / doubled spaces."""
+    return " ".join(name.replace("\ufeff", "").split()).lower()
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0) + 1
+        seen[name] = n
+        out.append(name if n == 1 else f"{name} #{n}")
+    return out
+
+
+LA_MARKERS = {"timegenerated", "timegenerated [utc]"}
+PORTAL_MARKERS = {"date (utc)", "request id"}
+M365_MARKERS = {"auditdata"}
+
+
+def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
+    """A CSV export: Log Analytics rows, an admin center download or a Purview audit export."""
+    with open_bytes(path, detected.gzip) as fh:
+        try:
+            data = fh.read(max_bytes + 1)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise FileProblem(_gzip_message(exc, 1)) from exc
+    if len(data) > max_bytes:
+        raise FileProblem(f"CSV file is over {max_bytes // (1024 * 1024)} MiB: split it")
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    header_line = next(csv.reader(io.StringIO(text)), [])
+    headers = [h.replace("\ufeff", "").strip() for h in header_line]
+    keys = {normalise_header(h) for h in headers}
+    if keys & M365_MARKERS:
+        dialect, names = "m365", _unique(headers)
+    elif keys & LA_MARKERS or ({"type", "tenantid"} <= keys):
+        dialect, names = "loganalytics", _unique(headers)
+    elif keys & PORTAL_MARKERS:
+        dialect, names = "portal", _unique([normalise_header(h) for h in headers])
+    else:
+        dialect, names = None, _unique(headers or ["column"])
+    frame = pl.read_csv(
+        io.StringIO(text),
+        has_header=False,
+        skip_rows=1,
+        new_columns=names,
+        infer_schema=False,
+        truncate_ragged_lines=True,
+        quote_char='"',
+    )
+    if frame.width < len(names):
+        frame = frame.with_columns(
+            [pl.lit(None, pl.String).alias(n) for n in names if n not in frame.columns]
+        )
+    frame = frame.select(names)
+    line_nos = np.arange(2, 2 + frame.height, dtype=np.int64)
+    if dialect == "m365":
+        audit_col = next(n for n in names if normalise_header(n) == "auditdata")
+        raw = frame.get_column(audit_col)
+    else:
+        raw = frame.select(pl.struct(pl.all()).struct.json_encode()).to_series()
+    lines = _lines_table(line_nos, raw.to_arrow().cast(pa.string()))
+    source_format = {"m365": "m365", "loganalytics": "loganalytics", "portal": "portal"}.get(
+        dialect or "", "csv"
+    )
+    batch = Batch(lines, dialect, source_format)
+    if dialect is None:
+        shown = ", ".join(headers[:6]) + (" …" if len(headers) > 6 else "")
+        reason = (
+            f"CSV with unrecognised headers ({shown}): expected a Log Analytics export "
+            "(TimeGenerated, Type …), an admin center sign-in download (Date (UTC), Request ID …) "
+            "or a Microsoft 365 audit export (AuditData)"
+        )
+        batch.rejected = [
+            Rejected(int(n), reason, r[:RAW_TEXT_LIMIT] if r else "")
+            for n, r in zip(line_nos.tolist(), raw.to_list(), strict=True)
+        ]
+        batch.lines = _lines_table(np.array([], np.int64), pa.array([], pa.string()))
+    return batch
+
+
+def first_dialect(lines: pa.Table) -> str | None:
+    """Dialect of the first parseable record of a batch (for files whose head did not tell)."""
+    for text in lines.column("raw").slice(0, 50).to_pylist():
+        try:
+            return record_dialect(json.loads(text))
+        except (ValueError, TypeError):
+            continue
+    return None

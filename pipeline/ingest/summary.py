@@ -1,0 +1,95 @@
+"""What one ingest run did: the typed summary the CLI prints and the manifest stores."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, computed_field
+
+
+class FileError(BaseModel):
+    file: str
+    line: int | None = None
+    message: str
+
+
+class FileResult(BaseModel):
+    file: str
+    sha256: str | None = None
+    shape: str | None = None
+    source_format: str | None = None
+    skipped: bool = False  # already ingested (same content hash)
+    rows_read: int = 0
+    rows_written: dict[str, int] = Field(default_factory=dict)
+    duplicates: int = 0
+    quarantined: int = 0
+    error: str | None = None
+
+
+class IngestSummary(BaseModel):
+    run_id: str
+    started: datetime
+    finished: datetime | None = None
+    duration_seconds: float = 0.0
+    files_seen: int = 0
+    files_ingested: int = 0
+    files_skipped: int = 0  # already ingested
+    files_failed: int = 0
+    rows_read: int = 0
+    rows_written: dict[str, int] = Field(default_factory=dict)
+    duplicates: int = 0
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = Field(default_factory=dict)
+    errors: list[FileError] = Field(default_factory=list)
+    files: list[FileResult] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def rows_written_total(self) -> int:
+        return sum(self.rows_written.values())
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def conserved(self) -> bool:
+        """rows read = rows written + duplicates + quarantined."""
+        return self.rows_read == self.rows_written_total + self.duplicates + self.quarantined
+
+    @property
+    def nothing_read(self) -> bool:
+        """True when no input could be read at all (every file failed, none skipped)."""
+        return self.files_seen > 0 and self.files_failed == self.files_seen
+
+    def add(self, result: FileResult) -> None:
+        self.files.append(result)
+        self.rows_read += result.rows_read
+        for table, n in result.rows_written.items():
+            self.rows_written[table] = self.rows_written.get(table, 0) + n
+        self.duplicates += result.duplicates
+        self.quarantined += result.quarantined
+
+    def lines(self, top: int = 5) -> list[str]:
+        """The human summary, a few lines."""
+        out = [
+            f"ingest {self.run_id}: {self.files_seen} file(s) seen, {self.files_ingested} "
+            f"ingested, {self.files_skipped} skipped as already ingested, "
+            f"{self.files_failed} failed ({self.duration_seconds:.1f}s)",
+            f"rows: {self.rows_read} read = {self.rows_written_total} written + "
+            f"{self.duplicates} duplicates + {self.quarantined} quarantined",
+        ]
+        if self.rows_written:
+            per_table = ", ".join(f"{t} {n}" for t, n in sorted(self.rows_written.items()))
+            out.append(f"written: {per_table}")
+        if self.quarantine_reasons:
+            ranked = sorted(self.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+            out.append("quarantined (top reasons):")
+            out += [f"  {n:>7}  {reason}" for reason, n in ranked[:top]]
+        skipped = [f.file for f in self.files if f.skipped]
+        if skipped:
+            shown = ", ".join(skipped[:top]) + (" …" if len(skipped) > top else "")
+            out.append(f"skipped (already ingested): {shown}")
+        for err in self.errors[: top * 2]:
+            where = f"{err.file}:{err.line}" if err.line else err.file
+            out.append(f"error: {where}: {err.message}")
+        if len(self.errors) > top * 2:
+            out.append(f"… and {len(self.errors) - top * 2} more errors (see the manifest)")
+        return out
