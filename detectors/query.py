@@ -44,7 +44,7 @@ def run_sql(ctx: DetectContext, sql_file: Path, **params: Any) -> pl.DataFrame:
     text = sql_text(str(sql_file))
     values = {"day": ctx.day, "since": ctx.day - timedelta(days=lookback), **params}
     used = {k: v for k, v in values.items() if f"${k}" in text}
-    return ctx.con.execute(text, used).pl()
+    return pl.from_arrow(ctx.con.sql(text, params=used).to_arrow_table())
 
 
 def identity(row: dict[str, Any]) -> Identity:

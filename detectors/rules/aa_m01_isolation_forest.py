@@ -50,9 +50,12 @@ def anomaly_scores(ctx: DetectContext, params: dict) -> pl.DataFrame:
     scored = deviations(history, today).filter(pl.col("baseline_days") >= min_days)
     if train.height < int(params["min_train_rows"]) or scored.is_empty():
         return scored.clear()
+    # Fitted on the baseline days *and* the judged day, as isolation forests are meant to be
+    # used (an outlier must be in the sample to be isolated early; a forest fitted only on
+    # quiet days puts every far-out point in the same leaf as the quietest extreme).
     forest = IdentityDayForest(
         n_estimators=int(params["n_estimators"]), random_state=int(params["random_state"])
-    ).fit(train)
+    ).fit(pl.concat([train, scored], how="diagonal_relaxed"))
     train_scores = forest.score_samples(train)
     cut = float(pl.Series(train_scores).quantile(float(params["train_quantile"])) or 0.0)
     scores = forest.score_samples(scored)
@@ -101,7 +104,7 @@ class BehaviourAnomaly(Rule):
             return []
         ids = flagged.get_column("identity_id").to_list()
         ev = run_sql(ctx, EVIDENCE_SQL, ids=ids)
-        evidence = dict(zip(ev.get_column("identity_id"), ev.get_column("evidence"), strict=True))
+        evidence = dict(ev.select("identity_id", "evidence").iter_rows())
         out: list[Finding] = []
         for row in flagged.iter_rows(named=True):
             parts, facts = [], []

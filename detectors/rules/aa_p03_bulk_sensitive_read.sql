@@ -19,7 +19,7 @@ today AS (
         any_value(kind_source) AS kind_source,
         any_value(on_behalf_of_id) AS on_behalf_of_id,
         count(*) AS requests,
-        sum(bytes) AS bytes,
+        CAST(sum(bytes) AS DOUBLE) AS bytes,
         mode(sensitivity) AS top_tag,
         string_agg(DISTINCT sensitivity, ',' ORDER BY sensitivity) AS tags,
         min(event_time) AS window_start,
@@ -28,10 +28,10 @@ today AS (
     FROM sens
     WHERE day = $day
     GROUP BY identity_id
-    HAVING count(*) >= $min_requests OR sum(bytes) >= $min_bytes
+    HAVING count(*) >= $min_requests OR CAST(sum(bytes) AS DOUBLE) >= $min_bytes
 ),
 daily AS (
-    SELECT identity_id, day, count(*) AS n, sum(bytes) AS b
+    SELECT identity_id, day, count(*) AS n, CAST(sum(bytes) AS DOUBLE) AS b
     FROM sens
     WHERE day < $day AND identity_id IN (SELECT identity_id FROM today)
     GROUP BY identity_id, day
