@@ -1,3 +1,88 @@
-"""`agentaudit` commands: report."""
+"""`agentaudit` commands: report (the HTML report) and export (findings to the SIEM)."""
 
-from pipeline.cli import cli  # noqa: F401
+from __future__ import annotations
+
+import sys
+
+import click
+
+from pipeline.cli import cli, workspace_option
+
+
+@cli.command("report")
+@workspace_option
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Day to report on (default: latest).")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False),
+    help="HTML file to write (default: reports/report-<date>.html in the workspace).",
+)
+def report_command(workspace, day: str | None, out: str | None) -> None:
+    """Write the self-contained HTML report an analyst reads in the morning.
+
+    \b
+    Example:
+      agentaudit report --workspace ws --date 2026-11-26 -o /tmp/report.html
+    """
+    from pipeline.report import write_report
+
+    path = write_report(workspace, day=day, out=out)
+    click.echo(f"report written to {path}")
+
+
+@cli.command("export")
+@workspace_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ocsf"]),
+    default="ocsf",
+    show_default=True,
+    help="Output format: OCSF 1.8.0 Detection Finding JSON lines.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    metavar="FILE|-",
+    help="File to write, or - for stdout (default: siem/findings-<date>.ocsf.jsonl unless --url).",
+)
+@click.option("--url", help="HTTP collector to push to (NDJSON, or Splunk HEC with --hec-token).")
+@click.option(
+    "--hec-token",
+    envvar="AGENTAUDIT_HEC_TOKEN",
+    help="Splunk HTTP Event Collector token (or set AGENTAUDIT_HEC_TOKEN).",
+)
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Only this day's findings.")
+@click.option("--redact", is_flag=True, help="Replace user names, IPs and URIs by stable tokens.")
+def export_command(
+    workspace,
+    fmt: str,
+    out: str | None,
+    url: str | None,
+    hec_token: str | None,
+    day: str | None,
+    redact: bool,
+) -> None:
+    """Export findings as OCSF JSON lines to a file, stdout or an HTTP collector.
+
+    Undelivered findings wait in siem/spool/ and are sent by the next export; findings already
+    delivered are not sent twice. Exits 1 when some findings could not be delivered.
+
+    \b
+    Examples:
+      agentaudit export --workspace ws --format ocsf -o - --date 2026-11-26
+      agentaudit export --workspace ws --url https://splunk.example:8088/services/collector/event \\
+          --hec-token "$HEC_TOKEN" --redact
+    """
+    from pipeline.siem import export
+
+    summary = export(
+        workspace, fmt=fmt, out=out, url=url, hec_token=hec_token, day=day, redact=redact
+    )
+    # with -o - the findings own stdout; the summary goes to stderr
+    click.echo(summary.headline(), err=out == "-")
+    if not summary.ok:
+        sys.exit(1)

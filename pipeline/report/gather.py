@@ -1,0 +1,442 @@
+"""``gather(workspace, day)``: read everything the report shows into one ``ReportData``.
+
+Findings come from the lake (``detectors.store``); agents, inventory and activity from the DuckDB
+catalog (``pipeline.catalog.connect``); table sizes from Parquet footers; quarantine reasons,
+ingest manifests and the last run manifest from their files. A part that is missing (no catalog
+yet, a view not built, no manifest) leaves its section empty with a note; it never fails the
+report.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+
+from detectors.finding import Finding, severity_rank
+from detectors.store import read_findings
+from pipeline.errors import UsageError
+from pipeline.report.model import (
+    AgentSection,
+    DayActivity,
+    IdentityRow,
+    IngestHealth,
+    ReasonCount,
+    ReportData,
+    ResourceUse,
+    RunInfo,
+    StageTime,
+    TableHealth,
+)
+from pipeline.schema import AGENT_KINDS
+from pipeline.workspace import Workspace
+
+SQL_DIR = Path(__file__).with_name("sql")
+WINDOW_DAYS = 30
+TOUCHED_PER_AGENT = 15
+LAKE_TABLES = ("signins", "audits", "activity", "risk_events", "findings")
+HYGIENE_RULES = ("AA-G04", "AA-G05")
+CREDENTIAL_RULES = ("AA-G01",)
+PERMISSION_RULES = ("AA-G02", "AA-G03")
+DORMANT_RULE = "AA-G04"
+APPS = ("service_principal", "managed_identity")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@cache
+def sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def finding_days(workspace: Workspace) -> list[str]:
+    folder = workspace.table_dir("findings")
+    return sorted(p.name[5:] for p in folder.glob("date=*") if _DAY.match(p.name[5:]))
+
+
+def choose_day(workspace: Workspace, day: str | date | None) -> str | None:
+    """The day given (validated), else the latest day with findings, else the latest event day."""
+    if day is not None:
+        text = str(day)
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise UsageError(
+                f"--date {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26"
+            ) from None
+        if not _DAY.match(text):
+            raise UsageError(f"--date {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
+        return text
+    days = finding_days(workspace)
+    if days:
+        return days[-1]
+    event_days = [
+        p.name[5:]
+        for t in ("signins", "activity", "audits")
+        for p in workspace.table_dir(t).glob("date=*")
+        if _DAY.match(p.name[5:])
+    ]
+    return max(event_days) if event_days else None
+
+
+def most_severe_first(findings: list[Finding]) -> list[Finding]:
+    return sorted(
+        findings,
+        key=lambda f: (
+            f.suppressed is not None,
+            -severity_rank(f.severity),
+            -f.score,
+            f.rule_id,
+            f.window_start,
+            f.finding_id,
+        ),
+    )
+
+
+class _Catalog:
+    """The catalog connection, or None; each query returns None when its view is missing."""
+
+    def __init__(self, workspace: Workspace, notes: dict[str, str]) -> None:
+        self.notes = notes
+        self.con: duckdb.DuckDBPyConnection | None = None
+        try:
+            from pipeline.catalog import connect
+
+            self.con = connect(workspace, read_only=True)
+        except Exception as exc:  # no catalog module or lake yet: the report still renders
+            notes["catalog"] = f"catalog not available ({type(exc).__name__}: {exc})"
+
+    def rows(self, name: str, params: list[Any]) -> list[dict[str, Any]] | None:
+        if self.con is None:
+            return None
+        try:
+            rel = self.con.execute(sql(name), params)
+            cols = [d[0] for d in rel.description]
+            return [dict(zip(cols, r, strict=True)) for r in rel.fetchall()]
+        except duckdb.Error as exc:
+            self.notes[name] = f"{name}: {str(exc).splitlines()[0]}"
+            return None
+
+    def first_rows(self, names: tuple[str, ...], params: list[Any]) -> list[dict[str, Any]]:
+        """The rows of the first query that returns any (rollups first, then raw events)."""
+        for i, name in enumerate(names):
+            rows = self.rows(name, params)
+            if rows:
+                for earlier in names[:i]:
+                    self.notes.pop(earlier, None)
+                return rows
+        return []
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def _config(workspace: Workspace):
+    from pipeline.config import load_config
+
+    return load_config(workspace)
+
+
+def _allowed(patterns: list[str], use: dict[str, Any]) -> bool:
+    from pipeline.sensitivity import matches
+
+    return any(
+        matches(p, use.get("resource"), use.get("resource_id"), use.get("resource_path"))
+        for p in patterns
+    )
+
+
+def _tag(config: Any, use: dict[str, Any]) -> str | None:
+    from pipeline.sensitivity import tag_for
+
+    return tag_for(config, use.get("resource"), use.get("resource_id"), use.get("resource_path"))
+
+
+def _window(day: str | None) -> tuple[str, str]:
+    end = date.fromisoformat(day) if day else datetime.now(UTC).date()
+    return (end - timedelta(days=WINDOW_DAYS - 1)).isoformat(), end.isoformat()
+
+
+def gather(workspace: Workspace, day: str | date | None = None) -> ReportData:
+    """Everything the report of ``day`` (default: the latest) shows."""
+    chosen = choose_day(workspace, day)
+    notes: dict[str, str] = {}
+    config = _config(workspace)
+    findings = most_severe_first(read_findings(workspace, chosen)) if chosen else []
+    first, last = _window(chosen)
+    history = [
+        f
+        for d in finding_days(workspace)
+        if first <= d <= last
+        for f in read_findings(workspace, d)
+    ]
+    catalog = _Catalog(workspace, notes)
+    try:
+        identities = _identities(catalog, config, findings, history, first, last)
+        agents = _agents(catalog, config, identities, findings, first, last)
+    finally:
+        catalog.close()
+    data = ReportData(
+        workspace=workspace.root.name,
+        day=chosen,
+        generated_at=datetime.now(UTC),
+        tenants=sorted({f.tenant_id for f in findings if f.tenant_id}),
+        findings=findings,
+        agents=agents,
+        identities=identities,
+        ingest=_ingest(workspace, notes),
+        run=_run(workspace, {f.run_id for f in findings if f.run_id}),
+        activity_days=WINDOW_DAYS,
+        notes=notes,
+    )
+    if config.workspace.report_mode == "redacted":
+        from pipeline.report.redaction import redact_report
+        from pipeline.siem.redact import Redactor
+
+        data = redact_report(data, Redactor.for_workspace(workspace))
+    return data
+
+
+def _identities(
+    catalog: _Catalog,
+    config: Any,
+    findings: list[Finding],
+    history: list[Finding],
+    first: str,
+    last: str,
+) -> list[IdentityRow]:
+    registry = {a.id.lower(): a for a in config.agents}
+    seen = catalog.first_rows(("identities_view", "identities_seen"), [first, last])
+    coverage = {r["identity_id"]: r for r in catalog.rows("ca_coverage", [first, last]) or []}
+    rows: dict[str, IdentityRow] = {}
+    for r in seen:
+        ident = str(r["identity_id"])
+        agent = registry.get(ident)
+        cov = coverage.get(ident, {})
+        rows[ident] = IdentityRow(
+            id=ident,
+            name=r.get("name") or (agent.name if agent else None),
+            kind=r.get("kind") or "unknown",
+            registered=bool(r.get("registered")) or agent is not None,
+            sponsor=r.get("sponsor") or (agent.sponsor if agent else None),
+            last_seen=_iso(r.get("last_seen")),
+            events=r.get("events"),
+            signins=cov.get("signins"),
+            ca_not_applied=cov.get("ca_not_applied"),
+        )
+    for ident, agent in registry.items():  # declared agents never seen are listed too
+        rows.setdefault(
+            ident,
+            IdentityRow(
+                id=ident, name=agent.name, kind=agent.kind, registered=True, sponsor=agent.sponsor
+            ),
+        )
+    for f in findings + history:  # identities only findings know of (e.g. from older days)
+        key = f.identity.id.lower()
+        if key not in rows:
+            rows[key] = IdentityRow(
+                id=key,
+                name=f.identity.name,
+                kind=f.identity.kind,
+                registered=key in registry,
+                sponsor=f.identity.sponsor,
+            )
+    changes: dict[str, Counter] = defaultdict(Counter)
+    for f in history:
+        changes[f.identity.id.lower()][f.rule_id] += 1
+    for f in findings:
+        if f.rule_id in HYGIENE_RULES:
+            rows[f.identity.id.lower()].hygiene.append(f.finding_id)
+    for key, row in rows.items():
+        row.agent_like = row.kind in AGENT_KINDS or key in registry
+        c = changes.get(key, Counter())
+        row.credential_changes = sum(c[r] for r in CREDENTIAL_RULES)
+        row.permission_changes = sum(c[r] for r in PERMISSION_RULES)
+        row.dormant = c[DORMANT_RULE] > 0
+    if not seen:
+        catalog.notes.setdefault(
+            "identities", "no activity in the window (or the catalog is not built yet)"
+        )
+    flagged = {f.identity.id.lower() for f in findings + history}
+    kept = [r for r in rows.values() if r.agent_like or r.kind in APPS or r.id in flagged]
+    if len(kept) < len(rows):
+        catalog.notes["people"] = (
+            f"{len(rows) - len(kept):,} people and unresolved identities without findings "
+            "are not listed (agentaudit identities lists them all)"
+        )
+    return sorted(
+        kept,
+        key=lambda r: (not r.agent_like, not r.shadow, r.kind, (r.name or r.id).lower()),
+    )
+
+
+def _agents(
+    catalog: _Catalog,
+    config: Any,
+    identities: list[IdentityRow],
+    findings: list[Finding],
+    first: str,
+    last: str,
+) -> list[AgentSection]:
+    registry = {a.id.lower(): a for a in config.agents}
+    agents = [r for r in identities if r.agent_like]
+    ids = [a.id for a in agents]
+    activity: dict[str, dict[str, DayActivity]] = defaultdict(dict)
+    touched: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if ids:
+        names = ("rollup_activity_by_day", "activity_by_day")
+        for r in catalog.first_rows(names, [ids, first, last]):
+            activity[r["identity_id"]][r["day"]] = DayActivity(
+                day=r["day"], events=r["events"], failures=r["failures"], sensitive=r["sensitive"]
+            )
+        names = ("rollup_touched_resources", "touched_resources")
+        for r in catalog.first_rows(names, [ids, first, last, TOUCHED_PER_AGENT]):
+            touched[r["identity_id"]].append(r)
+    days = [(date.fromisoformat(first) + timedelta(days=i)).isoformat() for i in range(WINDOW_DAYS)]
+    by_identity: dict[str, list[str]] = defaultdict(list)
+    for f in findings:
+        by_identity[f.identity.id.lower()].append(f.finding_id)
+    out = []
+    for row in agents:
+        spec = registry.get(row.id)
+        allowed = list(spec.allowed_resources) if spec else []
+        uses = [
+            ResourceUse(
+                resource=str(u["resource"]),
+                events=int(u["events"]),
+                sensitivity=u.get("sensitivity") or _tag(config, u),
+                allowed=_allowed(allowed, u) if spec else None,
+            )
+            for u in touched.get(row.id, [])
+        ]
+        out.append(
+            AgentSection(
+                id=row.id,
+                name=row.name,
+                kind=row.kind,
+                registered=row.registered,
+                sponsor=row.sponsor,
+                owner=spec.owner if spec else None,
+                purpose=spec.purpose if spec else None,
+                blueprint=spec.blueprint if spec else None,
+                app_id=spec.app_id if spec else None,
+                allowed_resources=allowed,
+                pii_clearance=list(spec.pii_clearance) if spec else [],
+                touched=uses,
+                activity=[activity[row.id].get(d, DayActivity(day=d)) for d in days],
+                finding_ids=by_identity.get(row.id, []),
+                last_seen=row.last_seen,
+            )
+        )
+    # agents with findings first, then by name
+    out.sort(key=lambda a: (not a.finding_ids, -len(a.finding_ids), (a.name or a.id).lower()))
+    return out
+
+
+def _ingest(workspace: Workspace, notes: dict[str, str]) -> IngestHealth:
+    health = IngestHealth()
+    for table in LAKE_TABLES:
+        per_day: dict[str, int] = {}
+        for path in workspace.table_dir(table).glob("date=*/*.parquet"):
+            try:
+                n = pq.read_metadata(path).num_rows
+            except Exception:  # a file being replaced right now: counted next time
+                continue
+            d = path.parent.name[5:]
+            per_day[d] = per_day.get(d, 0) + n
+        if per_day:
+            health.tables.append(
+                TableHealth(
+                    table=table,
+                    rows=sum(per_day.values()),
+                    days=len(per_day),
+                    first_day=min(per_day),
+                    last_day=max(per_day),
+                )
+            )
+    quarantine = list(workspace.quarantine.glob("**/*.parquet"))
+    if quarantine:
+        try:
+            glob = str(workspace.quarantine / "**" / "*.parquet")
+            with duckdb.connect() as con:
+                rows = con.execute(sql("quarantine_reasons"), [glob]).fetchall()
+            health.reasons = [ReasonCount(reason=str(r), rows=int(n)) for r, n in rows]
+            health.quarantined = sum(r.rows for r in health.reasons)
+        except duckdb.Error as exc:
+            notes["quarantine"] = f"quarantine: {str(exc).splitlines()[0]}"
+    _manifests(workspace.lake / "_manifest", health)
+    if not health.tables:
+        notes.setdefault("ingest", "the lake holds no tables yet: run agentaudit ingest")
+    return health
+
+
+def _manifests(folder: Path, health: IngestHealth) -> None:
+    """Sum what the ingest manifests record, one JSON file per ingested file content
+    (``lake/_manifest/files/<sha256>.json``); unreadable or unknown shapes are skipped."""
+    files = 0
+    totals: Counter = Counter()
+    for path in sorted((folder / "files").glob("*.json")):
+        try:
+            rec = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(rec, dict):
+            continue
+        files += 1
+        for key in ("rows_read", "duplicates"):
+            value = rec.get(key)
+            if isinstance(value, int):
+                totals[key] += value
+    if files:
+        health.files = files
+        health.rows_read = totals.get("rows_read", 0)
+        health.duplicates = totals.get("duplicates", 0)
+
+
+def _run(workspace: Workspace, finding_runs: set[str]) -> RunInfo:
+    """The run that produced the findings when its manifest exists, else the latest run."""
+    folder = workspace.lake / "_runs"
+    runs = [p for p in sorted(folder.glob("*.json")) if p.stem in finding_runs] or sorted(
+        folder.glob("*.json")
+    )
+    if not runs:
+        return RunInfo(run_id=", ".join(sorted(finding_runs)) or None)
+    try:
+        doc = json.loads(runs[-1].read_text())
+    except (OSError, ValueError):
+        return RunInfo()
+    return run_info(doc)
+
+
+def run_info(doc: dict[str, Any]) -> RunInfo:
+    """A run manifest (``pipeline.run.RunSummary`` as a dict) as the report shows it."""
+    return RunInfo(
+        run_id=doc.get("run_id"),
+        started=str(doc.get("started") or "") or None,
+        finished=str(doc.get("finished") or "") or None,
+        inputs=[str(i) for i in doc.get("inputs") or []],
+        stages=[
+            StageTime(name=str(s.get("name")), seconds=float(s.get("seconds") or 0))
+            for s in doc.get("stages") or []
+            if isinstance(s, dict)
+        ],
+        days_judged=[str(d) for d in doc.get("days_judged") or []],
+        versions={str(k): str(v) for k, v in (doc.get("versions") or {}).items()},
+        rows_read=doc.get("rows_read"),
+        rows_written=doc.get("rows_written"),
+    )

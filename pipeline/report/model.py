@@ -1,0 +1,165 @@
+"""``ReportData``: everything the HTML template shows, gathered once (``pipeline.report.gather``).
+
+The template only formats these values; it computes nothing. Every text here may come from a log
+field and is escaped by the template (jinja2 autoescape).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from detectors.finding import FAMILIES, SEVERITIES, Finding
+
+
+class DayActivity(BaseModel):
+    day: str  # YYYY-MM-DD
+    events: int = 0
+    failures: int = 0
+    sensitive: int = 0
+
+
+class ResourceUse(BaseModel):
+    resource: str
+    events: int
+    sensitivity: str | None = None
+    allowed: bool | None = None  # None: the agent is not registered, so it has no scope
+
+
+class AgentSection(BaseModel):
+    id: str
+    name: str | None = None
+    kind: str = "unknown"
+    kind_source: str | None = None
+    registered: bool = False
+    sponsor: str | None = None
+    owner: str | None = None
+    purpose: str | None = None
+    blueprint: str | None = None
+    app_id: str | None = None
+    allowed_resources: list[str] = Field(default_factory=list)
+    pii_clearance: list[str] = Field(default_factory=list)
+    touched: list[ResourceUse] = Field(default_factory=list)
+    activity: list[DayActivity] = Field(default_factory=list)
+    finding_ids: list[str] = Field(default_factory=list)
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+    @property
+    def out_of_scope(self) -> int:
+        return sum(1 for r in self.touched if r.allowed is False)
+
+    @property
+    def total_events(self) -> int:
+        return sum(d.events for d in self.activity)
+
+
+class IdentityRow(BaseModel):
+    id: str
+    name: str | None = None
+    kind: str = "unknown"
+    registered: bool = False
+    agent_like: bool = False  # an agent kind, or registered as an agent
+    sponsor: str | None = None
+    last_seen: str | None = None
+    events: int | None = None
+    signins: int | None = None
+    ca_not_applied: int | None = None  # agent sign-ins no Conditional Access policy covered
+    credential_changes: int = 0
+    permission_changes: int = 0
+    dormant: bool = False
+    hygiene: list[str] = Field(default_factory=list)  # finding ids of AA-G04 / AA-G05
+
+    @property
+    def shadow(self) -> bool:
+        return self.agent_like and (not self.registered or not self.sponsor)
+
+    @property
+    def ca_coverage(self) -> str:
+        if self.ca_not_applied is None or not self.signins:
+            return "no sign-ins"
+        if self.ca_not_applied == 0:
+            return "covered"
+        return f"{self.ca_not_applied} of {self.signins} not covered"
+
+
+class TableHealth(BaseModel):
+    table: str
+    rows: int
+    days: int
+    first_day: str | None = None
+    last_day: str | None = None
+
+
+class ReasonCount(BaseModel):
+    reason: str
+    rows: int
+
+
+class IngestHealth(BaseModel):
+    tables: list[TableHealth] = Field(default_factory=list)
+    files: int | None = None  # input files recorded in the ingest manifests
+    rows_read: int | None = None
+    duplicates: int | None = None
+    quarantined: int = 0
+    reasons: list[ReasonCount] = Field(default_factory=list)
+
+
+class StageTime(BaseModel):
+    name: str
+    seconds: float
+
+
+class RunInfo(BaseModel):
+    run_id: str | None = None
+    started: str | None = None
+    finished: str | None = None
+    inputs: list[str] = Field(default_factory=list)
+    stages: list[StageTime] = Field(default_factory=list)
+    days_judged: list[str] = Field(default_factory=list)
+    versions: dict[str, str] = Field(default_factory=dict)
+    rows_read: int | None = None
+    rows_written: int | None = None
+
+
+class ReportData(BaseModel):
+    workspace: str
+    day: str | None
+    generated_at: datetime
+    tenants: list[str] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)  # most severe first
+    agents: list[AgentSection] = Field(default_factory=list)
+    identities: list[IdentityRow] = Field(default_factory=list)
+    ingest: IngestHealth = Field(default_factory=IngestHealth)
+    run: RunInfo = Field(default_factory=RunInfo)
+    redacted: bool = False
+    activity_days: int = 30
+    notes: dict[str, str] = Field(default_factory=dict)  # section → why it shows no data
+
+    @property
+    def open_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppressed is None]
+
+    @property
+    def by_severity(self) -> dict[str, int]:
+        out = dict.fromkeys(reversed(SEVERITIES), 0)
+        for f in self.open_findings:
+            out[f.severity] += 1
+        return out
+
+    @property
+    def by_family(self) -> dict[str, dict[str, int]]:
+        """family → severity → open findings (every family and severity present)."""
+        out = {fam: dict.fromkeys(reversed(SEVERITIES), 0) for fam in FAMILIES}
+        for f in self.open_findings:
+            out[f.family][f.severity] += 1
+        return out
+
+    @property
+    def suppressed_count(self) -> int:
+        return sum(1 for f in self.findings if f.suppressed is not None)
+
+    def findings_of(self, ids: list[str]) -> list[Finding]:
+        wanted = set(ids)
+        return [f for f in self.findings if f.finding_id in wanted]

@@ -1,0 +1,68 @@
+"""Render ``ReportData`` into one self-contained HTML file (jinja2, autoescape always on)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from pipeline import __version__
+from pipeline.report.charts import activity_chart, severity_bars
+from pipeline.report.gather import HYGIENE_RULES
+from pipeline.report.model import ReportData
+
+TEMPLATES = Path(__file__).with_name("templates")
+FAMILY_LABELS = {
+    "unexpected_resource_access": "Unexpected resource access",
+    "pii_touch": "Personal data touched",
+    "attribution_gap": "Attribution gap",
+    "credential_or_privilege_change": "Credential or privilege change",
+    "signin_anomaly": "Sign-in anomaly",
+    "behaviour_anomaly": "Behaviour anomaly",
+}
+
+
+@cache
+def environment() -> Environment:
+    # autoescape=True for every template: every value shown comes from a log and is hostile
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _fmt(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.3g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def render(data: ReportData) -> str:
+    """The report as one HTML document: inline CSS and SVG, no script, no external fetch."""
+    anchors = {a.id: f"agent-{i}" for i, a in enumerate(data.agents, start=1)}
+    for f in data.findings:  # findings name identities by their original-case id
+        if f.identity.id.lower() in anchors:
+            anchors.setdefault(f.identity.id, anchors[f.identity.id.lower()])
+    template = environment().get_template("report.html.j2")
+    return template.render(
+        data=data,
+        css=Markup((TEMPLATES / "report.css").read_text()),
+        charts={a.id: activity_chart(a.activity) for a in data.agents},
+        severity_chart=severity_bars(data.by_severity),
+        anchors=anchors,
+        families=FAMILY_LABELS,
+        main_findings=[f for f in data.findings if f.rule_id not in HYGIENE_RULES],
+        hygiene_findings=[f for f in data.findings if f.rule_id in HYGIENE_RULES],
+        shadow_count=sum(1 for r in data.identities if r.shadow),
+        fmt=_fmt,
+        version=__version__,
+    )
