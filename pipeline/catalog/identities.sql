@@ -28,7 +28,7 @@ obo_people AS (
     GROUP BY value
 ),
 everyone AS (
-    SELECT identity_id FROM seen
+    SELECT identity_id FROM seen WHERE identity_id IS NOT NULL
     UNION SELECT identity_id FROM obo_people
     UNION SELECT id FROM registry
 )
