@@ -1,0 +1,152 @@
+"""AA-A03: one credential or app shared by several identities, hosts or networks at once."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from detectors.finding import Finding
+from detectors.rule import Case, DetectContext, Rule
+from detectors.rules._finding_rows import (
+    HUMAN_KINDS,
+    agent_keys,
+    agent_registry,
+    fact,
+    label,
+    make_finding,
+    plural,
+    query_rows,
+    sql_beside,
+)
+
+SQL = sql_beside(__file__)
+
+TOML = """
+[[agents]]
+id = "agent-a"
+name = "Agent A"
+sponsor = "a@contoso.com"
+
+[[agents]]
+id = "agent-b"
+name = "Agent B"
+sponsor = "b@contoso.com"
+"""
+
+
+def _signin(event_id: str, sp: str, key: str, ip: str, asn: int, minute: int) -> dict:
+    return {
+        "event_id": event_id,
+        "event_time": f"2026-03-10T10:{minute:02d}:00Z",
+        "log_type": "service_principal",
+        "service_principal_id": sp,
+        "app_id": f"app-{sp}",
+        "agent_type": "agenticAppInstance",
+        "credential_key_id": key,
+        "ip_address": ip,
+        "autonomous_system_number": asn,
+        "user_agent": "azsdk-python/1.0",
+        "succeeded": True,
+    }
+
+
+class SharedCredential(Rule):
+    id = "AA-A03"
+    family = "attribution_gap"
+    severity = "high"
+    title = "Credential or app shared between identities, hosts or networks"
+    attacks = ("T1078.004", "T1552")
+    runbook = (
+        "Find every host that holds the credential; give each agent its own identity and "
+        "credential, rotate the shared one and review what each holder did with it."
+    )
+    defaults: ClassVar[dict] = {"min_networks": 3, "max_evidence": 200}
+
+    cases: ClassVar[list[Case]] = [
+        Case(
+            name="two registered agents sign in with the same client secret",
+            fires=True,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "signins": [
+                    _signin("s1", "agent-a", "key-1", "10.1.0.1", 8075, 1),
+                    _signin("s2", "agent-a", "key-1", "10.1.0.1", 8075, 2),
+                    _signin("s3", "agent-b", "key-1", "10.2.0.1", 8075, 3),
+                ]
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].identity.id == "agent-a"
+                and "agent-b" in fs[0].explanation
+                and set(fs[0].evidence_event_ids) == {"s1", "s2", "s3"}
+            ),
+        ),
+        Case(
+            name="one agent's credential used from four networks within the hour",
+            fires=True,
+            day="2026-03-10",
+            rows={
+                "signins": [
+                    _signin("n1", "agent-c", "key-c", "10.1.0.1", 8075, 1),
+                    _signin("n2", "agent-c", "key-c", "172.16.0.1", 64501, 5),
+                    _signin("n3", "agent-c", "key-c", "192.0.2.1", 64502, 9),
+                    _signin("n4", "agent-c", "key-c", "198.51.100.1", 64503, 12),
+                ]
+            },
+            check=lambda fs: len(fs) == 1 and fs[0].identity.id == "agent-c",
+        ),
+        Case(
+            name="each agent with its own credential, from its own network",
+            fires=False,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "signins": [
+                    _signin("s1", "agent-a", "key-a", "10.1.0.1", 8075, 1),
+                    _signin("s2", "agent-a", "key-a", "10.1.0.2", 8075, 20),
+                    _signin("s3", "agent-b", "key-b", "10.1.0.3", 8075, 30),
+                ]
+            },
+        ),
+    ]
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        p = self.params(ctx)
+        rows = query_rows(
+            ctx,
+            SQL,
+            {
+                "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
+                "human_kinds": HUMAN_KINDS,
+                "min_networks": int(p["min_networks"]),
+                "max_evidence": int(p["max_evidence"]),
+            },
+        )
+        findings = []
+        for r in rows:
+            explanation = (
+                f"{label(r)} looks shared: {r['what']} ({plural(r['n_events'], 'event')}, "
+                f"{plural(r['n_ips'], 'IP address')} and "
+                f"{plural(r['n_user_agents'], 'user agent')} today)."
+            )
+            findings.append(
+                make_finding(
+                    self,
+                    ctx,
+                    r,
+                    explanation,
+                    [
+                        fact(
+                            "parties",
+                            "identities or networks using one credential at once",
+                            1,
+                            r["n_parties"],
+                        ),
+                        fact("ips_today", "distinct IP addresses today", None, r["n_ips"]),
+                    ],
+                    rarity=0.8,
+                    reach=min(1.0, (r["n_parties"] or 1) / 5),
+                    details={"shapes": r["shapes"], "what": r["what"]},
+                )
+            )
+        return findings
