@@ -1,0 +1,66 @@
+-- AA-A04: shadow agents active on the judged day: identities Entra marks as agents that are not
+-- in the registry, registered agents without a sponsor, and service principals that look like
+-- agents (name or user agent) but are not registered. One row per identity.
+-- Parameters: $agent_kinds, $registered (lower-cased keys), $blueprints (lower-cased blueprint
+-- app ids of registered agents), $unsponsored (lower-cased keys of registered agents without a
+-- sponsor), $name_pattern, $ua_pattern, $max_evidence.
+WITH today AS (
+    SELECT
+        *,
+        registered IS true
+            OR list_contains($registered, lower(identity_id))
+            OR list_contains($registered, lower(coalesce(app_id, '')))
+            OR (identity_kind = 'agent_user'
+                AND list_contains($registered, lower(coalesce(blueprint, ''))))
+            OR (identity_kind = 'agent_blueprint'
+                AND (list_contains($blueprints, lower(identity_id))
+                     OR list_contains($blueprints, lower(coalesce(app_id, ''))))) AS is_registered
+    FROM day_events
+    WHERE identity_id IS NOT NULL
+),
+per_identity AS (
+    SELECT
+        identity_id,
+        arg_max(identity_kind, event_time) AS identity_kind,
+        arg_max(identity_name, event_time) AS identity_name,
+        arg_max(app_id, event_time) AS app_id,
+        arg_max(blueprint, event_time) AS blueprint,
+        arg_max(sponsor, event_time) AS sponsor,
+        arg_max(kind_source, event_time) AS kind_source,
+        bool_or(is_registered) AS is_registered,
+        bool_or(regexp_matches(lower(coalesce(identity_name, '')), $name_pattern)) AS agent_name,
+        bool_or(regexp_matches(lower(coalesce(user_agent, '')), $ua_pattern)) AS agent_ua,
+        mode(user_agent) AS top_user_agent,
+        count(*) AS n_events,
+        count(DISTINCT resource) AS n_resources,
+        count(*) FILTER (WHERE sensitivity IS NOT NULL) AS n_sensitive,
+        string_agg(DISTINCT sensitivity, ', ') AS sensitivities,
+        min(event_time) AS window_start,
+        max(event_time) AS window_end,
+        list(event_id ORDER BY event_time)[1:$max_evidence] AS evidence
+    FROM today
+    GROUP BY identity_id
+),
+judged AS (
+    SELECT
+        p.*,
+        CASE
+            WHEN list_contains($agent_kinds, p.identity_kind) AND NOT p.is_registered
+                THEN 'unregistered'
+            WHEN p.is_registered
+                 AND (list_contains($unsponsored, lower(p.identity_id))
+                      OR list_contains($unsponsored, lower(coalesce(p.app_id, ''))))
+                THEN 'no_sponsor'
+            WHEN p.identity_kind IN ('service_principal', 'unknown') AND NOT p.is_registered
+                 AND (p.agent_name OR p.agent_ua)
+                THEN 'agent_like'
+        END AS reason
+    FROM per_identity AS p
+)
+SELECT
+    *,
+    (SELECT min(h.first_seen) FROM history_values AS h
+     WHERE h.identity_id = judged.identity_id) AS first_seen_before
+FROM judged
+WHERE reason IS NOT NULL
+ORDER BY identity_id
