@@ -1,0 +1,152 @@
+"""AA-A05: activity that cannot be tied to any sign-in or identity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import ClassVar
+
+from detectors.finding import Finding
+from detectors.rule import Case, DetectContext, Rule
+from detectors.rules._finding_rows import (
+    day_bounds,
+    fact,
+    label,
+    make_finding,
+    plural,
+    query_rows,
+    sql_beside,
+)
+
+SQL = sql_beside(__file__)
+
+
+def _signin(event_id: str, time: str, token: str) -> dict:
+    return {
+        "event_id": event_id,
+        "event_time": time,
+        "log_type": "service_principal",
+        "service_principal_id": "sp-sync",
+        "app_id": "app-sync",
+        "unique_token_id": token,
+        "succeeded": True,
+    }
+
+
+def _call(event_id: str, time: str, token: str | None) -> dict:
+    return {
+        "event_id": event_id,
+        "event_time": time,
+        "source_log": "graph",
+        "service_principal_id": "sp-sync",
+        "app_id": "app-sync",
+        "token_type": "app",
+        "operation": "GET",
+        "request_uri": "https://graph.microsoft.com/v1.0/users",
+        "resource_path": "/users",
+        "status_code": 200,
+        "sign_in_activity_id": token,
+    }
+
+
+SIGNINS = [
+    _signin("s0", "2026-03-09T06:00:00Z", "tok-yesterday"),
+    _signin("s1", "2026-03-10T08:00:00Z", "tok-1"),
+]
+
+
+class UnattributedActivity(Rule):
+    id = "AA-A05"
+    family = "attribution_gap"
+    severity = "medium"
+    title = "Activity that cannot be tied to a sign-in or identity"
+    attacks = ("T1550.001", "T1528")
+    runbook = (
+        "Look for where the token came from (a stolen or replayed token, a gap in log "
+        "collection); check the diagnostic settings export every sign-in category, then revoke "
+        "the identity's sessions."
+    )
+    defaults: ClassVar[dict] = {"token_hours": 24, "min_events": 1, "max_evidence": 200}
+
+    cases: ClassVar[list[Case]] = [
+        Case(
+            name="Graph calls carrying a token no collected sign-in minted",
+            fires=True,
+            day="2026-03-10",
+            rows={
+                "signins": SIGNINS,
+                "activity": [
+                    _call("a1", "2026-03-10T08:05:00Z", "tok-1"),
+                    _call("a2", "2026-03-10T09:00:00Z", "tok-stolen"),
+                    _call("a3", "2026-03-10T09:01:00Z", "tok-stolen"),
+                ],
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].identity.id == "sp-sync"
+                and fs[0].evidence_event_ids == ("a2", "a3")
+            ),
+        ),
+        Case(
+            name="every call traces to a sign-in, and calls before sign-in coverage are not judged",
+            fires=False,
+            day="2026-03-10",
+            rows={
+                "signins": [_signin("s1", "2026-03-10T08:00:00Z", "tok-1")],
+                "activity": [
+                    _call("a1", "2026-03-10T08:05:00Z", "tok-1"),
+                    _call("a2", "2026-03-10T09:00:00Z", "tok-older"),
+                ],
+            },
+        ),
+    ]
+
+    def detect(self, ctx: DetectContext) -> list[Finding]:
+        p = self.params(ctx)
+        bounds = day_bounds(ctx)
+        hours = int(p["token_hours"])
+        rows = query_rows(
+            ctx,
+            SQL,
+            {
+                **bounds,
+                "coverage_start": bounds["day_start"] - timedelta(hours=hours),
+                "token_hours": hours,
+                "min_events": int(p["min_events"]),
+                "max_evidence": int(p["max_evidence"]),
+            },
+        )
+        findings = []
+        for r in rows:
+            parts = []
+            if r["n_orphans"]:
+                parts.append(
+                    f"{plural(r['n_orphans'], 'call')} used {plural(r['n_tokens'], 'token')} "
+                    f"that no sign-in of the last {hours} hours issued"
+                )
+            if r["n_actorless"]:
+                parts.append(f"{plural(r['n_actorless'], 'event')} name no actor at all")
+            who = "Unidentified activity" if r["identity_id"] == "unknown" else f"For {label(r)}"
+            explanation = (
+                f"{who}: {' and '.join(parts)} (resources: {r['resources'] or 'unknown'}; "
+                f"from {r['ips'] or 'unknown addresses'})."
+            )
+            findings.append(
+                make_finding(
+                    self,
+                    ctx,
+                    r,
+                    explanation,
+                    [
+                        fact(
+                            "orphan_token_calls",
+                            "calls whose token matches no sign-in",
+                            0,
+                            r["n_orphans"],
+                        ),
+                        fact("actorless_events", "events without an identity", 0, r["n_actorless"]),
+                    ],
+                    severity="high" if r["n_sensitive"] else self.severity,
+                    details={"gaps": r["gaps"], "events": r["n_events"]},
+                )
+            )
+        return findings

@@ -1,0 +1,65 @@
+-- AA-A05: activity on the judged day that cannot be tied to a sign-in or an identity:
+--   orphan token: a Graph call whose signInActivityId matches no sign-in's unique token id,
+--                 although sign-ins were collected for the whole period the token could come
+--                 from (coverage: sign-ins from at least $token_hours before the call);
+--   no actor:     an event with no identity at all.
+-- One row per identity ('unknown' for events without one).
+-- Parameters: $day_start, $day_end, $coverage_start (day_start minus $token_hours),
+-- $token_hours, $min_events, $max_evidence.
+WITH coverage AS (
+    SELECT min(event_time) AS first_signin, count(*) AS n_signins
+    FROM signins
+    WHERE event_time >= $coverage_start AND event_time < $day_end
+),
+calls AS (
+    SELECT e.*, a.sign_in_activity_id
+    FROM day_events AS e
+    JOIN activity AS a
+      ON a.event_id = e.event_id AND a.event_time >= $day_start AND a.event_time < $day_end
+    WHERE e.table_name = 'activity'
+),
+orphans AS (
+    SELECT c.*, 'orphan_token' AS gap
+    FROM calls AS c, coverage AS v
+    WHERE c.sign_in_activity_id IS NOT NULL
+      AND v.n_signins > 0
+      AND c.event_time >= v.first_signin + to_hours(CAST($token_hours AS BIGINT))
+      AND NOT EXISTS (
+        SELECT 1 FROM signins AS s
+        WHERE s.unique_token_id = c.sign_in_activity_id
+          AND s.event_time >= $coverage_start AND s.event_time < $day_end)
+),
+actorless AS (
+    SELECT e.*, CAST(NULL AS VARCHAR) AS sign_in_activity_id, 'no_actor' AS gap
+    FROM day_events AS e
+    WHERE e.identity_id IS NULL
+       OR (e.identity_kind = 'unknown' AND e.app_id IS NULL AND e.on_behalf_of_id IS NULL)
+),
+gaps AS (
+    SELECT * FROM orphans
+    UNION ALL BY NAME
+    SELECT * FROM actorless
+)
+SELECT
+    coalesce(identity_id, 'unknown') AS identity_id,
+    coalesce(any_value(identity_kind), 'unknown') AS identity_kind,
+    any_value(identity_name) AS identity_name,
+    any_value(app_id) AS app_id,
+    any_value(blueprint) AS blueprint,
+    any_value(sponsor) AS sponsor,
+    coalesce(any_value(kind_source), 'none') AS kind_source,
+    string_agg(DISTINCT gap, ', ' ORDER BY gap) AS gaps,
+    count(*) AS n_events,
+    count(*) FILTER (WHERE gap = 'orphan_token') AS n_orphans,
+    count(DISTINCT sign_in_activity_id) AS n_tokens,
+    count(*) FILTER (WHERE gap = 'no_actor') AS n_actorless,
+    count(*) FILTER (WHERE sensitivity IS NOT NULL) AS n_sensitive,
+    string_agg(DISTINCT resource, ', ' ORDER BY resource) AS resources,
+    string_agg(DISTINCT ip_address, ', ' ORDER BY ip_address) AS ips,
+    min(event_time) AS window_start,
+    max(event_time) AS window_end,
+    list(event_id ORDER BY event_time)[1:$max_evidence] AS evidence
+FROM gaps
+GROUP BY coalesce(identity_id, 'unknown')
+HAVING count(*) >= $min_events
+ORDER BY identity_id
