@@ -1,0 +1,155 @@
+"""Directory audit events: each agent's life (created by its owner, sponsor set, credentials
+added and rotated) and the changes planted by the story."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+
+from pipeline.generate.cast import Actor, Tenant
+from pipeline.generate.frames import frame
+from pipeline.generate.ids import uuid
+from pipeline.generate.traffic import to_time
+
+CORE_DIRECTORY = "Core Directory"
+APP_MGMT = "ApplicationManagement"
+
+
+def _q(value: str) -> str:
+    """A modified property value as Entra writes it: JSON text inside the string."""
+    return json.dumps(value)
+
+
+def audit(
+    tenant: Tenant,
+    rng: np.random.Generator,
+    time_us: int,
+    activity: str,
+    initiator: dict,
+    target: Actor | dict,
+    *,
+    operation_type: str = "Update",
+    category: str = APP_MGMT,
+    mods: list[tuple[str, str | None, str | None]] | None = None,
+    details: list[tuple[str, str]] | None = None,
+) -> pl.DataFrame:
+    """One audit event; ``initiator`` is a person's row (tenant.humans) or an Actor-like dict."""
+    corr = uuid(rng)
+    if "upn" in initiator:
+        init = dict(
+            init_kind="user",
+            init_id=initiator["id"],
+            init_name=initiator["name"],
+            init_upn=initiator["upn"],
+            init_ip=initiator["ip"],
+        )
+    else:
+        init = dict(
+            init_kind="app",
+            init_id=initiator["object_id"],
+            init_name=initiator["name"],
+            init_app_id=initiator["app_id"],
+            init_ip="",
+        )
+    if isinstance(target, Actor):
+        is_user = target.kind == "agent_user"
+        tgt = dict(
+            target_id=target.object_id,
+            target_name=target.name,
+            target_type="User" if is_user else "ServicePrincipal",
+            target_upn=target.upn,
+        )
+    else:
+        tgt = target
+    mods = mods or []
+    details = details or []
+    return frame(
+        "audit",
+        1,
+        time=to_time(np.array([time_us])),
+        id=[f"Directory_{corr}_{rng.integers(10000, 99999)}_{rng.integers(10**7, 10**8)}"],
+        correlation_id=[corr],
+        activity=activity,
+        category=category,
+        operation_type=operation_type,
+        result="success",
+        logged_by=CORE_DIRECTORY,
+        mod_names=[[m[0] for m in mods]],
+        mod_old=[[m[1] for m in mods]],
+        mod_new=[[m[2] for m in mods]],
+        detail_keys=[[d[0] for d in details]],
+        detail_values=[[d[1] for d in details]],
+        **init,
+        **tgt,
+    )
+
+
+def key_description(key_id: str, kind: str, label: str) -> str:
+    key_type = "Password" if kind == "clientSecret" else "AsymmetricX509Cert"
+    return json.dumps(
+        [f"[KeyIdentifier={key_id},KeyType={key_type},KeyUsage=Verify,DisplayName={label}]"]
+    )
+
+
+def credential_added(
+    tenant: Tenant, rng: np.random.Generator, time_us: int, by: dict, actor: Actor,
+    key_id: str, label: str,
+) -> pl.DataFrame:
+    return audit(
+        tenant, rng, time_us, "Add service principal credentials", by, actor,
+        mods=[
+            ("KeyDescription", "[]", key_description(key_id, actor.credential_type, label)),
+            ("Included Updated Properties", None, _q("KeyDescription")),
+        ],
+        details=[("AppId", actor.app_id)],
+    )
+
+
+def created(
+    tenant: Tenant, rng: np.random.Generator, time_us: int, by: dict, actor: Actor
+) -> list[pl.DataFrame]:
+    """The birth of an agent: created, owner added, sponsor set, first credential."""
+    if actor.kind == "agent_user":
+        out = [
+            audit(
+                tenant, rng, time_us, "Add user", by, actor, operation_type="Add",
+                category="UserManagement",
+                mods=[("AccountEnabled", "[]", "[true]"),
+                      ("UserPrincipalName", "[]", json.dumps([actor.upn])),
+                      ("UserType", "[]", '["Member"]')],
+                details=[("UserType", "Member")],
+            )
+        ]
+    else:
+        out = [
+            audit(
+                tenant, rng, time_us, "Add service principal", by, actor, operation_type="Add",
+                mods=[("AccountEnabled", "[]", "[true]"),
+                      ("AppPrincipalId", "[]", json.dumps([actor.app_id])),
+                      ("DisplayName", "[]", json.dumps([actor.name]))],
+                details=[("AppId", actor.app_id)],
+            )
+        ]
+    out.append(
+        audit(
+            tenant, rng, time_us + 40_000_000, "Add owner to service principal", by, actor,
+            operation_type="Assign",
+            mods=[("Principal.UserPrincipalName", None, _q(actor.owner or by["upn"]))],
+        )
+    )
+    if actor.sponsor:
+        out.append(
+            audit(
+                tenant, rng, time_us + 80_000_000, "Update service principal", by, actor,
+                mods=[("Sponsors", "[]", json.dumps([actor.sponsor])),
+                      ("Included Updated Properties", None, _q("Sponsors"))],
+            )
+        )
+    if actor.kind not in ("agent_user", "managed_identity"):
+        out.append(
+            credential_added(tenant, rng, time_us + 120_000_000, by, actor,
+                             actor.credential_key_id, "initial")
+        )
+    return out

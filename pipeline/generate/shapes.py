@@ -1,0 +1,322 @@
+"""Write records in the export shapes Entra offers (DESIGN.md section 2; issue 2's formats).
+
+- ``storage``: diagnostic settings → storage account, JSON lines in
+  ``insights-logs-<category>/tenantId=<tid>/y=YYYY/m=MM/d=DD/h=HH/m=00/PT1H.json``;
+- ``eventhub``: diagnostic settings → Event Hub, message bodies ``{"records": [...]}``;
+- ``graph``: Microsoft Graph API pages (``signIns``, ``directoryAudits``: ``{"value": [...]}``);
+- ``loganalytics-csv``: Log Analytics / Sentinel rows (PascalCase columns, nested values as JSON);
+- ``portal-csv``: the Entra admin center's sign-in downloads (English headers, UTF-8 BOM);
+- ``mixed``: each day in a different one of the above.
+Graph activity has no Graph API and no portal download: in ``graph`` and ``portal-csv`` it is
+written as the storage account writes it. Microsoft 365 audit records are JSON arrays, as the
+Management Activity API returns them, in every shape.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+FORMATS = ("storage", "eventhub", "graph", "loganalytics-csv", "portal-csv", "mixed")
+MIXED_ORDER = ("storage", "eventhub", "graph", "loganalytics-csv", "portal-csv")
+
+FOLDER = {
+    "SignInLogs": "insights-logs-signinlogs",
+    "NonInteractiveUserSignInLogs": "insights-logs-noninteractiveusersigninlogs",
+    "ServicePrincipalSignInLogs": "insights-logs-serviceprincipalsigninlogs",
+    "ManagedIdentitySignInLogs": "insights-logs-managedidentitysigninlogs",
+    "AuditLogs": "insights-logs-auditlogs",
+    "MicrosoftGraphActivityLogs": "insights-logs-microsoftgraphactivitylogs",
+}
+LA_TABLE = {
+    "SignInLogs": "SigninLogs",
+    "NonInteractiveUserSignInLogs": "AADNonInteractiveUserSignInLogs",
+    "ServicePrincipalSignInLogs": "AADServicePrincipalSignInLogs",
+    "ManagedIdentitySignInLogs": "AADManagedIdentitySignInLogs",
+    "AuditLogs": "AuditLogs",
+    "MicrosoftGraphActivityLogs": "MicrosoftGraphActivityLogs",
+}
+EVENT_TYPES = {
+    "SignInLogs": "interactiveUser",
+    "NonInteractiveUserSignInLogs": "nonInteractiveUser",
+    "ServicePrincipalSignInLogs": "servicePrincipal",
+    "ManagedIdentitySignInLogs": "managedIdentity",
+}
+PORTAL_FILE = {
+    "SignInLogs": "InteractiveSignIns",
+    "NonInteractiveUserSignInLogs": "NonInteractiveSignIns",
+    "ServicePrincipalSignInLogs": "ApplicationSignIns",
+    "ManagedIdentitySignInLogs": "MSISignIns",
+}
+#: Columns of the admin center's sign-in download, spelled as the portal writes them: the
+#: doubled space and trailing space are real, and "Incoming token type" appears twice.
+PORTAL_COLUMNS: list[tuple[str, str]] = [
+    ("Date (UTC)", "createdDateTime"),
+    ("Request ID", "id"),
+    ("User agent", "userAgent"),
+    ("Correlation ID", "correlationId"),
+    ("User ID", "userId"),
+    ("User", "userDisplayName"),
+    ("Username", "userPrincipalName"),
+    ("User type", "userType"),
+    ("Cross tenant access type", "crossTenantAccessType"),
+    ("Incoming token type", "incomingTokenType"),
+    ("Authentication Protocol", "authenticationProtocol"),
+    ("Unique token identifier", "uniqueTokenIdentifier"),
+    ("Client credential type", "clientCredentialType"),
+    ("Application", "appDisplayName"),
+    ("Application ID ", "appId"),
+    ("Resource", "resourceDisplayName"),
+    ("Resource ID ", "resourceId"),
+    ("Resource tenant ID", "resourceTenantId"),
+    ("Home tenant ID", "homeTenantId"),
+    ("IP address", "ipAddress"),
+    ("Location", "_location"),
+    ("Status", "_status"),
+    ("Sign-in error code", "_error"),
+    ("Failure reason", "_failure"),
+    ("Client app", "clientAppUsed"),
+    ("Device ID", "_device_id"),
+    ("Browser", "_browser"),
+    ("Operating System", "_os"),
+    ("Authentication requirement", "authenticationRequirement"),
+    ("Session ID", "sessionId"),
+    ("Autonomous system  number", "autonomousSystemNumber"),
+    ("Conditional Access", "conditionalAccessStatus"),
+    ("Service principal ID", "servicePrincipalId"),
+    ("Service principal name", "servicePrincipalName"),
+    ("Credential key ID", "servicePrincipalCredentialKeyId"),
+    ("Agent type", "_agent_type"),
+    ("Agent subject type", "_agent_subject_type"),
+    ("Agent parent app ID", "_agent_parent"),
+    ("Agent subject parent ID", "_agent_subject_parent"),
+    ("Incoming token type", "incomingTokenType"),
+]
+
+
+class Writer:
+    """Appends one day of rendered records at a time; knows which files it made."""
+
+    def __init__(
+        self, input_dir: Path, fmt: str, tenant_id: str, *, gzip_files: bool = False,
+        corrupt: float = 0.0, seed: int = 0,
+    ) -> None:
+        self.root = input_dir
+        self.fmt = fmt
+        self.tenant_id = tenant_id
+        self.gzip = gzip_files
+        self.corrupt = corrupt
+        self.rng = np.random.default_rng([seed, 0xBAD])
+        self.files: set[Path] = set()
+        self.corrupt_lines = 0
+
+    def shape_of(self, day_index: int) -> str:
+        if self.fmt == "mixed":
+            return MIXED_ORDER[day_index % len(MIXED_ORDER)]
+        return self.fmt
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _append(self, path: Path, text: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.gzip:
+            path = path.with_name(path.name + ".gz")
+            with gzip.open(path, "ab", compresslevel=6) as fh:
+                fh.write(text.encode("utf-8"))
+        else:
+            with open(path, "a", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        self.files.add(path)
+
+    def _maybe_corrupt(self, lines: list[str]) -> list[str]:
+        """Damage a fraction of lines the way real pipelines do: truncation, junk, bad bytes."""
+        if self.corrupt <= 0 or not lines:
+            return lines
+        hit = np.nonzero(self.rng.random(len(lines)) < self.corrupt)[0]
+        for i in hit:
+            kind = int(self.rng.integers(0, 4))
+            line = lines[i]
+            if kind == 0:
+                lines[i] = line[: max(1, int(len(line) * self.rng.uniform(0.1, 0.9)))]
+            elif kind == 1:
+                lines[i] = line.replace('"', "", 3)
+            elif kind == 2:
+                lines[i] = "\ufffd\x00garbage " + line[::7]
+            else:
+                lines[i] = line + "}"
+        self.corrupt_lines += len(hit)
+        return lines
+
+    # -- entry points -------------------------------------------------------------------------
+    def write(self, day_index: int, day: date, records: pl.DataFrame) -> None:
+        """``records``: columns time, category, json (the storage-shaped record)."""
+        if records.is_empty():
+            return
+        shape = self.shape_of(day_index)
+        for (category,), part in records.sort("time").group_by("category", maintain_order=True):
+            if shape == "storage" or (
+                category == "MicrosoftGraphActivityLogs" and shape in ("graph", "portal-csv")
+            ) or (category == "AuditLogs" and shape == "portal-csv"):
+                self._storage(category, part)
+            elif shape == "eventhub":
+                self._eventhub(category, day, part)
+            elif shape == "graph":
+                self._graph(category, day, part)
+            elif shape == "loganalytics-csv":
+                self._loganalytics(category, day, part)
+            elif shape == "portal-csv":
+                self._portal(category, day, part)
+
+    def write_m365(self, day: date, records: list[dict]) -> None:
+        if not records:
+            return
+        path = self.root / "m365" / f"audit-{day.isoformat()}.json"
+        text = json.dumps(records, separators=(",", ":"))
+        self._append(path, text + "\n")
+
+    # -- shapes ---------------------------------------------------------------------------------
+    def _storage(self, category: str, part: pl.DataFrame) -> None:
+        hours = part.with_columns(pl.col("time").dt.strftime("y=%Y/m=%m/d=%d/h=%H").alias("_h"))
+        for (hour,), rows in hours.group_by("_h", maintain_order=True):
+            path = (self.root / FOLDER[category] / f"tenantId={self.tenant_id}" / hour / "m=00"
+                    / "PT1H.json")
+            lines = self._maybe_corrupt(rows["json"].to_list())
+            self._append(path, "\n".join(lines) + "\n")
+
+    def _eventhub(self, category: str, day: date, part: pl.DataFrame) -> None:
+        path = self.root / "eventhub" / category.lower() / f"{day.isoformat()}.json"
+        rows = part["json"].to_list()
+        bodies = []
+        for i in range(0, len(rows), 500):  # a message body holds a batch of records
+            bodies.append('{"records":[' + ",".join(rows[i : i + 500]) + "]}")
+        self._append(path, "\n".join(self._maybe_corrupt(bodies)) + "\n")
+
+    def _graph(self, category: str, day: date, part: pl.DataFrame) -> None:
+        resource = "auditLogs/directoryAudits" if category == "AuditLogs" else "auditLogs/signIns"
+        props = part.select(
+            pl.col("json").str.json_path_match("$.properties").alias("p")
+        )["p"].to_list()
+        if category in EVENT_TYPES:
+            tag = f',"signInEventTypes":["{EVENT_TYPES[category]}"]}}'
+            props = [p[:-1] + tag for p in props]
+        name = "directoryAudits" if category == "AuditLogs" else f"signIns-{category}"
+        for k, i in enumerate(range(0, len(props), 1000)):
+            page = props[i : i + 1000]
+            nxt = (
+                f',"@odata.nextLink":"https://graph.microsoft.com/beta/{resource}'
+                f'?$skiptoken={k + 1}"' if i + 1000 < len(props) else ""
+            )
+            body = (
+                f'{{"@odata.context":"https://graph.microsoft.com/beta/$metadata#{resource}"'
+                f'{nxt},"value":[' + ",".join(page) + "]}"
+            )
+            path = self.root / "graph" / f"{name}-{day.isoformat()}-p{k:03d}.json"
+            self._append(path, body + "\n")
+
+    def _loganalytics(self, category: str, day: date, part: pl.DataFrame) -> None:
+        table = LA_TABLE[category]
+        rows = [_la_row(json.loads(t), table) for t in part["json"].to_list()]
+        columns: list[str] = []
+        for r in rows:
+            for k in r:
+                if k not in columns:
+                    columns.append(k)
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        lines = buf.getvalue().splitlines()
+        text = "\n".join(lines[:1] + self._maybe_corrupt(lines[1:])) + "\n"
+        path = self.root / "loganalytics" / f"{table}_{day.isoformat()}.csv"
+        self._append(path, text)
+
+    def _portal(self, category: str, day: date, part: pl.DataFrame) -> None:
+        rows = []
+        for t in part["json"].to_list():
+            p = json.loads(t)["properties"]
+            rows.append([_portal_value(p, key) for _, key in PORTAL_COLUMNS])
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow([h for h, _ in PORTAL_COLUMNS])
+        w.writerows(rows)
+        lines = buf.getvalue().split("\r\n")
+        body = "\r\n".join(lines[:1] + self._maybe_corrupt(lines[1:]))
+        path = self.root / "portal" / f"{PORTAL_FILE[category]}_{day.isoformat()}.csv"
+        self._append(path, "\ufeff" + body)
+
+
+_LA_RENAME = {
+    "ipAddress": "IPAddress",
+    "location": "LocationDetails",
+    "riskEventTypes_v2": "RiskEventTypes_V2",
+    "id": "Id",
+}
+
+
+def _la_row(record: dict, table: str) -> dict:
+    """A Log Analytics row: envelope columns, then properties in PascalCase, nested as JSON."""
+    row = {
+        "TenantId": record.get("tenantId", ""),
+        "SourceSystem": "Azure AD",
+        "TimeGenerated": record["time"],
+        "ResourceId": record.get("resourceId", ""),
+        "OperationName": record.get("operationName", ""),
+        "OperationVersion": record.get("operationVersion", ""),
+        "Category": record.get("category", ""),
+        "ResultType": record.get("resultType", ""),
+        "ResultSignature": record.get("resultSignature", ""),
+        "ResultDescription": record.get("resultDescription", ""),
+        "DurationMs": record.get("durationMs", 0),
+        "CorrelationId": record.get("correlationId", ""),
+        "Identity": record.get("identity", ""),
+        "Level": record.get("Level", record.get("level", "")),
+        "Location": record.get("location", ""),
+    }
+    for key, value in record["properties"].items():
+        if key.startswith("__UDI"):
+            continue
+        name = _LA_RENAME.get(key, key[:1].upper() + key[1:])
+        if table == "MicrosoftGraphActivityLogs" and key == "location":
+            name = "Location"
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, separators=(",", ":"))
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        elif value is None:
+            value = ""
+        row[name] = value
+    row["Type"] = table
+    return row
+
+
+def _portal_value(p: dict, key: str) -> str:
+    agent = p.get("agent") or {}
+    loc = p.get("location") or {}
+    dev = p.get("deviceDetail") or {}
+    status = p.get("status") or {}
+    special = {
+        "_location": ", ".join(x for x in (loc.get("city"), loc.get("state"),
+                                           loc.get("countryOrRegion")) if x),
+        "_status": "Success" if status.get("errorCode") == 0 else "Failure",
+        "_error": str(status.get("errorCode", "")),
+        "_failure": status.get("failureReason", "Other.") if status.get("errorCode") else "",
+        "_device_id": dev.get("deviceId", ""),
+        "_browser": dev.get("browser", ""),
+        "_os": dev.get("operatingSystem", ""),
+        "_agent_type": agent.get("agentType", ""),
+        "_agent_subject_type": agent.get("agentSubjectType", ""),
+        "_agent_parent": agent.get("parentAppId", ""),
+        "_agent_subject_parent": agent.get("agentSubjectParentId") or "",
+    }
+    if key in special:
+        return special[key]
+    value = p.get(key, "")
+    if key == "createdDateTime" and value:
+        return value[:19] + "Z"
+    return "" if value is None else str(value)
