@@ -1,0 +1,123 @@
+"""The HTML report: sections, content, escaping and self-containment (no browser needed)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from report_fixtures import HOSTILE, hostile_findings, report_data
+
+from pipeline.report import render
+from pipeline.report.charts import activity_chart, severity_bars
+from pipeline.report.model import DayActivity
+
+SECTIONS = ("summary", "findings", "agents", "inventory", "ingest", "run")
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> Tags:
+    p = Tags()
+    p.feed(html)
+    return p
+
+
+def test_report_has_every_section_and_the_headline_counts():
+    data = report_data()
+    html = render(data)
+    p = parse(html)
+    ids = {a.get("id") for _, a in p.tags}
+    assert set(SECTIONS) <= ids
+    text = " ".join(p.text)
+    assert data.by_severity == {"critical": 1, "high": 3, "medium": 2, "low": 3, "info": 0}
+    assert "Open findings by family and severity" in text
+    for f in data.findings:
+        assert f.title in text and f.explanation in text
+    assert "Finance reporting agent" in text and "copilot-sandbox-agent" in text
+    assert "2 out of scope" in text and "shadow" in text and "dormant" in text
+    assert "37 of 37 not covered" in text
+    assert "event_time: not a timestamp ('12/31/9999 99:00')" in text
+    assert "20261127T010000Z-abc123" in text and "ingest" in text
+
+
+def test_findings_most_severe_first_with_facts_and_evidence():
+    from detectors.finding import severity_rank
+
+    data = report_data()
+    html = render(data)
+    main = [f for f in data.findings if f.rule_id not in ("AA-G04", "AA-G05")]
+    shown = sorted(main, key=lambda f: html.index(f'id="f-{f.finding_id}"'))
+    open_ranks = [severity_rank(f.severity) for f in shown if f.suppressed is None]
+    assert open_ranks == sorted(open_ranks, reverse=True) and open_ranks[0] == 4
+    assert shown[-1].suppressed is not None  # suppressed ones come last, still shown
+    assert "requests a day (p95)" in html and "412" in html
+    assert shown[0].evidence_event_ids[0] in html
+
+
+def test_suppressed_findings_are_shown_with_reason_owner_and_expiry():
+    html = render(report_data())
+    text = " ".join(parse(html).text)
+    assert "quarter-end batch runs at night" in text
+    assert "soc@contoso.com" in text and "2027-01-31" in text
+    assert "suppressed" in text
+
+
+def test_hygiene_findings_sit_in_the_inventory():
+    data = report_data()
+    html = render(data)
+    inventory = html.index('id="inventory"')
+    for f in data.findings:
+        pos = html.index(f'id="f-{f.finding_id}"')
+        if f.rule_id in ("AA-G04", "AA-G05"):
+            assert pos > inventory
+        else:
+            assert pos < inventory
+
+
+def test_hostile_fields_render_as_text_only():
+    html = render(report_data(hostile_findings()))
+    p = parse(html)
+    tags = {t for t, _ in p.tags}
+    assert "script" not in tags and "img" not in tags and "iframe" not in tags
+    for _, attrs in p.tags:
+        assert not any(name.startswith("on") for name in attrs), attrs
+    assert HOSTILE in "".join(p.text)  # shown as text, complete
+    assert "&lt;script&gt;" in html and "<script" not in html
+
+
+def test_report_is_self_contained():
+    html = render(report_data(hostile_findings()))
+    p = parse(html)
+    for tag, attrs in p.tags:
+        assert tag not in ("link", "script", "iframe", "object", "embed", "base")
+        for name in ("href", "src", "action", "srcset"):
+            value = attrs.get(name)
+            assert value is None or value.startswith("#"), (tag, name, value)
+    csp = [a for t, a in p.tags if t == "meta" and a.get("http-equiv")]
+    assert csp and "default-src 'none'" in csp[0]["content"]
+
+
+def test_charts_are_svg_from_numbers():
+    days = [
+        DayActivity(day=f"2026-11-{d:02d}", events=d * 10, failures=d, sensitive=d % 3)
+        for d in range(1, 31)
+    ]
+    svg = str(activity_chart(days))
+    assert svg.startswith("<svg") and svg.count("<rect") >= 30 and "<title>" in svg
+    assert "2026-11-30: 300 events, 30 failed, 0 sensitive" in svg
+    empty = str(activity_chart([DayActivity(day="2026-11-01")]))
+    assert "<svg" in empty and "NaN" not in empty
+    bars = str(severity_bars({"critical": 2, "high": 0}))
+    assert bars.count("<rect") == 2
