@@ -94,11 +94,21 @@ def key_description(key_id: str, kind: str, label: str) -> str:
 
 
 def credential_added(
-    tenant: Tenant, rng: np.random.Generator, time_us: int, by: dict, actor: Actor,
-    key_id: str, label: str,
+    tenant: Tenant,
+    rng: np.random.Generator,
+    time_us: int,
+    by: dict,
+    actor: Actor,
+    key_id: str,
+    label: str,
 ) -> pl.DataFrame:
     return audit(
-        tenant, rng, time_us, "Add service principal credentials", by, actor,
+        tenant,
+        rng,
+        time_us,
+        "Add service principal credentials",
+        by,
+        actor,
         mods=[
             ("KeyDescription", "[]", key_description(key_id, actor.credential_type, label)),
             ("Included Updated Properties", None, _q("KeyDescription")),
@@ -114,27 +124,48 @@ def created(
     if actor.kind == "agent_user":
         out = [
             audit(
-                tenant, rng, time_us, "Add user", by, actor, operation_type="Add",
+                tenant,
+                rng,
+                time_us,
+                "Add user",
+                by,
+                actor,
+                operation_type="Add",
                 category="UserManagement",
-                mods=[("AccountEnabled", "[]", "[true]"),
-                      ("UserPrincipalName", "[]", json.dumps([actor.upn])),
-                      ("UserType", "[]", '["Member"]')],
+                mods=[
+                    ("AccountEnabled", "[]", "[true]"),
+                    ("UserPrincipalName", "[]", json.dumps([actor.upn])),
+                    ("UserType", "[]", '["Member"]'),
+                ],
                 details=[("UserType", "Member")],
             )
         ]
     else:
         out = [
             audit(
-                tenant, rng, time_us, "Add service principal", by, actor, operation_type="Add",
-                mods=[("AccountEnabled", "[]", "[true]"),
-                      ("AppPrincipalId", "[]", json.dumps([actor.app_id])),
-                      ("DisplayName", "[]", json.dumps([actor.name]))],
+                tenant,
+                rng,
+                time_us,
+                "Add service principal",
+                by,
+                actor,
+                operation_type="Add",
+                mods=[
+                    ("AccountEnabled", "[]", "[true]"),
+                    ("AppPrincipalId", "[]", json.dumps([actor.app_id])),
+                    ("DisplayName", "[]", json.dumps([actor.name])),
+                ],
                 details=[("AppId", actor.app_id)],
             )
         ]
     out.append(
         audit(
-            tenant, rng, time_us + 40_000_000, "Add owner to service principal", by, actor,
+            tenant,
+            rng,
+            time_us + 40_000_000,
+            "Add owner to service principal",
+            by,
+            actor,
             operation_type="Assign",
             mods=[("Principal.UserPrincipalName", None, _q(actor.owner or by["upn"]))],
         )
@@ -142,14 +173,22 @@ def created(
     if actor.sponsor:
         out.append(
             audit(
-                tenant, rng, time_us + 80_000_000, "Update service principal", by, actor,
-                mods=[("Sponsors", "[]", json.dumps([actor.sponsor])),
-                      ("Included Updated Properties", None, _q("Sponsors"))],
+                tenant,
+                rng,
+                time_us + 80_000_000,
+                "Update service principal",
+                by,
+                actor,
+                mods=[
+                    ("Sponsors", "[]", json.dumps([actor.sponsor])),
+                    ("Included Updated Properties", None, _q("Sponsors")),
+                ],
             )
         )
     if actor.kind not in ("agent_user", "managed_identity"):
         out.append(
-            credential_added(tenant, rng, time_us + 120_000_000, by, actor,
-                             actor.credential_key_id, "initial")
+            credential_added(
+                tenant, rng, time_us + 120_000_000, by, actor, actor.credential_key_id, "initial"
+            )
         )
     return out

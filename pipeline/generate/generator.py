@@ -37,6 +37,7 @@ def generate_tenant(
     corrupt: float = 0.0,
     end_date: date | None = None,
     *,
+    scale: float = 1.0,
     gzip_files: bool = False,
     overwrite: bool = False,
     progress=None,
@@ -68,10 +69,13 @@ def generate_tenant(
 
     end = end_date or DEFAULT_END
     start = end - timedelta(days=days - 1)
-    tenant = build_tenant(seed, days, agents, humans)
+    if scale <= 0:
+        raise UsageError(f"--scale {scale}: a positive factor (1.0 = normal volume)")
+    tenant = build_tenant(seed, days, agents, humans, scale=scale)
     plan = build_plan(tenant, start, days, seed)
-    writer = Writer(input_dir, fmt, tenant.tenant_id, gzip_files=gzip_files, corrupt=corrupt,
-                    seed=seed)
+    writer = Writer(
+        input_dir, fmt, tenant.tenant_id, gzip_files=gzip_files, corrupt=corrupt, seed=seed
+    )
     counts = {"signins": 0, "audits": 0, "activity": 0}
     watched: dict[str, list[str]] = {w.label: [] for w in plan.watches}
     for d in range(days):
@@ -83,9 +87,7 @@ def generate_tenant(
         audits = day_rows(plan, "audit", d)
         for w in plan.watches:
             if w.first_day <= d <= w.last_day:
-                watched[w.label].extend(
-                    signins.filter(pl.col(w.column) == w.value)["id"].to_list()
-                )
+                watched[w.label].extend(signins.filter(pl.col(w.column) == w.value)["id"].to_list())
         eventhub = writer.shape_of(d) == "eventhub"
         records = pl.concat(
             [

@@ -18,8 +18,10 @@ def m365_from_graph(tenant: Tenant, graph: pl.DataFrame, rng: np.random.Generato
     fin = {tenant.actor(k).app_id: tenant.actor(k) for k in ("finance", "ocr", "finance_recon")}
     mail = tenant.actor("mail_triage")
     files = graph.filter(
-        pl.col("app_id").is_in(list(fin)) & pl.col("uri").str.ends_with("/content")
-        & (pl.col("method") == "GET") & (pl.col("status") == 200)
+        pl.col("app_id").is_in(list(fin))
+        & pl.col("uri").str.ends_with("/content")
+        & (pl.col("method") == "GET")
+        & (pl.col("status") == 200)
     )
     n = len(files)
     parts = []
@@ -30,12 +32,13 @@ def m365_from_graph(tenant: Tenant, graph: pl.DataFrame, rng: np.random.Generato
         apps = files["app_id"].to_list()
         parts.append(
             frame(
-                "m365", n,
+                "m365",
+                n,
                 time=files["time"],
                 id=uuids(rng, n),
                 operation="FileAccessed",
-                user_id=[f"app@sharepoint" for _ in apps],
-                user_key=[f"i:0i.t|00000003-0000-0ff1-ce00-000000000000|app@sharepoint"] * n,
+                user_id=["app@sharepoint" for _ in apps],
+                user_key=["i:0i.t|00000003-0000-0ff1-ce00-000000000000|app@sharepoint"] * n,
                 app_id=files["app_id"],
                 app_name=[fin[a].name for a in apps],
                 ip=files["ip"],
@@ -48,20 +51,27 @@ def m365_from_graph(tenant: Tenant, graph: pl.DataFrame, rng: np.random.Generato
             )
         )
     reads = graph.filter(
-        (pl.col("app_id") == mail.app_id) & (pl.col("user_id") == mail.object_id)
+        (pl.col("app_id") == mail.app_id)
+        & (pl.col("user_id") == mail.object_id)
         & pl.col("uri").str.contains("/me/messages/", literal=True)
         & (pl.col("method") == "GET")
     )
     if len(reads):
         # Exchange aggregates the binds of a session into one record per hour and client.
-        agg = reads.group_by(pl.col("time").dt.truncate("1h").alias("hour"), "ip").agg(
-            pl.len().alias("count"), pl.col("time").min().alias("time"),
-            pl.col("user_agent").first(),
-        ).sort("time")
+        agg = (
+            reads.group_by(pl.col("time").dt.truncate("1h").alias("hour"), "ip")
+            .agg(
+                pl.len().alias("count"),
+                pl.col("time").min().alias("time"),
+                pl.col("user_agent").first(),
+            )
+            .sort("time")
+        )
         m = len(agg)
         parts.append(
             frame(
-                "m365", m,
+                "m365",
+                m,
                 time=agg["time"],
                 id=uuids(rng, m),
                 operation="MailItemsAccessed",

@@ -95,8 +95,10 @@ def _agent() -> pl.Expr:
 
 
 def _auth_details(failed: bool) -> pl.Expr:
-    method = pl.when(pl.col("interactive")).then(pl.lit("Password")).otherwise(
-        pl.lit("Previously satisfied")
+    method = (
+        pl.when(pl.col("interactive"))
+        .then(pl.lit("Password"))
+        .otherwise(pl.lit("Previously satisfied"))
     )
     first = pl.struct(
         authenticationStepDateTime=pl.col("time").dt.strftime(TIME7_OFFSET),
@@ -120,11 +122,7 @@ def _auth_details(failed: bool) -> pl.Expr:
         StatusSequence=pl.lit(0),
         RequestSequence=pl.lit(1),
     )
-    return (
-        pl.when(pl.col("mfa"))
-        .then(pl.concat_list(first, mfa))
-        .otherwise(pl.concat_list(first))
-    )
+    return pl.when(pl.col("mfa")).then(pl.concat_list(first, mfa)).otherwise(pl.concat_list(first))
 
 
 def _user_properties(tenant_id: str, agentic: bool, failed: bool, ca: str) -> pl.Expr:
@@ -209,9 +207,7 @@ def _user_properties(tenant_id: str, agentic: bool, failed: bool, ca: str) -> pl
     return pl.struct(**fields)
 
 
-def _app_properties(
-    tenant_id: str, category: str, agentic: bool, failed: bool, ca: str
-) -> pl.Expr:
+def _app_properties(tenant_id: str, category: str, agentic: bool, failed: bool, ca: str) -> pl.Expr:
     managed = category == "ManagedIdentitySignInLogs"
     fields: dict[str, pl.Expr] = dict(
         id=pl.col("id"),
@@ -277,8 +273,9 @@ USER_CATEGORIES = ("SignInLogs", "NonInteractiveUserSignInLogs")
 def signin_json(signins: pl.DataFrame, tenant_id: str, *, eventhub: bool = False) -> pl.DataFrame:
     """Columns ``time``, ``category``, ``json``: one Entra sign-in record per row."""
     if signins.is_empty():
-        return pl.DataFrame(schema={"time": pl.Datetime("us"), "category": pl.String,
-                                    "json": pl.String})
+        return pl.DataFrame(
+            schema={"time": pl.Datetime("us"), "category": pl.String, "json": pl.String}
+        )
     keyed = signins.with_columns(
         (pl.col("agent_type").is_not_null()).alias("_agentic"),
         (pl.col("error_code") != 0).alias("_failed"),
@@ -328,8 +325,9 @@ def signin_json(signins: pl.DataFrame, tenant_id: str, *, eventhub: bool = False
 def graph_json(graph: pl.DataFrame, tenant_id: str, *, eventhub: bool = False) -> pl.DataFrame:
     """Columns ``time``, ``category``, ``json``: MicrosoftGraphActivityLogs records."""
     if graph.is_empty():
-        return pl.DataFrame(schema={"time": pl.Datetime("us"), "category": pl.String,
-                                    "json": pl.String})
+        return pl.DataFrame(
+            schema={"time": pl.Datetime("us"), "category": pl.String, "json": pl.String}
+        )
     ticks = pl.col("time").cast(pl.Int64) * 10 + 621_355_968_000_000_000
     stamp = pl.col("time").dt.strftime(TIME7)
     props = pl.struct(
@@ -511,7 +509,10 @@ def m365_records(m365: pl.DataFrame, tenant_id: str) -> list[dict]:
                 "UserId": row["user_id"],
                 "ApplicationId": row["app_id"],
                 "ApplicationDisplayName": row["app_name"],
-                "AppAccessContext": {"ClientAppId": row["app_id"], "ClientAppName": row["app_name"]},
+                "AppAccessContext": {
+                    "ClientAppId": row["app_id"],
+                    "ClientAppName": row["app_name"],
+                },
                 "EventSource": "SharePoint",
                 "ItemType": "File",
                 "ListItemUniqueId": row["id"][::-1],
@@ -550,7 +551,9 @@ def m365_records(m365: pl.DataFrame, tenant_id: str) -> list[dict]:
                 "OperationCount": row["item_count"],
                 "Folders": [
                     {
-                        "FolderItems": [{"InternetMessageId": f"<{row['id'][:18]}@{row['folder']}>"}],
+                        "FolderItems": [
+                            {"InternetMessageId": f"<{row['id'][:18]}@{row['folder']}>"}
+                        ],
                         "Id": row["object_id"],
                         "Path": "\\Inbox",
                     }

@@ -41,8 +41,11 @@ def registry_toml(tenant: Tenant) -> str:
         'inputs = ["input"]',
         "",
     ]
-    kinds = {"agent_identity": "agent_identity", "agent_user": "agent_user",
-             "classic_agent": "service_principal"}
+    kinds = {
+        "agent_identity": "agent_identity",
+        "agent_user": "agent_user",
+        "classic_agent": "service_principal",
+    }
     for a in tenant.actors:
         if not a.declared or a.kind not in kinds:
             continue

@@ -105,8 +105,14 @@ class Writer:
     """Appends one day of rendered records at a time; knows which files it made."""
 
     def __init__(
-        self, input_dir: Path, fmt: str, tenant_id: str, *, gzip_files: bool = False,
-        corrupt: float = 0.0, seed: int = 0,
+        self,
+        input_dir: Path,
+        fmt: str,
+        tenant_id: str,
+        *,
+        gzip_files: bool = False,
+        corrupt: float = 0.0,
+        seed: int = 0,
     ) -> None:
         self.root = input_dir
         self.fmt = fmt
@@ -160,9 +166,11 @@ class Writer:
             return
         shape = self.shape_of(day_index)
         for (category,), part in records.sort("time").group_by("category", maintain_order=True):
-            if shape == "storage" or (
-                category == "MicrosoftGraphActivityLogs" and shape in ("graph", "portal-csv")
-            ) or (category == "AuditLogs" and shape == "portal-csv"):
+            if (
+                shape == "storage"
+                or (category == "MicrosoftGraphActivityLogs" and shape in ("graph", "portal-csv"))
+                or (category == "AuditLogs" and shape == "portal-csv")
+            ):
                 self._storage(category, part)
             elif shape == "eventhub":
                 self._eventhub(category, day, part)
@@ -184,8 +192,14 @@ class Writer:
     def _storage(self, category: str, part: pl.DataFrame) -> None:
         hours = part.with_columns(pl.col("time").dt.strftime("y=%Y/m=%m/d=%d/h=%H").alias("_h"))
         for (hour,), rows in hours.group_by("_h", maintain_order=True):
-            path = (self.root / FOLDER[category] / f"tenantId={self.tenant_id}" / hour / "m=00"
-                    / "PT1H.json")
+            path = (
+                self.root
+                / FOLDER[category]
+                / f"tenantId={self.tenant_id}"
+                / hour
+                / "m=00"
+                / "PT1H.json"
+            )
             lines = self._maybe_corrupt(rows["json"].to_list())
             self._append(path, "\n".join(lines) + "\n")
 
@@ -199,9 +213,9 @@ class Writer:
 
     def _graph(self, category: str, day: date, part: pl.DataFrame) -> None:
         resource = "auditLogs/directoryAudits" if category == "AuditLogs" else "auditLogs/signIns"
-        props = part.select(
-            pl.col("json").str.json_path_match("$.properties").alias("p")
-        )["p"].to_list()
+        props = part.select(pl.col("json").str.json_path_match("$.properties").alias("p"))[
+            "p"
+        ].to_list()
         if category in EVENT_TYPES:
             tag = f',"signInEventTypes":["{EVENT_TYPES[category]}"]}}'
             props = [p[:-1] + tag for p in props]
@@ -210,7 +224,9 @@ class Writer:
             page = props[i : i + 1000]
             nxt = (
                 f',"@odata.nextLink":"https://graph.microsoft.com/beta/{resource}'
-                f'?$skiptoken={k + 1}"' if i + 1000 < len(props) else ""
+                f'?$skiptoken={k + 1}"'
+                if i + 1000 < len(props)
+                else ""
             )
             body = (
                 f'{{"@odata.context":"https://graph.microsoft.com/beta/$metadata#{resource}"'
@@ -301,8 +317,9 @@ def _portal_value(p: dict, key: str) -> str:
     dev = p.get("deviceDetail") or {}
     status = p.get("status") or {}
     special = {
-        "_location": ", ".join(x for x in (loc.get("city"), loc.get("state"),
-                                           loc.get("countryOrRegion")) if x),
+        "_location": ", ".join(
+            x for x in (loc.get("city"), loc.get("state"), loc.get("countryOrRegion")) if x
+        ),
         "_status": "Success" if status.get("errorCode") == 0 else "Failure",
         "_error": str(status.get("errorCode", "")),
         "_failure": status.get("failureReason", "Other.") if status.get("errorCode") else "",

@@ -154,10 +154,20 @@ def _actor_calls(
 
 
 def _label(
-    plan: Plan, lid: str, rule: str, rules: list[str], culprit: list[str], s: pl.DataFrame | None,
-    g: pl.DataFrame | None, description: str, *, related: list[str] | None = None,
-    extra_evidence: list[str] | None = None, window: tuple[int, int] | None = None,
-    family: str = "", **extra,
+    plan: Plan,
+    lid: str,
+    rule: str,
+    rules: list[str],
+    culprit: list[str],
+    s: pl.DataFrame | None,
+    g: pl.DataFrame | None,
+    description: str,
+    *,
+    related: list[str] | None = None,
+    extra_evidence: list[str] | None = None,
+    window: tuple[int, int] | None = None,
+    family: str = "",
+    **extra,
 ) -> dict:
     times, evidence = [], []
     for f in (s, g):
@@ -215,8 +225,15 @@ def lifecycle(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
             day = int(rng.integers(2, max(3, plan.days - 7)))
             actor_key = uuid(rng)
             plan.audits.append(
-                au.credential_added(tenant, rng, plan.day_us(day, 9.5) + i * 60 * US, by, actor,
-                                    actor_key, f"rotation-{day}")
+                au.credential_added(
+                    tenant,
+                    rng,
+                    plan.day_us(day, 9.5) + i * 60 * US,
+                    by,
+                    actor,
+                    actor_key,
+                    f"rotation-{day}",
+                )
             )
 
 
@@ -232,73 +249,149 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     # AA-R01: a registered agent calls Graph paths outside its allowed_resources.
     a = A("helpdesk")
     t = _spread(rng, plan.day_us(L - 1, 13.1), 40, 30)
-    s, g = _actor_calls(tenant, rng, a, t, ["/deviceManagement/managedDevices?$top=100",
-                                            "/deviceManagement/managedDevices/{item}"])
-    _label(plan, "INC-R01-helpdesk-devices", "AA-R01", ["AA-R01"], _ids(a), s, g,
-           "The IT helpdesk triage agent, registered for /users and /groups lookups only, reads "
-           "/deviceManagement/managedDevices 30 times in 40 minutes: resource_path "
-           "/deviceManagement/managedDevices(/{id}) matches none of its allowed_resources.",
-           related=["AA-R02"])
+    s, g = _actor_calls(
+        tenant,
+        rng,
+        a,
+        t,
+        ["/deviceManagement/managedDevices?$top=100", "/deviceManagement/managedDevices/{item}"],
+    )
+    _label(
+        plan,
+        "INC-R01-helpdesk-devices",
+        "AA-R01",
+        ["AA-R01"],
+        _ids(a),
+        s,
+        g,
+        "The IT helpdesk triage agent, registered for /users and /groups lookups only, reads "
+        "/deviceManagement/managedDevices 30 times in 40 minutes: resource_path "
+        "/deviceManagement/managedDevices(/{id}) matches none of its allowed_resources.",
+        related=["AA-R02"],
+    )
 
     # AA-R02: a resource new to the identity and rare among its peers (same blueprint).
     a = A("access_requests")
     t = _spread(rng, plan.day_us(L - 2, 10.2), 55, 40)
     s, g = _actor_calls(tenant, rng, a, t, ["/users/{user}/ownedDevices", "/groups/{group}/owners"])
-    _label(plan, "INC-R02-access-new-paths", "AA-R02", ["AA-R02"], _ids(a), s, g,
-           "The IT access request agent starts reading /users/{id}/ownedDevices and "
-           "/groups/{id}/owners (40 calls): paths inside its allowed_resources but never used by "
-           "it before and by none of its helpdesk-blueprint peers.")
+    _label(
+        plan,
+        "INC-R02-access-new-paths",
+        "AA-R02",
+        ["AA-R02"],
+        _ids(a),
+        s,
+        g,
+        "The IT access request agent starts reading /users/{id}/ownedDevices and "
+        "/groups/{id}/owners (40 calls): paths inside its allowed_resources but never used by "
+        "it before and by none of its helpdesk-blueprint peers.",
+    )
 
     # AA-R03: directory enumeration far above baseline.
     a = A("inventory")
-    paths = ["/users?$top=999&$skiptoken={item}", "/groups?$top=999&$skiptoken={item}",
-             "/directoryRoles", "/directoryRoles/{group}/members",
-             "/servicePrincipals?$top=999&$skiptoken={item}",
-             "/applications?$top=999&$skiptoken={item}"]
+    paths = [
+        "/users?$top=999&$skiptoken={item}",
+        "/groups?$top=999&$skiptoken={item}",
+        "/directoryRoles",
+        "/directoryRoles/{group}/members",
+        "/servicePrincipals?$top=999&$skiptoken={item}",
+        "/applications?$top=999&$skiptoken={item}",
+    ]
     t = _spread(rng, plan.day_us(L, 1.2), 110, 1200)
     s, g = _actor_calls(tenant, rng, a, t, paths, size=250_000)
-    _label(plan, "INC-R03-inventory-enumeration", "AA-R03", ["AA-R03"], _ids(a), s, g,
-           "The IT inventory agent pages through all users, groups, directory roles and their "
-           "members, service principals and applications: 1,200 list calls in under two hours "
-           "against a baseline of about 40 a night.",
-           related=["AA-R02", "AA-P03", "AA-M01", "AA-S04"])
+    _label(
+        plan,
+        "INC-R03-inventory-enumeration",
+        "AA-R03",
+        ["AA-R03"],
+        _ids(a),
+        s,
+        g,
+        "The IT inventory agent pages through all users, groups, directory roles and their "
+        "members, service principals and applications: 1,200 list calls in under two hours "
+        "against a baseline of about 40 a night.",
+        related=["AA-R02", "AA-P03", "AA-M01", "AA-S04"],
+    )
 
     # AA-R04: usage above daily_request_limit.
     a = A("mail_triage")
     t = _spread(rng, plan.day_us(L - 1, 0.2), 23.5 * 60, 3200)
-    s, g = _actor_calls(tenant, rng, a, t, ["/me/messages/{msg}", "/me/mailFolders/inbox/messages"
-                                            "?$top=25&$select=subject,from,receivedDateTime"],
-                        size=9000, delegated=True, scopes=a.scopes)
-    _label(plan, "INC-R04-mailbox-over-limit", "AA-R04", ["AA-R04"], _ids(a), s, g,
-           f"The mailbox triage agent user makes about 3,700 Graph requests in a day (3,200 "
-           f"planted on top of its usual ~{int(a.volume)}), above its declared "
-           f"daily_request_limit of {a.limit}.", related=["AA-P03", "AA-M01"])
+    s, g = _actor_calls(
+        tenant,
+        rng,
+        a,
+        t,
+        [
+            "/me/messages/{msg}",
+            "/me/mailFolders/inbox/messages?$top=25&$select=subject,from,receivedDateTime",
+        ],
+        size=9000,
+        delegated=True,
+        scopes=a.scopes,
+    )
+    _label(
+        plan,
+        "INC-R04-mailbox-over-limit",
+        "AA-R04",
+        ["AA-R04"],
+        _ids(a),
+        s,
+        g,
+        f"The mailbox triage agent user makes about 3,700 Graph requests in a day (3,200 "
+        f"planted on top of its usual ~{int(a.volume)}), above its declared "
+        f"daily_request_limit of {a.limit}.",
+        related=["AA-P03", "AA-M01"],
+    )
 
     # AA-G02 then AA-P01: mail permission granted, then mail read without mail clearance.
     a = A("meeting_notes")
     admin = tenant.human(tenant.admin)
     grant = au.audit(
-        tenant, rng, plan.day_us(L - 2, 16.3), "Add app role assignment to service principal",
-        admin, a, operation_type="Assign",
-        mods=[("AppRole.Value", None, au._q("Mail.Read")),
-              ("AppRole.Id", None, au._q("810c84a8-4a9e-49e6-bf7d-12d183f40d01")),
-              ("ServicePrincipal.DisplayName", None, au._q("Microsoft Graph")),
-              ("ServicePrincipal.ObjectID", None, au._q(a.object_id))],
+        tenant,
+        rng,
+        plan.day_us(L - 2, 16.3),
+        "Add app role assignment to service principal",
+        admin,
+        a,
+        operation_type="Assign",
+        mods=[
+            ("AppRole.Value", None, au._q("Mail.Read")),
+            ("AppRole.Id", None, au._q("810c84a8-4a9e-49e6-bf7d-12d183f40d01")),
+            ("ServicePrincipal.DisplayName", None, au._q("Microsoft Graph")),
+            ("ServicePrincipal.ObjectID", None, au._q(a.object_id)),
+        ],
     )
     plan.audits.append(grant)
-    _label(plan, "INC-G02-notes-mail-grant", "AA-G02", ["AA-G02"], _ids(a), None, None,
-           "The identity administrator grants the application permission Mail.Read (app role "
-           "on Microsoft Graph) to the meeting notes agent: 'Add app role assignment to service "
-           "principal' targeting the agent.", extra_evidence=grant["id"].to_list(),
-           window=(plan.day_us(L - 2, 16.3), plan.day_us(L - 2, 16.3)))
+    _label(
+        plan,
+        "INC-G02-notes-mail-grant",
+        "AA-G02",
+        ["AA-G02"],
+        _ids(a),
+        None,
+        None,
+        "The identity administrator grants the application permission Mail.Read (app role "
+        "on Microsoft Graph) to the meeting notes agent: 'Add app role assignment to service "
+        "principal' targeting the agent.",
+        extra_evidence=grant["id"].to_list(),
+        window=(plan.day_us(L - 2, 16.3), plan.day_us(L - 2, 16.3)),
+    )
     cfo = H("cfo")
     t = _spread(rng, plan.day_us(L - 1, 15.0), 30, 25)
     paths = [f"/users/{cfo['id']}/messages?$top=50", f"/users/{cfo['id']}/messages/{{msg}}"]
     s, g = _actor_calls(tenant, rng, a, t, paths, size=30_000)
-    _label(plan, "INC-P01-notes-reads-cfo-mail", "AA-P01", ["AA-P01"], _ids(a), s, g,
-           "The meeting notes agent (pii_clearance: none) reads the CFO's mailbox: 25 calls to "
-           "/users/{id}/messages, which the workspace catalogue marks 'mail'.",
-           related=["AA-R02", "AA-M01"])
+    _label(
+        plan,
+        "INC-P01-notes-reads-cfo-mail",
+        "AA-P01",
+        ["AA-P01"],
+        _ids(a),
+        s,
+        g,
+        "The meeting notes agent (pii_clearance: none) reads the CFO's mailbox: 25 calls to "
+        "/users/{id}/messages, which the workspace catalogue marks 'mail'.",
+        related=["AA-R02", "AA-M01"],
+    )
 
     # AA-P02: personal data inside request URIs.
     a = A("support")
@@ -316,23 +409,43 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     ]
     t = _spread(rng, plan.day_us(L - 2, 16.0), 50, 12)
     s, g = _actor_calls(tenant, rng, a, t, np.array(pii * 2)[:12])
-    _label(plan, "INC-P02-support-pii-in-uri", "AA-P02", ["AA-P02"], _ids(a), s, g,
-           "The customer support agent puts personal data into request URIs: a phone number, "
-           "e-mail addresses, an IBAN, a card number and a national id in $filter values "
-           "(URL-encoded).", related=["AA-R02", "AA-R01"])
+    _label(
+        plan,
+        "INC-P02-support-pii-in-uri",
+        "AA-P02",
+        ["AA-P02"],
+        _ids(a),
+        s,
+        g,
+        "The customer support agent puts personal data into request URIs: a phone number, "
+        "e-mail addresses, an IBAN, a card number and a national id in $filter values "
+        "(URL-encoded).",
+        related=["AA-R02", "AA-R01"],
+    )
 
     # AA-P03: bulk read of sensitive resources far above baseline.
     a = A("payroll")
     t = _spread(rng, plan.day_us(L, 4.1), 85, 2400)
     s, g = _actor_calls(
-        tenant, rng, a, t,
+        tenant,
+        rng,
+        a,
+        t,
         ["/users/{user}?$select=id,employeeId,department,jobTitle,birthday,employeeHireDate"],
         size=1400,
     )
-    _label(plan, "INC-P03-payroll-bulk-profiles", "AA-P03", ["AA-P03"], _ids(a), s, g,
-           f"The payroll export agent reads 2,400 user profiles (catalogue: pii) in 85 minutes; "
-           f"its baseline is about {int(a.volume)} reads a night.",
-           related=["AA-R03", "AA-M01", "AA-R02"])
+    _label(
+        plan,
+        "INC-P03-payroll-bulk-profiles",
+        "AA-P03",
+        ["AA-P03"],
+        _ids(a),
+        s,
+        g,
+        f"The payroll export agent reads 2,400 user profiles (catalogue: pii) in 85 minutes; "
+        f"its baseline is about {int(a.volume)} reads a night.",
+        related=["AA-R03", "AA-M01", "AA-R02"],
+    )
 
     # AA-A01: OBO by an agent the registry does not allow to act for people.
     a = A("sales")
@@ -340,15 +453,31 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     people = tenant.humans.filter(pl.col("role") == "obo_victim")
     t = _spread(rng, plan.day_us(L - 2, 14.0), 50, 35)
     s = obo_signins(tenant, a, people, np.array([t[0] - 60 * US]), rng)
-    g = calls(tenant, rng, s, t, ["/me/messages?$top=50", "/me/drive/root/children", "/me/people"],
-              delegated=True, scopes="Mail.Read Files.Read.All People.Read User.Read",
-              region=a.place.region)
-    _label(plan, "INC-A01-sales-obo", "AA-A01", ["AA-A01"], _ids(a), s, g,
-           "The sales pipeline agent (on_behalf_of = false) obtains a delegated token for a "
-           "person (non-interactive sign-in of the person whose client is the agent app, "
-           "incomingTokenType onBehalfOf) and makes 35 delegated Graph calls carrying both the "
-           "agent's app id and the person's user id.",
-           related=["AA-R01", "AA-R02", "AA-P01"], on_behalf_of_ids=_person_ids(victim))
+    g = calls(
+        tenant,
+        rng,
+        s,
+        t,
+        ["/me/messages?$top=50", "/me/drive/root/children", "/me/people"],
+        delegated=True,
+        scopes="Mail.Read Files.Read.All People.Read User.Read",
+        region=a.place.region,
+    )
+    _label(
+        plan,
+        "INC-A01-sales-obo",
+        "AA-A01",
+        ["AA-A01"],
+        _ids(a),
+        s,
+        g,
+        "The sales pipeline agent (on_behalf_of = false) obtains a delegated token for a "
+        "person (non-interactive sign-in of the person whose client is the agent app, "
+        "incomingTokenType onBehalfOf) and makes 35 delegated Graph calls carrying both the "
+        "agent's app id and the person's user id.",
+        related=["AA-R01", "AA-R02", "AA-P01"],
+        on_behalf_of_ids=_person_ids(victim),
+    )
 
     # AA-A02: a human account behaving like automation.
     p = H("scripted_human")
@@ -357,70 +486,149 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         tenant.quiet.setdefault(d, set()).add(p["idx"])
     t_sign = plan.day_us(L - 1, 0) + np.arange(0, 48 * 6) * 10 * 60 * US + 7 * US
     s = human_signins(
-        tenant, people[np.zeros(len(t_sign), dtype=np.int64)], t_sign, rng, interactive=False,
+        tenant,
+        people[np.zeros(len(t_sign), dtype=np.int64)],
+        t_sign,
+        rng,
+        interactive=False,
         apps=[("1950a258-227b-4e31-a9cf-717495945fc2", "Microsoft Azure PowerShell")],
         user_agent="python-requests/2.32.3",
     )
     t = np.repeat(t_sign, 2) + np.tile([30 * US, 330 * US], len(t_sign))
-    g = calls(tenant, rng, s[np.repeat(np.arange(len(t_sign)), 2)], t,
-              ["/users/{user}", "/me/messages?$top=10"], delegated=True, scopes="User.Read.All "
-              "Mail.Read", user_agent="python-requests/2.32.3", region="East US")
-    _label(plan, "INC-A02-human-scripted", "AA-A02", ["AA-A02"], _person_ids(p), s, g,
-           "A person's account runs like a script for two days: a non-interactive sign-in every "
-           "10 minutes around the clock (python-requests user agent, Azure PowerShell client), "
-           "Graph calls at a fixed 5-minute cadence, and no interactive sign-in at all.",
-           related=["AA-S04", "AA-M01"])
+    g = calls(
+        tenant,
+        rng,
+        s[np.repeat(np.arange(len(t_sign)), 2)],
+        t,
+        ["/users/{user}", "/me/messages?$top=10"],
+        delegated=True,
+        scopes="User.Read.All Mail.Read",
+        user_agent="python-requests/2.32.3",
+        region="East US",
+    )
+    _label(
+        plan,
+        "INC-A02-human-scripted",
+        "AA-A02",
+        ["AA-A02"],
+        _person_ids(p),
+        s,
+        g,
+        "A person's account runs like a script for two days: a non-interactive sign-in every "
+        "10 minutes around the clock (python-requests user agent, Azure PowerShell client), "
+        "Graph calls at a fixed 5-minute cadence, and no interactive sign-in at all.",
+        related=["AA-S04", "AA-M01"],
+    )
 
     # AA-A03: one credential used from many hosts and networks at once.
     a = A("ocr")
-    places = [world.CLOUD_PLACES[2], world.HOSTILE_PLACES[1], world.HOSTILE_PLACES[4],
-              world.PLACES[6], world.PLACES[8], world.CLOUD_PLACES[0]]
+    places = [
+        world.CLOUD_PLACES[2],
+        world.HOSTILE_PLACES[1],
+        world.HOSTILE_PLACES[4],
+        world.PLACES[6],
+        world.PLACES[8],
+        world.CLOUD_PLACES[0],
+    ]
     sig, gr = [], []
-    uas = [world.GRAPH_SDK_UA, "python-requests/2.32.3", "curl/8.5.0", "PowerShell/7.4.6",
-           "Go-http-client/2.0", world.GRAPH_SDK_UA]
+    uas = [
+        world.GRAPH_SDK_UA,
+        "python-requests/2.32.3",
+        "curl/8.5.0",
+        "PowerShell/7.4.6",
+        "Go-http-client/2.0",
+        world.GRAPH_SDK_UA,
+    ]
     for k, pl_ in enumerate(places):
         tt = _spread(rng, plan.day_us(L - 1, 10.0) + k * 7 * 60 * US, 8, 4)
         ip = str(ips(rng, np.array([pl_.prefix]))[0])
-        s1 = actor_signins(tenant, a, np.array([tt[0] - 30 * US]), rng, ip=np.array([ip]),
-                           place=pl_)
+        s1 = actor_signins(
+            tenant, a, np.array([tt[0] - 30 * US]), rng, ip=np.array([ip]), place=pl_
+        )
         sig.append(s1)
-        gr.append(calls(tenant, rng, s1, tt, ["/drives/{drive_fin}/items/{item}/content"],
-                        roles=a.roles, user_agent=uas[k], region=pl_.region, size=200_000))
-    _label(plan, "INC-A03-ocr-shared-secret", "AA-A03", ["AA-A03"], _ids(a), pl.concat(sig),
-           pl.concat(gr),
-           "The invoice OCR agent's one client secret (same servicePrincipalCredentialKeyId) "
-           "is used within one hour from six addresses in six networks and five countries, "
-           "with five different user agents.", related=["AA-S01", "AA-S02"])
+        gr.append(
+            calls(
+                tenant,
+                rng,
+                s1,
+                tt,
+                ["/drives/{drive_fin}/items/{item}/content"],
+                roles=a.roles,
+                user_agent=uas[k],
+                region=pl_.region,
+                size=200_000,
+            )
+        )
+    _label(
+        plan,
+        "INC-A03-ocr-shared-secret",
+        "AA-A03",
+        ["AA-A03"],
+        _ids(a),
+        pl.concat(sig),
+        pl.concat(gr),
+        "The invoice OCR agent's one client secret (same servicePrincipalCredentialKeyId) "
+        "is used within one hour from six addresses in six networks and five countries, "
+        "with five different user agents.",
+        related=["AA-S01", "AA-S02"],
+    )
 
     # AA-A04: a shadow agent (agentic sign-ins, not in the registry).
     a = A("shadow")
     plan.watches.append(Watch("INC-A04-shadow-agent", "sp_id", a.object_id, L - 2, L))
-    _label(plan, "INC-A04-shadow-agent", "AA-A04", ["AA-A04"], _ids(a), None, None,
-           "An agent identity ('growth-autopilot', agentType agenticAppInstance under a blueprint "
-           "nobody declared) signs in and calls Graph for the last three days; it is absent from "
-           "agentaudit.toml and has no sponsor.",
-           window=(plan.day_us(L - 2), plan.day_us(L + 1) - US),
-           related=["AA-P01", "AA-R02", "AA-S01"])
+    _label(
+        plan,
+        "INC-A04-shadow-agent",
+        "AA-A04",
+        ["AA-A04"],
+        _ids(a),
+        None,
+        None,
+        "An agent identity ('growth-autopilot', agentType agenticAppInstance under a blueprint "
+        "nobody declared) signs in and calls Graph for the last three days; it is absent from "
+        "agentaudit.toml and has no sponsor.",
+        window=(plan.day_us(L - 2), plan.day_us(L + 1) - US),
+        related=["AA-P01", "AA-R02", "AA-S01"],
+    )
 
     # AA-A05: activity tied to no sign-in and no known identity.
     ghost_app, ghost_sp = uuid(rng), uuid(rng)
     t = _spread(rng, plan.day_us(L - 2, 20.0), 45, 40)
     hostile = world.HOSTILE_PLACES[0]
     fake = frame(
-        "signin", 1, time=to_time(np.array([t[0] - 120 * US])), token_id=token_ids(rng, 1),
-        app_id=ghost_app, sp_id=ghost_sp, ip=str(ips(rng, np.array([hostile.prefix]))[0]),
+        "signin",
+        1,
+        time=to_time(np.array([t[0] - 120 * US])),
+        token_id=token_ids(rng, 1),
+        app_id=ghost_app,
+        sp_id=ghost_sp,
+        ip=str(ips(rng, np.array([hostile.prefix]))[0]),
     )
-    g = calls(tenant, rng, fake, t, ["/users?$top=999", "/groups?$top=999",
-                                     "/users/{user}/messages?$top=10"],
-              roles="User.Read.All Group.Read.All Mail.Read", user_agent="python-requests/2.31.0",
-              region=hostile.region)
+    g = calls(
+        tenant,
+        rng,
+        fake,
+        t,
+        ["/users?$top=999", "/groups?$top=999", "/users/{user}/messages?$top=10"],
+        roles="User.Read.All Group.Read.All Mail.Read",
+        user_agent="python-requests/2.31.0",
+        region=hostile.region,
+    )
     plan.graph.append(g)
-    _label(plan, "INC-A05-orphan-graph-activity", "AA-A05", ["AA-A05"], [ghost_app, ghost_sp],
-           None, None,
-           "40 app-only Graph calls whose signInActivityId matches no sign-in and whose appId / "
-           "servicePrincipalId never signed in anywhere in the logs.",
-           extra_evidence=g["request_id"].to_list(),
-           window=(int(t.min()), int(t.max())), related=["AA-R03", "AA-P01"])
+    _label(
+        plan,
+        "INC-A05-orphan-graph-activity",
+        "AA-A05",
+        ["AA-A05"],
+        [ghost_app, ghost_sp],
+        None,
+        None,
+        "40 app-only Graph calls whose signInActivityId matches no sign-in and whose appId / "
+        "servicePrincipalId never signed in anywhere in the logs.",
+        extra_evidence=g["request_id"].to_list(),
+        window=(int(t.min()), int(t.max())),
+        related=["AA-R03", "AA-P01"],
+    )
 
     # AA-G01: a credential added to an agent, then used from a new place.
     a = A("finance_recon")
@@ -431,41 +639,80 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     lagos = world.HOSTILE_PLACES[2]
     t = _spread(rng, plan.day_us(L - 1, 11.5), 30, 20)
     s, g = _actor_calls(
-        tenant, rng, a, t, ["/drives/{drive_fin}/items/{item}/content"],
-        signin_kw=dict(place=lagos, ip=np.array([str(ips(rng, np.array([lagos.prefix]))[0])]),
-                       cred_key_id=new_key),
+        tenant,
+        rng,
+        a,
+        t,
+        ["/drives/{drive_fin}/items/{item}/content"],
+        signin_kw=dict(
+            place=lagos,
+            ip=np.array([str(ips(rng, np.array([lagos.prefix]))[0])]),
+            cred_key_id=new_key,
+        ),
         region=lagos.region,
     )
-    _label(plan, "INC-G01-recon-new-secret", "AA-G01", ["AA-G01"], _ids(a), s, g,
-           "A new client secret is added to the finance reconciliation agent ('Add service "
-           "principal credentials'), and two hours later sign-ins using that new key id come "
-           "from Lagos (NG, a network the agent never used).",
-           extra_evidence=cred["id"].to_list(), related=["AA-S01", "AA-S02"])
+    _label(
+        plan,
+        "INC-G01-recon-new-secret",
+        "AA-G01",
+        ["AA-G01"],
+        _ids(a),
+        s,
+        g,
+        "A new client secret is added to the finance reconciliation agent ('Add service "
+        "principal credentials'), and two hours later sign-ins using that new key id come "
+        "from Lagos (NG, a network the agent never used).",
+        extra_evidence=cred["id"].to_list(),
+        related=["AA-S01", "AA-S02"],
+    )
 
     # AA-G03: an agent changed by someone who is neither its owner nor its sponsor.
     a = A("finance")
     mallory = H("mallory")
     change = au.audit(
-        tenant, rng, plan.day_us(L - 1, 19.4), "Update service principal", mallory, a,
-        mods=[("ReplyUrls", "[]", json_list(["https://finance-agent.example.net/callback"])),
-              ("Included Updated Properties", None, au._q("ReplyUrls"))],
+        tenant,
+        rng,
+        plan.day_us(L - 1, 19.4),
+        "Update service principal",
+        mallory,
+        a,
+        mods=[
+            ("ReplyUrls", "[]", json_list(["https://finance-agent.example.net/callback"])),
+            ("Included Updated Properties", None, au._q("ReplyUrls")),
+        ],
     )
     plan.audits.append(change)
-    _label(plan, "INC-G03-finance-changed-by-stranger", "AA-G03", ["AA-G03"],
-           _ids(a) + _person_ids(mallory), None, None,
-           "A user who is neither owner nor sponsor of the finance automation agent updates its "
-           "service principal (new reply URL).", extra_evidence=change["id"].to_list(),
-           window=(plan.day_us(L - 1, 19.4), plan.day_us(L - 1, 19.4)))
+    _label(
+        plan,
+        "INC-G03-finance-changed-by-stranger",
+        "AA-G03",
+        ["AA-G03"],
+        _ids(a) + _person_ids(mallory),
+        None,
+        None,
+        "A user who is neither owner nor sponsor of the finance automation agent updates its "
+        "service principal (new reply URL).",
+        extra_evidence=change["id"].to_list(),
+        window=(plan.day_us(L - 1, 19.4), plan.day_us(L - 1, 19.4)),
+    )
 
     # AA-G04: a dormant agent still enabled with credentials.
     a = A("legacy_expense")
     if days >= G04_MIN_DAYS:
         plan.watches.append(Watch("INC-G04-dormant-legacy", "sp_id", a.object_id, 0, 2))
-        _label(plan, "INC-G04-dormant-legacy", "AA-G04", ["AA-G04"], _ids(a), None, None,
-               "The legacy expense agent was active only on the first three days; it has been "
-               f"silent for {days - 3} days yet is still enabled (no disable or credential "
-               "removal in the audit log) with the credential added at its creation.",
-               window=(plan.day_us(33), plan.day_us(L + 1) - US))
+        _label(
+            plan,
+            "INC-G04-dormant-legacy",
+            "AA-G04",
+            ["AA-G04"],
+            _ids(a),
+            None,
+            None,
+            "The legacy expense agent was active only on the first three days; it has been "
+            f"silent for {days - 3} days yet is still enabled (no disable or credential "
+            "removal in the audit log) with the credential added at its creation.",
+            window=(plan.day_us(33), plan.day_us(L + 1) - US),
+        )
     else:
         a.active_days = (days + 1, days + 1)  # never active: no half-told story
         plan.skipped.append(f"AA-G04 needs --days >= {G04_MIN_DAYS}")
@@ -474,34 +721,63 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     a = next((x for x in tenant.actors if x.key == "research_001"), A("knowledge"))
     a.ca_gap_from = L - 2
     excl = au.audit(
-        tenant, rng, plan.day_us(L - 3, 22.5), "Update conditional access policy", admin,
-        {"target_id": world.CA_AGENTS[0], "target_name": world.CA_AGENTS[1], "target_type":
-         "Policy", "target_upn": None},
+        tenant,
+        rng,
+        plan.day_us(L - 3, 22.5),
+        "Update conditional access policy",
+        admin,
+        {
+            "target_id": world.CA_AGENTS[0],
+            "target_name": world.CA_AGENTS[1],
+            "target_type": "Policy",
+            "target_upn": None,
+        },
         category="Policy",
         mods=[("ConditionalAccessPolicy", None, json_list([f"excludeApplications:{a.app_id}"]))],
     )
     plan.audits.append(excl)
     plan.watches.append(Watch("INC-G05-ca-gap", "sp_id", a.object_id, L - 2, L))
-    _label(plan, "INC-G05-ca-gap", "AA-G05", ["AA-G05"], _ids(a), None, None,
-           f"From {plan.iso(plan.day_us(L - 2))[:10]} every sign-in of '{a.name}' has "
-           "conditionalAccessStatus notApplied (it was excluded from the agent policy), while "
-           "all other agent identities' sign-ins are covered (success).",
-           window=(plan.day_us(L - 2), plan.day_us(L + 1) - US),
-           extra_evidence=excl["id"].to_list())
+    _label(
+        plan,
+        "INC-G05-ca-gap",
+        "AA-G05",
+        ["AA-G05"],
+        _ids(a),
+        None,
+        None,
+        f"From {plan.iso(plan.day_us(L - 2))[:10]} every sign-in of '{a.name}' has "
+        "conditionalAccessStatus notApplied (it was excluded from the agent policy), while "
+        "all other agent identities' sign-ins are covered (success).",
+        window=(plan.day_us(L - 2), plan.day_us(L + 1) - US),
+        extra_evidence=excl["id"].to_list(),
+    )
 
     # AA-S01: sign-in from a country and network new to the identity.
     a = A("translation")
     sp = world.HOSTILE_PLACES[1]
     t = _spread(rng, plan.day_us(L - 1, 11.2), 45, 25)
     s, g = _actor_calls(
-        tenant, rng, a, t, ["/search/query", "/drives/{drive_kb}/items/{item}/content"],
+        tenant,
+        rng,
+        a,
+        t,
+        ["/search/query", "/drives/{drive_kb}/items/{item}/content"],
         signin_kw=dict(place=sp, ip=np.array([str(ips(rng, np.array([sp.prefix]))[0])])),
         region=sp.region,
     )
-    _label(plan, "INC-S01-translation-new-country", "AA-S01", ["AA-S01"], _ids(a), s, g,
-           f"The document translation agent, always seen from {a.place.city} "
-           f"({a.place.country}, AS{a.place.asn}), signs in from Sao Paulo (BR, AS20473) and "
-           "works from there for 45 minutes.", related=["AA-S02", "AA-M01"])
+    _label(
+        plan,
+        "INC-S01-translation-new-country",
+        "AA-S01",
+        ["AA-S01"],
+        _ids(a),
+        s,
+        g,
+        f"The document translation agent, always seen from {a.place.city} "
+        f"({a.place.country}, AS{a.place.asn}), signs in from Sao Paulo (BR, AS20473) and "
+        "works from there for 45 minutes.",
+        related=["AA-S02", "AA-M01"],
+    )
 
     # AA-S02: impossible travel of a person.
     p = H("impossible_traveller")
@@ -511,18 +787,39 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     t0 = plan.day_us(L - 1, 14.1)
     s_home = human_signins(tenant, people, np.array([t0]), rng, interactive=True)
     s_far = human_signins(
-        tenant, people, np.array([t0 + 38 * 60 * US]), rng, interactive=True, place_override=mos,
-        ip=np.array([str(ips(rng, np.array([mos.prefix]))[0])]), mfa=False,
+        tenant,
+        people,
+        np.array([t0 + 38 * 60 * US]),
+        rng,
+        interactive=True,
+        place_override=mos,
+        ip=np.array([str(ips(rng, np.array([mos.prefix]))[0])]),
+        mfa=False,
     )
-    g = calls(tenant, rng, s_far, _spread(rng, t0 + 40 * 60 * US, 15, 8),
-              ["/me/messages?$top=50", "/me/drive/root/children"], delegated=True,
-              scopes="Mail.Read Files.Read.All", user_agent=world.BROWSERS[0][0],
-              region=mos.region)
-    _label(plan, "INC-S02-impossible-travel", "AA-S02", ["AA-S02"], _person_ids(p),
-           pl.concat([s_home, s_far]), g,
-           f"Two successful interactive sign-ins of the same person 38 minutes apart: "
-           f"{home.city} ({home.country}) then Moscow (RU), about "
-           f"{int(_km(home, mos)):,} km apart.", related=["AA-S01"])
+    g = calls(
+        tenant,
+        rng,
+        s_far,
+        _spread(rng, t0 + 40 * 60 * US, 15, 8),
+        ["/me/messages?$top=50", "/me/drive/root/children"],
+        delegated=True,
+        scopes="Mail.Read Files.Read.All",
+        user_agent=world.BROWSERS[0][0],
+        region=mos.region,
+    )
+    _label(
+        plan,
+        "INC-S02-impossible-travel",
+        "AA-S02",
+        ["AA-S02"],
+        _person_ids(p),
+        pl.concat([s_home, s_far]),
+        g,
+        f"Two successful interactive sign-ins of the same person 38 minutes apart: "
+        f"{home.city} ({home.country}) then Moscow (RU), about "
+        f"{int(_km(home, mos)):,} km apart.",
+        related=["AA-S01"],
+    )
 
     # AA-S03 (1): password spray from one address against many people.
     hanoi = world.HOSTILE_PLACES[4]
@@ -531,43 +828,88 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     who = np.concatenate([np.arange(len(targets)), np.arange(len(targets))])
     t = _spread(rng, plan.day_us(L - 2, 3.15), 14, len(who))
     s = human_signins(
-        tenant, targets[who], t, rng, interactive=True, place_override=hanoi,
-        ip=np.repeat(ip, len(who)), error_code=50126,
+        tenant,
+        targets[who],
+        t,
+        rng,
+        interactive=True,
+        place_override=hanoi,
+        ip=np.repeat(ip, len(who)),
+        error_code=50126,
         failure_reason="Error validating credentials due to invalid username or password.",
-        user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64)", mfa=False,
+        user_agent="Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+        mfa=False,
         apps=[world.HUMAN_APPS[0]],
     )
-    _label(plan, "INC-S03-password-spray", "AA-S03", ["AA-S03"],
-           [ip[0]] + targets["id"].to_list() + targets["upn"].to_list(), s, None,
-           f"Password spray: {len(who)} failed interactive sign-ins (error 50126) against "
-           f"{len(targets)} different people from one address in Hanoi (VN) within 14 minutes.",
-           related=["AA-S01"], source_ip=ip[0])
+    _label(
+        plan,
+        "INC-S03-password-spray",
+        "AA-S03",
+        ["AA-S03"],
+        [ip[0]] + targets["id"].to_list() + targets["upn"].to_list(),
+        s,
+        None,
+        f"Password spray: {len(who)} failed interactive sign-ins (error 50126) against "
+        f"{len(targets)} different people from one address in Hanoi (VN) within 14 minutes.",
+        related=["AA-S01"],
+        source_ip=ip[0],
+    )
 
     # AA-S03 (2): a burst of failed client-credential sign-ins against one agent.
     a = A("support")
     lag = world.HOSTILE_PLACES[2]
     t = _spread(rng, plan.day_us(L - 1, 2.0), 12, 45)
     s = actor_signins(
-        tenant, a, t, rng, place=lag, ip=np.repeat(str(ips(rng, np.array([lag.prefix]))[0]), 45),
-        error_code=7000215, failure_reason="Invalid client secret provided. Ensure the secret "
+        tenant,
+        a,
+        t,
+        rng,
+        place=lag,
+        ip=np.repeat(str(ips(rng, np.array([lag.prefix]))[0]), 45),
+        error_code=7000215,
+        failure_reason="Invalid client secret provided. Ensure the secret "
         "being sent in the request is the client secret value, not the client secret ID.",
         ca_status="notApplied",
     )
-    _label(plan, "INC-S03-agent-secret-guessing", "AA-S03", ["AA-S03"], _ids(a), s, None,
-           "45 failed client-credential sign-ins (error 7000215, invalid client secret) "
-           "against the customer support agent in 12 minutes from one address in Lagos.",
-           related=["AA-S01", "AA-S04"])
+    _label(
+        plan,
+        "INC-S03-agent-secret-guessing",
+        "AA-S03",
+        ["AA-S03"],
+        _ids(a),
+        s,
+        None,
+        "45 failed client-credential sign-ins (error 7000215, invalid client secret) "
+        "against the customer support agent in 12 minutes from one address in Lagos.",
+        related=["AA-S01", "AA-S04"],
+    )
 
     # AA-S04: activity outside declared active hours.
     a = A("finance")
     t = _spread(rng, plan.day_us(L, 1.5), 60, 60)
-    s, g = _actor_calls(tenant, rng, a, t, ["/drives/{drive_fin}/items/{item}/content",
-                                            "/sites/{site_fin}/lists/{list_spend}/items"
-                                            "?$expand=fields&$top=50"], size=120_000)
-    _label(plan, "INC-S04-finance-at-night", "AA-S04", ["AA-S04"], _ids(a), s, g,
-           f"The finance automation agent (active_hours {a.hours[0]:02d}:00-{a.hours[1]:02d}:00 "
-           "UTC, never active at night) signs in and makes 60 calls between 01:30 and 02:30 UTC.",
-           related=["AA-M01"])
+    s, g = _actor_calls(
+        tenant,
+        rng,
+        a,
+        t,
+        [
+            "/drives/{drive_fin}/items/{item}/content",
+            "/sites/{site_fin}/lists/{list_spend}/items?$expand=fields&$top=50",
+        ],
+        size=120_000,
+    )
+    _label(
+        plan,
+        "INC-S04-finance-at-night",
+        "AA-S04",
+        ["AA-S04"],
+        _ids(a),
+        s,
+        g,
+        f"The finance automation agent (active_hours {a.hours[0]:02d}:00-{a.hours[1]:02d}:00 "
+        "UTC, never active at night) signs in and makes 60 calls between 01:30 and 02:30 UTC.",
+        related=["AA-M01"],
+    )
 
     # AA-M01: a day unlike any other for the knowledge base agent.
     a = A("knowledge")
@@ -575,19 +917,37 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     t = _spread(rng, plan.day_us(L - 2, 0.5), 22 * 60, 1100)
     status = np.where(rng.random(1100) < 0.25, 403, 200)
     s, g = _actor_calls(
-        tenant, rng, a, t,
-        ["/sites/{site_fin}/drive/root/children", "/sites/{site_sales}/lists/{list_deals}/items",
-         "/sites/{site_kb}/pages/{item}", "/search/query", "/drives/{drive_hr}/items/{item}"],
-        status=status, size=60_000,
-        signin_kw=dict(place=us_cloud,
-                       ip=np.array([str(x) for x in ips(rng, np.array([us_cloud.prefix] * 1))])),
+        tenant,
+        rng,
+        a,
+        t,
+        [
+            "/sites/{site_fin}/drive/root/children",
+            "/sites/{site_sales}/lists/{list_deals}/items",
+            "/sites/{site_kb}/pages/{item}",
+            "/search/query",
+            "/drives/{drive_hr}/items/{item}",
+        ],
+        status=status,
+        size=60_000,
+        signin_kw=dict(
+            place=us_cloud, ip=np.array([str(x) for x in ips(rng, np.array([us_cloud.prefix] * 1))])
+        ),
         region=us_cloud.region,
     )
-    _label(plan, "INC-M01-knowledge-odd-day", "AA-M01", ["AA-M01"], _ids(a), s, g,
-           "The knowledge base agent's day is unlike its history on every feature at once: "
-           "about 5x its volume, five new sites and drives, a new address and region (US), "
-           "a quarter of requests failing with 403, and activity through the night.",
-           related=["AA-R02", "AA-S01", "AA-S04", "AA-R04", "AA-P03"])
+    _label(
+        plan,
+        "INC-M01-knowledge-odd-day",
+        "AA-M01",
+        ["AA-M01"],
+        _ids(a),
+        s,
+        g,
+        "The knowledge base agent's day is unlike its history on every feature at once: "
+        "about 5x its volume, five new sites and drives, a new address and region (US), "
+        "a quarter of requests failing with 403, and activity through the night.",
+        related=["AA-R02", "AA-S01", "AA-S04", "AA-R04", "AA-P03"],
+    )
 
     _benign(tenant, plan, rng)
     return plan
@@ -609,25 +969,29 @@ def _benign(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
     L = plan.days - 1
     A = tenant.actor
     a = A("onboarded")
-    plan.benign.append({
-        "id": "BEN-new-agent-onboarded",
-        "description": "A new agent created by its owner with a sponsor, declared in the "
-        "registry, starting work within its allowed resources: properly onboarded.",
-        "identity_ids": _ids(a),
-        "window_start": plan.iso(plan.day_us(L - 3)),
-        "window_end": plan.iso(plan.day_us(L + 1) - US),
-        "must_not_fire": ["AA-A04", "AA-G03", "AA-R01"],
-    })
+    plan.benign.append(
+        {
+            "id": "BEN-new-agent-onboarded",
+            "description": "A new agent created by its owner with a sponsor, declared in the "
+            "registry, starting work within its allowed resources: properly onboarded.",
+            "identity_ids": _ids(a),
+            "window_start": plan.iso(plan.day_us(L - 3)),
+            "window_end": plan.iso(plan.day_us(L + 1) - US),
+            "must_not_fire": ["AA-A04", "AA-G03", "AA-R01"],
+        }
+    )
     a = A("calendar")
-    plan.benign.append({
-        "id": "BEN-allowed-obo-agent",
-        "description": "The calendar assistant acts with people's delegated tokens every "
-        "weekday; its registry entry allows it (on_behalf_of = true).",
-        "identity_ids": _ids(a),
-        "window_start": plan.iso(plan.day_us(0)),
-        "window_end": plan.iso(plan.day_us(L + 1) - US),
-        "must_not_fire": ["AA-A01"],
-    })
+    plan.benign.append(
+        {
+            "id": "BEN-allowed-obo-agent",
+            "description": "The calendar assistant acts with people's delegated tokens every "
+            "weekday; its registry entry allows it (on_behalf_of = true).",
+            "identity_ids": _ids(a),
+            "window_start": plan.iso(plan.day_us(0)),
+            "window_end": plan.iso(plan.day_us(L + 1) - US),
+            "must_not_fire": ["AA-A01"],
+        }
+    )
     # A person flying from home to London, signing in with MFA on arrival.
     p = tenant.human_by_role("traveller")
     people = tenant.humans.filter(pl.col("role") == "traveller")
@@ -638,44 +1002,72 @@ def _benign(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
     sig, gr = [], []
     for d in (L - 2, L - 1):
         t0 = plan.day_us(d, 9.0) + int(rng.integers(0, 30 * 60 * US))
-        s1 = human_signins(tenant, people, np.array([t0]), rng, interactive=True,
-                           place_override=london, ip=ip, mfa=True)
+        s1 = human_signins(
+            tenant,
+            people,
+            np.array([t0]),
+            rng,
+            interactive=True,
+            place_override=london,
+            ip=ip,
+            mfa=True,
+        )
         hours = t0 + np.arange(1, 8) * HOUR_US
-        s2 = human_signins(tenant, people[np.zeros(7, dtype=np.int64)], hours, rng,
-                           interactive=False, place_override=london, ip=np.repeat(ip, 7))
+        s2 = human_signins(
+            tenant,
+            people[np.zeros(7, dtype=np.int64)],
+            hours,
+            rng,
+            interactive=False,
+            place_override=london,
+            ip=np.repeat(ip, 7),
+        )
         tt = np.repeat(hours, 3) + rng.integers(60 * US, 50 * 60 * US, 21)
-        gr.append(calls(tenant, rng, s2[np.repeat(np.arange(7), 3)], tt,
-                        ["/me/messages?$top=25", "/me/events?$top=10"], delegated=True,
-                        scopes="Mail.ReadWrite Calendars.ReadWrite", region=london.region,
-                        user_agent=world.RICH_CLIENT[0]))
+        gr.append(
+            calls(
+                tenant,
+                rng,
+                s2[np.repeat(np.arange(7), 3)],
+                tt,
+                ["/me/messages?$top=25", "/me/events?$top=10"],
+                delegated=True,
+                scopes="Mail.ReadWrite Calendars.ReadWrite",
+                region=london.region,
+                user_agent=world.RICH_CLIENT[0],
+            )
+        )
         sig.extend([s1, s2])
     plan.signins.extend(sig)
     plan.graph.extend(gr)
-    plan.benign.append({
-        "id": "BEN-traveller-with-mfa",
-        "description": f"A person based in {world.PLACES[p['place']].city} flies to London: "
-        "last home sign-in the evening before, first London sign-in the next morning with MFA "
-        "(a plausible speed), then two ordinary working days there.",
-        "identity_ids": _person_ids(p),
-        "window_start": plan.iso(plan.day_us(L - 2)),
-        "window_end": plan.iso(plan.day_us(L) - US),
-        "must_not_fire": ["AA-S02"],
-    })
+    plan.benign.append(
+        {
+            "id": "BEN-traveller-with-mfa",
+            "description": f"A person based in {world.PLACES[p['place']].city} flies to London: "
+            "last home sign-in the evening before, first London sign-in the next morning with MFA "
+            "(a plausible speed), then two ordinary working days there.",
+            "identity_ids": _person_ids(p),
+            "window_start": plan.iso(plan.day_us(L - 2)),
+            "window_end": plan.iso(plan.day_us(L) - US),
+            "must_not_fire": ["AA-S02"],
+        }
+    )
     # Normal volume swing: the helpdesk agent has a busy (but ordinary) Monday-like day.
     a = A("helpdesk")
     t = _spread(rng, plan.day_us(L - 3, 8.0), 9 * 60, int(a.volume * 0.5))
     s, g = _actor_calls(tenant, rng, a, t, [c[1] for c in a.calls])
     plan.signins.append(s)
     plan.graph.append(g)
-    plan.benign.append({
-        "id": "BEN-helpdesk-busy-day",
-        "description": "The helpdesk triage agent handles 1.5x its usual volume on one day "
-        "with its usual paths, hours and addresses, well under its daily_request_limit.",
-        "identity_ids": _ids(a),
-        "window_start": plan.iso(plan.day_us(L - 3)),
-        "window_end": plan.iso(plan.day_us(L - 2) - US),
-        "must_not_fire": ["AA-R04", "AA-P03"],
-    })
+    plan.benign.append(
+        {
+            "id": "BEN-helpdesk-busy-day",
+            "description": "The helpdesk triage agent handles 1.5x its usual volume on one day "
+            "with its usual paths, hours and addresses, well under its daily_request_limit.",
+            "identity_ids": _ids(a),
+            "window_start": plan.iso(plan.day_us(L - 3)),
+            "window_end": plan.iso(plan.day_us(L - 2) - US),
+            "must_not_fire": ["AA-R04", "AA-P03"],
+        }
+    )
 
 
 def day_rows(plan: Plan, stream: str, day_index: int) -> pl.DataFrame:

@@ -216,7 +216,8 @@ def graph_calls(
     miss = rng.random(n) < 0.01
     status = np.where(miss, 404, status)
     size = np.where(
-        (status == 204) | miss, np.where(miss, 294, 0),
+        (status == 204) | miss,
+        np.where(miss, 294, 0),
         (sizes * rng.lognormal(0, 0.35, n)).astype(np.int64),
     )
     dele = delegated[rows]
@@ -289,7 +290,10 @@ def actors_day(
             k = rng.random(len(active)) < 0.35
             if k.any():
                 extra = actor_signins(
-                    tenant, actor, times[k] + rng.integers(60 * US, 40 * 60 * US, k.sum()), rng,
+                    tenant,
+                    actor,
+                    times[k] + rng.integers(60 * US, 40 * 60 * US, k.sum()),
+                    rng,
                     resource=res,
                 )
                 signins.append(extra)
@@ -305,14 +309,24 @@ def actors_day(
     roles = np.array([a.roles for a in actors])
     scopes = np.array([a.scopes for a in actors])
     ua = np.array(
-        [world.AGENT_SDK_UA if a.kind in ("agent_identity", "agent_user") else world.GRAPH_SDK_UA
-         for a in actors]
+        [
+            world.AGENT_SDK_UA if a.kind in ("agent_identity", "agent_user") else world.GRAPH_SDK_UA
+            for a in actors
+        ]
     )
     region = np.array([a.place.region for a in actors])
     g = graph_calls(
-        tenant, rng, s, count, lists, owner,
-        delegated=delegated[owner], roles=roles[owner], scopes=scopes[owner],
-        user_agent=ua[owner], region=region[owner],
+        tenant,
+        rng,
+        s,
+        count,
+        lists,
+        owner,
+        delegated=delegated[owner],
+        roles=roles[owner],
+        scopes=scopes[owner],
+        user_agent=ua[owner],
+        region=region[owner],
     )
     return s, g
 
@@ -387,7 +401,9 @@ def human_signins(
     )
 
 
-HUMAN_SCOPES = "Mail.ReadWrite Calendars.ReadWrite Files.ReadWrite.All User.Read.All Team.ReadBasic.All"
+HUMAN_SCOPES = (
+    "Mail.ReadWrite Calendars.ReadWrite Files.ReadWrite.All User.Read.All Team.ReadBasic.All"
+)
 
 
 def humans_day(
@@ -414,14 +430,24 @@ def humans_day(
     who, h = np.nonzero(mask)
     times = first[who] + hours[h] * HOUR_US + rng.integers(-20 * 60 * US, 20 * 60 * US, len(who))
     refresh = human_signins(
-        tenant, present[who], times, rng, interactive=False,
+        tenant,
+        present[who],
+        times,
+        rng,
+        interactive=False,
         apps=[world.HUMAN_APPS[1], world.HUMAN_APPS[4]],
     )
     activity = present["activity"].to_numpy()[who]
     counts = rng.poisson(2.2 * activity)
     g = graph_calls(
-        tenant, rng, refresh, counts, [_human_calls()], np.zeros(len(who), dtype=np.int64),
-        delegated=np.ones(len(who), dtype=bool), roles=np.full(len(who), ""),
+        tenant,
+        rng,
+        refresh,
+        counts,
+        [_human_calls()],
+        np.zeros(len(who), dtype=np.int64),
+        delegated=np.ones(len(who), dtype=bool),
+        roles=np.full(len(who), ""),
         scopes=np.full(len(who), HUMAN_SCOPES),
         user_agent=np.full(len(who), world.RICH_CLIENT[0]),
         region=np.array([world.PLACES[p].region for p in present["place"].to_numpy()[who]]),
@@ -454,8 +480,14 @@ def obo_day(
         s = obo_signins(tenant, actor, people[who], times, rng)
         counts = rng.poisson(actor.volume / max(1, len(who)), len(who))
         g = graph_calls(
-            tenant, rng, s, counts, [actor.calls], np.zeros(len(who), dtype=np.int64),
-            delegated=np.ones(len(who), dtype=bool), roles=np.full(len(who), ""),
+            tenant,
+            rng,
+            s,
+            counts,
+            [actor.calls],
+            np.zeros(len(who), dtype=np.int64),
+            delegated=np.ones(len(who), dtype=bool),
+            roles=np.full(len(who), ""),
             scopes=np.full(len(who), actor.scopes),
             user_agent=np.full(len(who), world.AGENT_SDK_UA),
             region=np.full(len(who), actor.place.region),
@@ -468,13 +500,21 @@ def obo_day(
 
 
 def obo_signins(
-    tenant: Tenant, actor: Actor, people: pl.DataFrame, times: np.ndarray,
+    tenant: Tenant,
+    actor: Actor,
+    people: pl.DataFrame,
+    times: np.ndarray,
     rng: np.random.Generator,
 ) -> pl.DataFrame:
     """A person's non-interactive sign-in whose client is an agent acting on their behalf."""
     bp = tenant.blueprints[actor.blueprint]
     s = human_signins(
-        tenant, people, times, rng, interactive=False, apps=[(actor.app_id, actor.name)],
+        tenant,
+        people,
+        times,
+        rng,
+        interactive=False,
+        apps=[(actor.app_id, actor.name)],
         user_agent=world.AGENT_SDK_UA,
         agent={
             "agent_type": "agenticAppInstance",
@@ -499,7 +539,10 @@ def obo_signins(
 
 
 def normal_day(
-    tenant: Tenant, day_index: int, day: date, rng: np.random.Generator,
+    tenant: Tenant,
+    day_index: int,
+    day: date,
+    rng: np.random.Generator,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Everything ordinary that happens on ``day``."""
     parts = [

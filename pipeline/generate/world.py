@@ -33,7 +33,9 @@ PLACES: tuple[Place, ...] = (
     Place("Berlin", "Berlin", "DE", 52.5200, 13.4050, 3320, "91.64", "Germany West Central", 1),
     Place("Paris", "Paris", "FR", 48.8566, 2.3522, 3215, "90.84", "France Central", 1),
     Place("Bangalore", "Karnataka", "IN", 12.9716, 77.5946, 24560, "122.171", "South India", 5),
-    Place("Sydney", "New South Wales", "AU", -33.8688, 151.2093, 1221, "101.160", "Australia East", 10),
+    Place(
+        "Sydney", "New South Wales", "AU", -33.8688, 151.2093, 1221, "101.160", "Australia East", 10
+    ),
 )
 #: Azure datacentre egress used by agents and service principals (Microsoft's network, AS8075).
 CLOUD_PLACES: tuple[Place, ...] = (
@@ -47,7 +49,9 @@ HOSTILE_PLACES: tuple[Place, ...] = (
     Place("Moscow", "Moscow", "RU", 55.7558, 37.6173, 12389, "95.165", "North Europe"),
     Place("Sao Paulo", "Sao Paulo", "BR", -23.5505, -46.6333, 20473, "45.32", "Brazil South"),
     Place("Lagos", "Lagos", "NG", 6.5244, 3.3792, 37148, "102.89", "South Africa North"),
-    Place("Singapore", "Central Singapore", "SG", 1.2897, 103.8501, 14061, "128.199", "Southeast Asia"),
+    Place(
+        "Singapore", "Central Singapore", "SG", 1.2897, 103.8501, 14061, "128.199", "Southeast Asia"
+    ),
     Place("Hanoi", "Hanoi", "VN", 21.0278, 105.8342, 45899, "113.160", "Southeast Asia"),
 )
 
@@ -91,22 +95,78 @@ BROWSERS: tuple[tuple[str, str, str], ...] = (
         "Firefox 133.0",
     ),
 )
-RICH_CLIENT = ("Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)",
-               "Windows10", "Rich Client 16.0.17928.20114")
+RICH_CLIENT = (
+    "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.17928; Pro)",
+    "Windows10",
+    "Rich Client 16.0.17928.20114",
+)
 AGENT_SDK_UA = "Microsoft-Agent-SDK/1.4.2 (python 3.12; linux)"
 GRAPH_SDK_UA = "msgraph-sdk-python/1.12.0 (featureUsage=0f)"
 SCRIPT_UAS = ("python-requests/2.32.3", "curl/8.5.0", "PowerShell/7.4.6", "Go-http-client/2.0")
 
 FIRST_NAMES = (
-    "Ada", "Alan", "Grace", "Linus", "Ken", "Barbara", "Edsger", "Margaret", "Donald", "Frances",
-    "John", "Radia", "Tim", "Shafi", "Leslie", "Hedy", "Dennis", "Karen", "Niklaus", "Sophie",
-    "Bjarne", "Anita", "Guido", "Katherine", "Yukihiro", "Mary", "Vint", "Adele", "Butler", "Jean",
+    "Ada",
+    "Alan",
+    "Grace",
+    "Linus",
+    "Ken",
+    "Barbara",
+    "Edsger",
+    "Margaret",
+    "Donald",
+    "Frances",
+    "John",
+    "Radia",
+    "Tim",
+    "Shafi",
+    "Leslie",
+    "Hedy",
+    "Dennis",
+    "Karen",
+    "Niklaus",
+    "Sophie",
+    "Bjarne",
+    "Anita",
+    "Guido",
+    "Katherine",
+    "Yukihiro",
+    "Mary",
+    "Vint",
+    "Adele",
+    "Butler",
+    "Jean",
 )
 LAST_NAMES = (
-    "Lovelace", "Turing", "Hopper", "Torvalds", "Thompson", "Liskov", "Dijkstra", "Hamilton",
-    "Knuth", "Allen", "McCarthy", "Perlman", "Berners-Lee", "Goldwasser", "Lamport", "Lamarr",
-    "Ritchie", "Jones", "Wirth", "Wilson", "Stroustrup", "Borg", "van Rossum", "Johnson",
-    "Matsumoto", "Kenneth", "Cerf", "Goldberg", "Lampson", "Sammet",
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Thompson",
+    "Liskov",
+    "Dijkstra",
+    "Hamilton",
+    "Knuth",
+    "Allen",
+    "McCarthy",
+    "Perlman",
+    "Berners-Lee",
+    "Goldwasser",
+    "Lamport",
+    "Lamarr",
+    "Ritchie",
+    "Jones",
+    "Wirth",
+    "Wilson",
+    "Stroustrup",
+    "Borg",
+    "van Rossum",
+    "Johnson",
+    "Matsumoto",
+    "Kenneth",
+    "Cerf",
+    "Goldberg",
+    "Lampson",
+    "Sammet",
 )
 
 #: Conditional Access policies of the tenant (id, displayName).
