@@ -108,8 +108,8 @@ def to_bool(expr: pl.Expr) -> pl.Expr:
 
 
 def to_list(expr: pl.Expr) -> pl.Expr:
-    """Space / comma separated (or JSON array text) -> list of strings; null stays null."""
-    return expr.str.extract_all(r"[^\s,\[\]\"]+")
+    """Space / comma separated (or JSON array text) -> list of strings; absent or empty -> []."""
+    return expr.str.extract_all(r"[^\s,\[\]\"]+").fill_null(pl.lit([], pl.List(pl.String)))
 
 
 def agent_kind(agent_type: pl.Expr, subject_type: pl.Expr) -> pl.Expr:
@@ -390,8 +390,8 @@ def _activity_m365(frame: pl.DataFrame) -> list[pl.Expr]:
         pl.lit(None, pl.Int64).alias("duration_ms"),
         ip.alias("ip_address"),
         f("user_agent").alias("user_agent"),
-        pl.lit(None, pl.List(pl.String)).alias("scopes"),
-        pl.lit(None, pl.List(pl.String)).alias("roles"),
+        pl.lit([], pl.List(pl.String)).alias("scopes"),
+        pl.lit([], pl.List(pl.String)).alias("roles"),
         pl.lit(None, pl.String).alias("sign_in_activity_id"),
         f("session_id").alias("session_id"),
         f("correlation_id").alias("operation_id"),
