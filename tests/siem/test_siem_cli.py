@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
+from collector import Collector
 from siem_findings import DAY, catalogue
 
 from detectors.store import write_day
-from pipeline.cli import cli
+from pipeline.cli import cli, main
 
 
 def test_export_to_stdout_keeps_stdout_for_findings(workspace):
@@ -24,26 +25,29 @@ def test_export_to_stdout_keeps_stdout_for_findings(workspace):
     assert "4 finding(s)" in result.stderr
 
 
-def test_export_help_and_usage_errors(workspace):
-    runner = CliRunner()
-    help_text = runner.invoke(cli, ["export", "--help"]).output
+def test_export_help_and_usage_errors(workspace, monkeypatch, capsys):
+    help_text = CliRunner().invoke(cli, ["export", "--help"]).output
     assert "Example" in help_text and "--hec-token" in help_text and "--redact" in help_text
-    bad = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "export", "-w", str(workspace.root), "--date", "x"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert bad.returncode in (1, 2)  # the library's UsageError (2) once main() is the entry
+    for args, message in (
+        (["--date", "26/11/2026"], "YYYY-MM-DD"),
+        (["--url", "ftp://collector.example/x"], "http"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["agentaudit", "export", "-w", str(workspace.root), *args])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
 
 
 def test_export_exits_1_when_findings_wait_in_the_spool(workspace):
     write_day(workspace, DAY, catalogue()[:2])
-    workspace.config_file.write_text("[siem]\ntimeout_seconds = 0.5\n")
-    # a closed local port: the connection is refused, every retry fails fast
-    result = CliRunner().invoke(
-        cli,
-        ["export", "-w", str(workspace.root), "--url", "http://127.0.0.1:9/collector"],
-    )
+    collector = Collector()
+    collector.always = 403  # a wrong token: not retried, everything waits in the spool
+    try:
+        result = CliRunner().invoke(
+            cli, ["export", "-w", str(workspace.root), "--url", collector.url, "--hec-token", "t"]
+        )
+    finally:
+        collector.close()
     assert result.exit_code == 1
-    assert "kept in the spool" in result.output
+    assert "2 kept in the spool" in result.output and "HTTP 403" in result.output
