@@ -14,7 +14,14 @@ WITH enum AS (
           'serviceprincipals', 'devices', 'directoryobjects', 'contacts', 'administrativeunits',
           'oauth2permissiongrants', 'directoryroletemplates', 'domains'
       )
-      AND split_part(resource_path, '/', 2) <> 'me'
+      -- listing a collection (/users, /groups/{id}/members) or looking objects up one by one
+      -- (/users/{id}); reading an object's content (/users/{id}/messages) is not enumeration
+      AND (split_part(resource_path, '/', 2) = 'rolemanagement'
+           OR (split_part(resource_path, '/', 3) IN ('', '{id}')
+               AND split_part(resource_path, '/', 4) IN (
+                   '', 'members', 'memberof', 'transitivemembers', 'transitivememberof',
+                   'owners', 'registeredowners', 'ownedobjects', 'approleassignments',
+                   'approleassignedto', 'oauth2permissiongrants', 'directoryroles')))
       -- the caller's own profile is not reconnaissance
       AND NOT (identity_kind IN ('human', 'guest') AND resource_path = '/users/{id}'
                AND contains(lower(request_uri), identity_id))
