@@ -84,6 +84,10 @@ def generate_tenant(
         signins, graph = normal_day(tenant, d, day, rng)
         signins = pl.concat([signins, day_rows(plan, "signin", d)])
         graph = pl.concat([graph, day_rows(plan, "graph", d)])
+        if d == days - 1:  # calls made after midnight of the last day fall outside the period
+            graph = graph.filter(
+                pl.col("time") < pl.lit(end + timedelta(days=1)).cast(pl.Datetime("us"))
+            )
         audits = day_rows(plan, "audit", d)
         for w in plan.watches:
             if w.first_day <= d <= w.last_day:

@@ -15,8 +15,8 @@ import polars as pl
 
 from pipeline.generate import world
 
-EMPTY_LIST = "\u0000[]"
-EMPTY_OBJ = "\u0000{}"
+EMPTY_LIST = "@@empty-list@@"
+EMPTY_OBJ = "@@empty-object@@"
 TIME7 = "%Y-%m-%dT%H:%M:%S%.6f0Z"  # 7 fractional digits, as Entra prints them
 TIME7_OFFSET = "%Y-%m-%dT%H:%M:%S%.6f0+00:00"
 NULL = pl.lit(None, dtype=pl.String)

@@ -186,7 +186,7 @@ def _label(
         "related_rule_ids": related or [],
         "culprit_ids": culprit,
         "window_start": plan.iso(window[0]),
-        "window_end": plan.iso(window[1] + US),
+        "window_end": plan.iso(window[1] + US - 1),
         "evidence_event_ids": evidence,
         "description": description,
         **extra,
