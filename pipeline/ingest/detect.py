@@ -8,8 +8,9 @@ fields.py with the source_format that goes into the lake.
 
 from __future__ import annotations
 
-import gzip
+import io
 import json
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,8 +31,73 @@ class Detected:
     doc_path: str | None = None  # for documents: "$.value[*]", "$.records[*]", "$[*]" or "$"
 
 
+class GunzipReader(io.RawIOBase):
+    """Streaming gunzip that keeps everything decompressed before a cut or corrupt end.
+
+    ``gzip.open`` raises at a truncated end and loses the block it was decoding; this reader
+    returns all the bytes it could inflate and then sets ``problem`` (read() returns b"").
+    Concatenated gzip members are read one after another.
+    """
+
+    def __init__(self, path: Path):
+        self._fh = open(path, "rb")  # noqa: SIM115
+        self._inflate = zlib.decompressobj(wbits=31)
+        self._buffer = b""
+        self._done = False
+        self.problem: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self, want: int) -> None:
+        while len(self._buffer) < want and not self._done:
+            block = self._fh.read(1024 * 1024)
+            if not block:
+                self._done = True
+                if not self._inflate.eof:
+                    self.problem = "the compressed stream ends before its end marker (truncated)"
+                break
+            try:
+                self._buffer += self._inflate.decompress(block)
+                while self._inflate.eof and self._inflate.unused_data:
+                    rest = self._inflate.unused_data
+                    self._inflate = zlib.decompressobj(wbits=31)
+                    self._buffer += self._inflate.decompress(rest)
+            except zlib.error as exc:
+                self._done = True
+                self.problem = f"corrupt compressed data ({exc})"
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            self._fill(1 << 62)
+            out, self._buffer = self._buffer, b""
+            return out
+        self._fill(size)
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
 def open_bytes(path: Path, is_gzip: bool) -> IO[bytes]:
-    return gzip.open(path, "rb") if is_gzip else open(path, "rb")  # noqa: SIM115
+    return GunzipReader(path) if is_gzip else open(path, "rb")  # type: ignore[return-value]  # noqa: SIM115
+
+
+def _gunzip_head(path: Path) -> bytes:
+    """The first HEAD_BYTES of a gzip file's content, even when the file is cut short."""
+    inflate = zlib.decompressobj(wbits=31)
+    out = b""
+    with open(path, "rb") as fh:
+        while len(out) < HEAD_BYTES and not inflate.eof:
+            block = fh.read(64 * 1024)
+            if not block:
+                break
+            out += inflate.decompress(block, HEAD_BYTES - len(out))
+            while inflate.unconsumed_tail and len(out) < HEAD_BYTES:
+                out += inflate.decompress(inflate.unconsumed_tail, HEAD_BYTES - len(out))
+    return out
 
 
 def _strip_bom(head: bytes) -> bytes:
@@ -81,14 +147,14 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
     with open(path, "rb") as fh:
         magic = fh.read(2)
     is_gzip = magic == GZIP_MAGIC
-    with open_bytes(path, is_gzip) as fh:
+    if is_gzip:
         try:
+            head = _gunzip_head(path)
+        except zlib.error:
+            return Detected(shape="binary", gzip=True)
+    else:
+        with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-        except (EOFError, OSError, gzip.BadGzipFile):
-            head = b""
-            if is_gzip:
-                return Detected(shape="binary", gzip=True)
-            raise
     if not head.strip():
         return Detected(shape="empty", gzip=is_gzip)
     if head.startswith(UTF16_BOMS):

@@ -182,6 +182,7 @@ def iter_jsonl(
             lines, rejected = _split_lines(complete, line_no, max_record)
             line_no += complete.count(b"\n")
             yield _expand(lines, rejected, detected, con)
+        problem = getattr(fh, "problem", None)
     if skipping is not None:
         yield Batch(
             _lines_table(np.array([], np.int64), pa.array([], pa.string())),
@@ -191,6 +192,8 @@ def iter_jsonl(
         )
     elif carry.strip():
         yield _final_batch(carry, line_no, detected, con, max_record)
+    if problem:
+        raise FileProblem(_gzip_message(problem, line_no))
 
 
 def _final_batch(
@@ -200,7 +203,7 @@ def _final_batch(
     return _expand(lines, rejected, detected, con)
 
 
-def _gzip_message(exc: BaseException, line_no: int) -> str:
+def _gzip_message(exc: BaseException | str, line_no: int) -> str:
     return (
         f"compressed data ends early or is corrupt after line {line_no - 1} ({exc}); "
         "the lines before were ingested: fetch the file again to get the rest"
@@ -233,6 +236,9 @@ def read_document(
             data = fh.read(max_bytes + 1)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise FileProblem(_gzip_message(exc, 1)) from exc
+        problem = getattr(fh, "problem", None)
+    if problem:
+        raise FileProblem(_gzip_message(problem, 1) + " (a JSON document cannot be read in part)")
     if len(data) > max_bytes:
         raise FileProblem(
             f"JSON document is over {max_bytes // (1024 * 1024)} MiB: export it as JSON lines "

@@ -254,7 +254,7 @@ def ingest_paths(
             summary.add(result)
             if result.skipped:
                 summary.files_skipped += 1
-            elif result.error and result.rows_read == 0:
+            elif result.failed or (result.error and result.rows_read == 0):
                 summary.files_failed += 1
                 summary.errors.append(FileError(file=result.file, message=result.error))
             else:
@@ -295,11 +295,13 @@ def _ingest_file(
         detected = sniff(path, str(path))
     except OSError as exc:
         result.error = f"cannot read the file: {exc.strerror or exc}; check its permissions"
+        result.failed = True
         return result
     result.shape = detected.shape
     result.source_format = detected.source_format
     if detected.shape == "empty":
         result.error = "empty file: nothing to ingest"
+        result.failed = True
         return result
     ingest_time = datetime.now(UTC)
     job = _FileIngest(workspace, con, seen, f"{run_id}-{index:05d}", ingest_time, result, reasons)
@@ -313,6 +315,7 @@ def _ingest_file(
             result.rows_read += 1
             job.rejected([Rejected(None, reason, "")], "unknown")
             result.error = reason
+            result.failed = True
         else:
             for batch in _batches(path, detected, con, limits):
                 if result.source_format in (None, "unknown") or detected.shape != "jsonl":

@@ -19,6 +19,7 @@ class FileResult(BaseModel):
     shape: str | None = None
     source_format: str | None = None
     skipped: bool = False  # already ingested (same content hash)
+    failed: bool = False  # nothing usable could be read from it
     rows_read: int = 0
     rows_written: dict[str, int] = Field(default_factory=dict)
     duplicates: int = 0
