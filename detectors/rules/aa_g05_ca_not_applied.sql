@@ -1,5 +1,5 @@
 -- AA-G05: agent sign-ins on the judged day that no Conditional Access policy covered
--- (conditionalAccessStatus notApplied). One row per agent: a hygiene finding.
+-- (conditionalAccessStatus notApplied), successful ones only. One row per agent: a hygiene finding.
 -- Parameters: $day_start, $day_end, $history_start, $agent_kinds, $registered, $max_evidence.
 WITH agent_signins AS (
     SELECT
@@ -11,6 +11,8 @@ WITH agent_signins AS (
      AND s.event_time >= $day_start AND s.event_time < $day_end
     WHERE e.table_name = 'signins'
       AND e.identity_id IS NOT NULL
+      -- Conditional Access is evaluated after authentication: failed sign-ins say nothing
+      AND e.succeeded IS NOT false
       AND (list_contains($agent_kinds, e.identity_kind)
            OR e.registered IS true
            OR list_contains($registered, lower(e.identity_id))
