@@ -19,14 +19,16 @@ from detectors.scoring import score_finding, sensitivity_weight
 from pipeline.cli import cli
 from pipeline.lake import write_partitioned
 
-DAYS = [f"2026-03-{d:02d}" for d in range(1, 11)]
+DAYS = [f"2026-03-{d:02d}" for d in range(1, 7)]
+#: a short tenant: identities are established after 3 days
+SHORT = "[detectors.baseline]\nmin_days = 3\n\n[detectors.AA-P03]\nmin_history_days = 3\n"
 
 
 def _history_rows() -> list[dict]:
-    """Ten days: an HR sync with a bulk day on the 10th, an SP enumerating on the 6th and 10th."""
+    """Six days: an HR sync with a bulk day on the 6th, an SP enumerating on the 3rd and 6th."""
     rows = [r for d in DAYS[:-1] for r in _reads(d, 20, "hr")] + _reads(DAYS[-1], 600, "hr")
-    rows += _routine(DAYS, "sp-old") + _enum(200, DAYS[5], "sp-old", "e6")
-    rows += _enum(200, DAYS[-1], "sp-old", "e10")
+    rows += _routine(DAYS, "sp-old") + _enum(200, DAYS[2], "sp-old", "e3")
+    rows += _enum(200, DAYS[-1], "sp-old", "e6")
     return rows
 
 
@@ -37,11 +39,13 @@ def _ids(ws) -> list[tuple[str, str, str]]:
 def test_thirty_days_at_once_equals_nightly_runs(tmp_path) -> None:
     rows = _history_rows()
     rules = [BulkSensitiveRead, DirectoryRecon]
-    batch = build_workspace(Case("batch", True, {"activity": rows}, DAYS[-1]), tmp_path / "batch")
+    batch = build_workspace(
+        Case("b", True, {"activity": rows}, DAYS[-1], SHORT), tmp_path / "batch"
+    )
     summary = detect(batch, rules=rules)
     assert summary.days == DAYS  # every day with data had no findings yet
 
-    nightly = build_workspace(Case("n", True, {}, DAYS[0]), tmp_path / "nightly")
+    nightly = build_workspace(Case("n", True, {}, DAYS[0], SHORT), tmp_path / "nightly")
     for day in DAYS:
         part = [r for r in rows if r["event_time"].startswith(day)]
         write_partitioned(
@@ -51,33 +55,34 @@ def test_thirty_days_at_once_equals_nightly_runs(tmp_path) -> None:
     assert _ids(batch) == _ids(nightly)
     found = {(f.rule_id, f.window_start.date().isoformat()) for f in store.read_findings(batch)}
     assert ("AA-P03", DAYS[-1]) in found
-    assert ("AA-R03", DAYS[5]) in found  # the first enumeration day: far above its baseline
-    # the 10th is judged on a history holding the 6th's enumeration: 200 is its normal now
+    assert ("AA-R03", DAYS[2]) in found  # the first enumeration day: far above its baseline
+    # the 6th is judged on a history holding the 3rd's enumeration: 200 is its normal now
     assert ("AA-R03", DAYS[-1]) not in found
 
 
 def test_no_days_baseline_contains_the_day_itself(tmp_path) -> None:
-    """Judging the 10th again after more days arrive gives the same answer."""
+    """Judging the 6th again after more days arrive gives the same answer."""
     rows = _history_rows()
-    ws = build_workspace(Case("b", True, {"activity": rows}, DAYS[-1]), tmp_path / "ws")
-    detect(ws, days=[date(2026, 3, 10)], rules=[BulkSensitiveRead])
+    ws = build_workspace(Case("b", True, {"activity": rows}, DAYS[-1], SHORT), tmp_path / "ws")
+    detect(ws, days=[date(2026, 3, 6)], rules=[BulkSensitiveRead])
     before = _ids(ws)
-    later = [r for d in ("2026-03-11", "2026-03-12") for r in _reads(d, 600, "later")]
+    later = [r for d in ("2026-03-07", "2026-03-08") for r in _reads(d, 600, "later")]
     write_partitioned(ws, "activity", case_table("activity", later), "later", "event_time")
-    detect(ws, days=[date(2026, 3, 10)], rules=[BulkSensitiveRead])
+    detect(ws, days=[date(2026, 3, 6)], rules=[BulkSensitiveRead])
     assert _ids(ws) == before and before
 
 
 def test_behavioural_rules_hold_back_for_learning_identities(tmp_path) -> None:
     # three quiet days then a bulk day: the rule's own minimum is lifted, the engine's learning
     # state (7 active days by default) still holds the identity back
-    rows = [r for d in DAYS[6:9] for r in _reads(d, 20, "hr")] + _reads(DAYS[-1], 600, "hr")
+    days = ["2026-03-07", "2026-03-08", "2026-03-09"]
+    rows = [r for d in days for r in _reads(d, 20, "hr")] + _reads("2026-03-10", 600, "hr")
     config = "[detectors.AA-P03]\nmin_history_days = 0\n"
-    ws = build_workspace(Case("l", True, {"activity": rows}, DAYS[-1], config), tmp_path / "ws")
+    ws = build_workspace(Case("l", True, {"activity": rows}, "2026-03-10", config), tmp_path / "ws")
     detect(ws, days=[date(2026, 3, 10)], rules=[BulkSensitiveRead])
     assert store.read_findings(ws) == []
     # an early-life rule fires for a brand-new identity all the same
-    fresh = _enum(120, DAYS[-1], "sp-new", "fresh")
+    fresh = _enum(120, "2026-03-10", "sp-new", "fresh")
     write_partitioned(ws, "activity", case_table("activity", fresh), "fresh", "event_time")
     detect(ws, days=[date(2026, 3, 10)], rules=[BulkSensitiveRead, DirectoryRecon])
     assert [f.rule_id for f in store.read_findings(ws)] == ["AA-R03"]
