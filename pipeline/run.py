@@ -6,6 +6,7 @@ stages and writes a run manifest to ``lake/_runs/<run_id>.json``.
 
 from __future__ import annotations
 
+import glob as globmod
 import json
 import os
 import platform
@@ -92,7 +93,7 @@ def resolve_inputs(
             "no input given: pass --input PATH (a file or folder of Entra exports) or set "
             f'inputs = ["…"] under [workspace] in {workspace.config_file}'
         )
-    missing = [p for p in chosen if not any(Path().glob(p)) and not Path(p).exists()]
+    missing = [p for p in chosen if not Path(p).exists() and not globmod.glob(p, recursive=True)]
     if missing:
         raise UsageError(
             f"input not found: {missing[0]} "
@@ -139,9 +140,9 @@ def run_nightly(
 
         ingested = stage("ingest", lambda: ingest_paths(workspace, paths, progress=progress))
         summary.rows_read = ingested.rows_read
-        summary.rows_written = ingested.rows_written_total
+        summary.rows_written = sum(ingested.rows_written.values())
         first_run = not workspace.reports.exists()
-        if ingested.rows_written_total == 0 and not first_run:
+        if summary.rows_written == 0 and not first_run:
             summary.changed = False
         else:
             stage("baseline", lambda: baselines.update(workspace))
@@ -153,10 +154,16 @@ def run_nightly(
             summary.report = str(report)
             tag = str(day) if day else datetime.now(UTC).date().isoformat()
             siem_file = workspace.siem / f"findings-{tag}.ocsf.jsonl"
-            url = config.siem.url if config.siem else None
-            stage("export", lambda: export(workspace, out=siem_file, day=day))
-            if url:
-                stage("push", lambda: export(workspace, url=url, day=day))
+            # one judged day: that day's findings; a first run over history: all of them
+            only = str(day) if len(detected.days) == 1 else None
+            stage("export", lambda: export(workspace, out=siem_file, day=only))
+            if config.siem.url:
+                env = config.siem.hec_token_env
+                token = os.environ.get(env) if env else None
+                stage(
+                    "push",
+                    lambda: export(workspace, url=config.siem.url, hec_token=token, day=only),
+                )
             summary.siem_file = str(siem_file)
         summary.finished = datetime.now(UTC)
         write_manifest(workspace, summary)
