@@ -257,6 +257,43 @@ def pattern_table(config: Config | None = None) -> pa.Table:
     return pa.Table.from_pylist(pattern_rows(catalogue(config)), schema=PATTERN_SCHEMA)
 
 
+def path_tagger(config: Config | None = None):
+    """A function path -> tag for many distinct paths: compiled once, indexed by first segment."""
+    by_segment: dict[str, list[tuple[int, re.Pattern[str], str | None]]] = {}
+    for row in pattern_rows(catalogue(config)):
+        if row["kind"] == "path":
+            by_segment.setdefault(row["first_segment"], []).append(
+                (row["priority"], re.compile(row["regex"]), row["tag"])
+            )
+    for rules in by_segment.values():
+        rules.sort(key=lambda r: -r[0])
+
+    def tag(path: str | None) -> str | None:
+        norm = normalise_path(path) or "/"
+        first = norm.strip("/").split("/")[0] if norm != "/" else ""
+        best: tuple[int, str | None] | None = None
+        for key in (first, "*"):
+            for prio, rx, value in by_segment.get(key, ()):
+                if (best is None or prio > best[0]) and rx.match(norm):
+                    best = (prio, value)
+                    break  # sorted by priority: the first match of a segment is its best
+        return best[1] if best else None
+
+    return tag
+
+
+def path_tags_table(paths: Iterable[str | None], config: Config | None = None) -> pa.Table:
+    """(resource_path, tag) for distinct paths: what the catalog's ``path_sensitivity`` holds."""
+    tag = path_tagger(config)
+    unique = [p for p in dict.fromkeys(paths) if p is not None]
+    return pa.table(
+        {
+            "resource_path": pa.array(unique, pa.string()),
+            "tag": pa.array([tag(p) for p in unique], pa.string()),
+        }
+    )
+
+
 def tag_for(
     config: Config | None,
     resource: str | None = None,

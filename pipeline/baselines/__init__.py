@@ -19,7 +19,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline.baselines.schemas import AGENT_DIRECTORY, IDENTITY_DAY, IDENTITY_DAY_VALUES
+from pipeline.baselines.schemas import (
+    AGENT_DIRECTORY,
+    IDENTITY_DAY,
+    IDENTITY_DAY_VALUES,
+    RESOURCE_PATHS,
+)
 from pipeline.config import Config, load_config
 from pipeline.errors import UsageError
 from pipeline.lake import write_parquet_atomic
@@ -134,12 +139,15 @@ def update(
         return summary
     con = catalog.connect(ws, config=config)
     try:
-        # 1. agents seen in agent sign-ins, so that activity of the same app resolves to them
+        # 1. agents seen in agent sign-ins (so activity of the same app resolves to them) and the
+        #    day's distinct resource paths (tagged by the catalog)
         for day in todo:
             table = con.sql(
                 sql_text("agent_directory"), params={"day": _as_date(day)}
             ).to_arrow_table()
             _write(ws, "agent_directory", day, "directory", table, AGENT_DIRECTORY)
+            paths = con.sql(sql_text("resource_paths"), params={"day": _as_date(day)})
+            _write(ws, "resource_paths", day, "paths", paths.to_arrow_table(), RESOURCE_PATHS)
         catalog.refresh(con, ws, config)
         # 2. per identity-day rollups
         for day in todo:

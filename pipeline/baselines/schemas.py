@@ -70,10 +70,15 @@ AGENT_DIRECTORY = pa.schema(
     ]
 )
 
+#: lake/rollups/resource_paths/date=D/paths.parquet: distinct activity resource paths of a day
+#: (the catalog tags each distinct path once per connection: tags follow agentaudit.toml)
+RESOURCE_PATHS = pa.schema([("resource_path", STR), ("events", I64)])
+
 ROLLUPS: dict[str, pa.Schema] = {
     "identity_day": IDENTITY_DAY,
     "identity_day_values": IDENTITY_DAY_VALUES,
     "agent_directory": AGENT_DIRECTORY,
+    "resource_paths": RESOURCE_PATHS,
 }
 
 DIMENSIONS = (

@@ -25,7 +25,7 @@ import pyarrow as pa
 from pipeline.config import Config, load_config
 from pipeline.registry import registry_tables
 from pipeline.schema import QUARANTINE_SCHEMA, TABLES
-from pipeline.sensitivity import pattern_table
+from pipeline.sensitivity import path_tags_table, pattern_table
 from pipeline.workspace import Workspace
 
 LAKE_TABLES = ("signins", "audits", "activity", "risk_events")
@@ -83,7 +83,7 @@ def _view_sql(name: str, schema: pa.Schema, folder: Path, temp: str, hive: bool 
         return (
             f"CREATE OR REPLACE {temp} VIEW {name} AS SELECT {cols}, "
             f"TRY_CAST(date AS DATE) AS date FROM read_parquet({_literal(glob)}, "
-            "hive_partitioning = true, union_by_name = true, hive_types = {'date': VARCHAR})"
+            "hive_partitioning = true, hive_types = {'date': VARCHAR})"
         )
     glob = str(folder / "**" / "*.parquet")
     return (
@@ -153,6 +153,11 @@ def install(
     for name, schema in ROLLUPS.items():
         folder = workspace.lake / ROLLUP_DIR / name
         con.execute(_view_sql(name, schema, folder, kw))
+    # each distinct rolled-up path tagged once (compiled globs in Python, not a regex per row)
+    paths = con.execute("SELECT DISTINCT resource_path FROM resource_paths").fetchall()
+    con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))
+    con.execute(f"CREATE OR REPLACE {kw} TABLE path_sensitivity AS SELECT * FROM _aa_tmp")
+    con.unregister("_aa_tmp")
     for view in ("events", "obo_pairs", "identities"):
         con.execute(sql_text(view).replace("{temp}", kw))
 

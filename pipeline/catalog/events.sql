@@ -2,6 +2,8 @@
 -- identity resolved in DESIGN.md section 5 order (Entra agent fields, registry, log category).
 -- Registry lookups go through registry_keys (key -> agent id); agent apps seen in agent sign-ins
 -- come from the agent_directory rollup, so activity by a known agent resolves to that agent.
+-- Activity sensitivity comes from path_sensitivity (paths of rolled-up days): run
+-- pipeline.baselines.update before reading the sensitivity of new days.
 CREATE OR REPLACE {temp} VIEW events AS
 WITH
 reg AS (
@@ -201,11 +203,12 @@ activity_events AS (
         CASE WHEN a.status_code IS NULL THEN NULL ELSE a.status_code < 400 END AS succeeded,
         a.status_code,
         a.response_size_bytes AS bytes,
-        path_tag(a.resource_path) AS sensitivity,
+        ps.tag AS sensitivity,
         a.reg_id IS NOT NULL AS registered,
         a.reg_sponsor AS sponsor,
         a.token_type AS detail
     FROM a2 a
+    LEFT JOIN path_sensitivity ps ON ps.resource_path = a.resource_path
 )
 SELECT * FROM signin_events
 UNION ALL

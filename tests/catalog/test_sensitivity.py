@@ -8,7 +8,14 @@ import pytest
 from pipeline import catalog
 from pipeline.config import parse_config
 from pipeline.registry import registry_tables
-from pipeline.sensitivity import GRAPH_APP_ID, catalogue, matches, pattern_table, tag_for
+from pipeline.sensitivity import (
+    GRAPH_APP_ID,
+    catalogue,
+    matches,
+    path_tags_table,
+    pattern_table,
+    tag_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -107,3 +114,26 @@ def test_allowed_resources_in_sql_agree_with_python():
         ).fetchall()[0][0]
         py_says = any(matches(p, resource, rid, path) for p in cfg.agents[0].allowed_resources)
         assert sql_says == py_says, (resource, rid, path)
+
+
+def test_path_tagger_agrees_with_tag_for():
+    cfg = parse_config('[[resources]]\nmatch = "graph:/**/secrets"\nsensitivity = "secrets"\n')
+    paths = [
+        "/users/{id}/messages/{id}",
+        "/users",
+        "/users/{id}/manager",
+        "/me",
+        "/sites/{id}",
+        "/applications/{id}/addpassword",
+        "/x/secrets",
+        "/$batch",
+        "/",
+        "",
+        None,
+        "/servicePrincipals/{id}/addKey",
+        "/beta/auditLogs/directoryAudits?$top=5",
+    ]
+    table = path_tags_table(paths, cfg).to_pylist()
+    assert [r["resource_path"] for r in table] == [p for p in paths if p is not None]
+    for row in table:
+        assert row["tag"] == tag_for(cfg, resource_path=row["resource_path"]), row
