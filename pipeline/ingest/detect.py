@@ -165,14 +165,20 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
     first = body[:1]
     if first == b"[":
         return _document(body, is_gzip, "$[*]")
-    if first == b"{":
-        line = body.split(b"\n", 1)[0]
+    lines = [ln for ln in body.split(b"\n")[:50] if ln.strip()]
+    complete = len(head) < HEAD_BYTES  # the whole file is in the head
+    for n, line in enumerate(lines if complete or len(lines) == 1 else lines[:-1]):
+        if not line.lstrip().startswith(b"{"):
+            continue
         try:
             record = json.loads(line)
         except ValueError:
-            # not one object per line: a pretty-printed document (or garbage: found later)
-            return _document(body, is_gzip, None)
-        return _jsonl(record, line, body, is_gzip, path_hint)
+            continue
+        if isinstance(record, dict) and (n == 0 or record):
+            return _jsonl(record, line, body, is_gzip, path_hint)
+    if first == b"{":
+        # no line is a JSON object on its own: a pretty-printed document (or garbage)
+        return _document(body, is_gzip, None)
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -51,6 +51,10 @@ class Batch:
     rejected: list[Rejected] = field(default_factory=list)
 
 
+class NotADocument(Exception):
+    """The file is not one JSON document after all: read it line by line instead."""
+
+
 class FileProblem(Exception):
     """The file could not be read to its end; what was read before is kept."""
 
@@ -248,6 +252,8 @@ def read_document(
     try:
         doc = json.loads(text)
     except ValueError as exc:
+        if text.count("\n") > 1:
+            raise NotADocument from exc
         return Batch(
             _lines_table(np.array([], np.int64), pa.array([], pa.string())),
             None,

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from pipeline.ingest.reader import (
     RAW_TEXT_LIMIT,
     Batch,
     FileProblem,
+    NotADocument,
     Rejected,
     first_dialect,
     iter_jsonl,
@@ -213,7 +215,13 @@ def _batches(path: Path, detected: Detected, con: duckdb.DuckDBPyConnection, lim
     if detected.shape == "jsonl":
         yield from iter_jsonl(path, detected, con, limits["chunk_bytes"], limits["max_record"])
     elif detected.shape == "document":
-        yield read_document(path, detected, con, limits["max_document"])
+        try:
+            batch = read_document(path, detected, con, limits["max_document"])
+        except NotADocument:
+            lines = replace(detected, shape="jsonl")
+            yield from iter_jsonl(path, lines, con, limits["chunk_bytes"], limits["max_record"])
+        else:
+            yield batch
     elif detected.shape == "csv":
         yield read_csv(path, detected, limits["max_document"])
 
