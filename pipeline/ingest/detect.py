@@ -179,6 +179,9 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
     if first == b"{":
         # no line is a JSON object on its own: a pretty-printed document (or garbage)
         return _document(body, is_gzip, None)
+    if any(line.lstrip().startswith(b"{") for line in lines):
+        # JSON lines, all broken at the head: judge every line
+        return Detected(shape="jsonl", gzip=is_gzip, source_format="unknown")
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as exc:
