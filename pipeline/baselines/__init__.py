@@ -3,7 +3,8 @@
 ``update(workspace)`` rolls up every day whose raw events are newer than its rollup (so a nightly
 run only reads the new day): ``lake/rollups/agent_directory``, ``identity_day`` and
 ``identity_day_values`` (see schemas.py). ``set_history(con, day)`` then points the TEMP baseline
-views at the days strictly before ``day``: ``history_values``, ``history_volume``,
+views at the days strictly before ``day`` (the ones rules query repeatedly are materialised once
+per judged day as TEMP tables): ``history_values``, ``history_volume``,
 ``peer_groups``, ``peer_values``, ``tenant_values``, ``learning_state``, ``history_windows`` and
 ``volume_windows`` (7 / 30 / 90 days), ``day_events`` and ``day_identity`` (the judged day).
 """

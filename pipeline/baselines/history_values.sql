@@ -1,6 +1,6 @@
 -- Each identity's values per dimension over the look-back window, strictly before the judged day
 -- (variables aa_day: DATE, aa_lookback: days).
-CREATE OR REPLACE TEMP VIEW history_values AS
+CREATE OR REPLACE TEMP TABLE history_values AS
 SELECT
     identity_id,
     dimension,

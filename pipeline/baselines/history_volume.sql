@@ -1,6 +1,6 @@
 -- Daily volume statistics per identity over the look-back window, strictly before aa_day,
 -- over the days the identity was active.
-CREATE OR REPLACE TEMP VIEW history_volume AS
+CREATE OR REPLACE TEMP TABLE history_volume AS
 SELECT
     identity_id,
     count(*) AS days_active,

@@ -1,6 +1,6 @@
 -- Whether an identity has enough history before aa_day for behavioural rules (all history, not
 -- only the look-back window): aa_min_days active days and aa_min_events events.
-CREATE OR REPLACE TEMP VIEW learning_state AS
+CREATE OR REPLACE TEMP TABLE learning_state AS
 WITH h AS (
     SELECT identity_id, min(first_time) AS first_seen, count(DISTINCT day) AS days_active,
            CAST(sum(events) AS BIGINT) AS events

@@ -1,5 +1,5 @@
 -- Each identity's peer group (its blueprint, else its kind) in the look-back window before aa_day.
-CREATE OR REPLACE TEMP VIEW peer_groups AS
+CREATE OR REPLACE TEMP TABLE peer_groups AS
 SELECT
     identity_id,
     coalesce(arg_max(blueprint, day) FILTER (WHERE blueprint IS NOT NULL),
