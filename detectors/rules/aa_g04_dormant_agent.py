@@ -102,6 +102,7 @@ class DormantAgent(Rule):
             ctx,
             SQL,
             {
+                "day": ctx.day,
                 "day_start": ctx.day_start,
                 "cutoff": ctx.day_start - timedelta(days=days),
                 "agent_kinds": AGENT_KINDS,

@@ -1,25 +1,26 @@
 -- AA-G04: agents silent for at least $dormant_days before the judged day that still hold
 -- credentials or permissions (they signed in with one, or audits granted them one) and were not
 -- deleted or disabled since. One row per agent: a hygiene finding.
--- Parameters: $day_start, $cutoff (day_start minus the dormancy period), $agent_kinds,
+-- Parameters: $day, $day_start, $cutoff (day_start minus the dormancy period), $agent_kinds,
 -- $registered and $disabled (lower-cased ids / app ids), $grant_pattern, $retire_pattern.
 WITH seen AS (
+    -- from the per identity-day rollups: one row per identity and day, not per event
     SELECT
         identity_id,
-        arg_max(identity_kind, event_time) AS identity_kind,
-        arg_max(identity_name, event_time) AS identity_name,
-        arg_max(app_id, event_time) AS app_id,
-        arg_max(blueprint, event_time) AS blueprint,
-        arg_max(sponsor, event_time) AS sponsor,
-        arg_max(kind_source, event_time) AS kind_source,
-        max(event_time) AS last_time,
-        arg_max(event_id, event_time) AS last_event,
-        min(event_time) AS first_time,
-        count(*) AS n_events,
-        count(DISTINCT credential_key_id) AS n_credentials,
-        bool_or(table_name = 'signins' AND succeeded IS NOT false) AS signed_in
-    FROM events
-    WHERE event_time < $day_start
+        arg_max(identity_kind, last_time) AS identity_kind,
+        arg_max(identity_name, last_time) AS identity_name,
+        arg_max(app_id, last_time) AS app_id,
+        arg_max(blueprint, last_time) AS blueprint,
+        arg_max(sponsor, last_time) AS sponsor,
+        arg_max(kind_source, last_time) AS kind_source,
+        max(last_time) AS last_time,
+        CAST(max(day) AS DATE) AS last_day,
+        min(first_time) AS first_time,
+        sum(events) AS n_events,
+        max(distinct_credential_keys) AS n_credentials,
+        sum(signins - failed_signins) > 0 AS signed_in
+    FROM identity_day
+    WHERE day < $day
       AND identity_id IS NOT NULL
       AND (list_contains($agent_kinds, identity_kind)
            OR registered IS true
@@ -29,6 +30,12 @@ WITH seen AS (
 ),
 dormant AS (
     SELECT * FROM seen WHERE last_time < $cutoff
+),
+last_events AS (
+    SELECT e.identity_id, arg_max(e.event_id, e.event_time) AS last_event
+    FROM events AS e
+    JOIN dormant AS d ON d.identity_id = e.identity_id AND e.day = d.last_day
+    GROUP BY e.identity_id
 ),
 target_audits AS (
     SELECT
@@ -60,13 +67,16 @@ per_target AS (
 )
 SELECT
     d.*,
+    l.last_event,
     d.last_time AS window_start,
     $day_start AS window_end,
     date_diff('day', d.last_time, $day_start) AS days_silent,
     p.grants,
     len(coalesce(p.grant_events, [])) AS n_grants,
-    ([d.last_event] || coalesce(p.grant_events, []))[1:50] AS evidence
+    (list_filter([l.last_event], lambda x: x IS NOT NULL) || coalesce(p.grant_events, []))[1:50]
+        AS evidence
 FROM dormant AS d
+LEFT JOIN last_events AS l USING (identity_id)
 LEFT JOIN per_target AS p
   ON p.target_key = lower(d.identity_id) OR p.target_key = lower(coalesce(d.app_id, ''))
 WHERE (p.retired_time IS NULL OR p.retired_time < d.last_time)

@@ -39,16 +39,14 @@ uncovered AS (
     HAVING count(*) FILTER (WHERE ca_status = 'notapplied') > 0
 ),
 covered_before AS (
-    SELECT e.identity_id, count(*) AS n_covered
-    FROM events AS e
-    JOIN signins AS s
-      ON s.event_id = e.event_id
-     AND s.event_time >= $history_start AND s.event_time < $day_start
-    WHERE e.table_name = 'signins'
-      AND e.event_time >= $history_start AND e.event_time < $day_start
-      AND e.identity_id IN (SELECT identity_id FROM uncovered)
+    -- straight from the sign-in table (agent ids are service principal or agent user ids)
+    SELECT u.identity_id, count(*) AS n_covered
+    FROM signins AS s
+    JOIN uncovered AS u
+      ON u.identity_id = lower(coalesce(s.service_principal_id, s.user_id))
+    WHERE s.event_time >= $history_start AND s.event_time < $day_start
       AND lower(coalesce(s.conditional_access_status, '')) IN ('success', 'failure')
-    GROUP BY e.identity_id
+    GROUP BY u.identity_id
 )
 SELECT u.*, coalesce(c.n_covered, 0) AS n_covered_before
 FROM uncovered AS u
