@@ -36,9 +36,16 @@ def environment() -> Environment:
     )
 
 
+#: longer texts (e.g. a list of 40 paths in a baseline fact) are cut in the page; the lake and
+#: the SIEM keep them whole
+MAX_TEXT = 400
+
+
 def _fmt(value: object) -> str:
     if value is None:
         return "—"
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"{value[:MAX_TEXT]}… ({len(value) - MAX_TEXT:,} more characters)"
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.3g}"
     if isinstance(value, int) and not isinstance(value, bool):
