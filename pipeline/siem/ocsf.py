@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from detectors.finding import BaselineFact, Finding, Identity
@@ -43,10 +44,24 @@ def epoch_ms(moment: datetime) -> int:
     return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
+@cache
+def rule_metadata() -> dict[str, tuple[bool, str]]:
+    """rule id → (behavioural, runbook) from the rules in ``detectors/rules/``; {} if unloadable."""
+    try:
+        from detectors.engine import discover_rules
+
+        return {r.id: (bool(r.behavioural), str(r.runbook or "")) for r in discover_rules()}
+    except Exception:  # the export still works; the analytic type falls back to the finding
+        return {}
+
+
 def analytic_type_id(finding: Finding) -> int:
     """Learning for the isolation forest, Behavioral for baseline rules, Rule otherwise."""
     if finding.family == "behaviour_anomaly":
         return 4
+    known = rule_metadata().get(finding.rule_id)
+    if known is not None:
+        return 2 if known[0] else 1
     return 2 if finding.baseline else 1
 
 
@@ -225,6 +240,9 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
         event["status_detail"] = finding.suppressed.reason
     if attacks:
         event["attacks"] = attacks
+    runbook = rule_metadata().get(finding.rule_id, (False, ""))[1]
+    if runbook:
+        event["remediation"] = {"desc": runbook}
     analyses = anomaly_analyses(finding)
     if analyses:
         event["anomaly_analyses"] = analyses

@@ -98,3 +98,15 @@ def test_report_of_the_real_samples(workspace, samples_dir):
     assert "service_principal" in kinds and "managed_identity" in kinds
     html = write_report(workspace, day="2025-04-11").read_text()
     assert "Directory sync agent" in html and "outside" in html
+
+
+def test_redacted_report_mode_masks_people_and_addresses(workspace):
+    workspace.root.mkdir(parents=True)
+    workspace.config_file.write_text('[workspace]\nreport_mode = "redacted"\n')
+    write_day(workspace, DAY, findings())
+    html = write_report(workspace).read_text()
+    for secret in ("alice@contoso.com", "bob@contoso.com", "cfo-office@contoso.com"):
+        assert secret not in html
+    assert "@redacted.invalid" in html and "redacted" in html
+    assert "Finance reporting agent" in html  # agents keep their names
+    assert write_report(workspace).read_text().count("upn-") == html.count("upn-")

@@ -15,7 +15,7 @@ from siem_findings import DAY, TENANT, catalogue, make_finding
 from detectors.store import write_day
 from pipeline.errors import UsageError
 from pipeline.siem import export, to_ocsf
-from pipeline.siem.ocsf import epoch_ms
+from pipeline.siem.ocsf import epoch_ms, rule_metadata
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,10 @@ def test_mapping_follows_design_section_7():
     info = e["finding_info"]
     assert info["uid"] == f.finding_id
     assert info["analytic"]["uid"] == "AA-R01"
-    assert info["analytic"]["type_id"] == 2  # baseline facts: behavioural
+    behavioural, runbook = rule_metadata().get("AA-R01", (True, ""))
+    assert info["analytic"]["type_id"] == (2 if behavioural else 1)
+    if runbook:
+        assert e["remediation"] == {"desc": runbook}
     assert info["types"] == ["unexpected_resource_access"]
     assert info["title"] == f.title
     assert info["first_seen_time"] == epoch_ms(f.window_start)
@@ -83,9 +86,15 @@ def test_anomaly_analyses_come_from_the_baseline_facts():
         b["observation_parameter"]: b["observations"][0]["value"] for b in analysis["baselines"]
     }
     assert normal == {"distinct_resources_p95": "3", "usual_country": "US"}
-    no_facts = to_ocsf(make_finding(3, baseline=()))
+    no_facts = to_ocsf(make_finding(3, rule_id="AA-Z99", baseline=()))
     assert "anomaly_analyses" not in no_facts
+    # a rule the export does not know: behavioural when it carries baseline facts
     assert no_facts["finding_info"]["analytic"]["type_id"] == 1
+    assert to_ocsf(make_finding(3, rule_id="AA-Z99"))["finding_info"]["analytic"]["type_id"] == 2
+    assert (
+        to_ocsf(make_finding(3, family="behaviour_anomaly"))["finding_info"]["analytic"]["type_id"]
+        == 4
+    )
 
 
 def test_suppressed_findings_keep_their_reason_and_obo_is_named():

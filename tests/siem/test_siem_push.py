@@ -134,3 +134,12 @@ def test_bad_urls_are_usage_errors(ws):
         export(ws, url="ftp://collector.example/x")
     with pytest.raises(UsageError, match="credentials"):
         export(ws, url="https://user:pw@collector.example/x")
+
+
+def test_splunk_hec_raw_endpoint_gets_plain_lines(ws, collector):
+    raw_url = collector.url.replace("/event", "/raw")
+    summary = export(ws, url=raw_url, hec_token="tok", sink=sink(raw_url, token="tok"))
+    assert summary.sent == 10
+    assert collector.headers[0]["Authorization"] == "Splunk tok"
+    assert collector.headers[0]["X-Splunk-Request-Channel"]
+    assert all(r["class_uid"] == 2004 for r in collector.received)  # no {"event": …} envelope
