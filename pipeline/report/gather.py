@@ -40,6 +40,7 @@ from pipeline.workspace import Workspace
 
 SQL_DIR = Path(__file__).with_name("sql")
 WINDOW_DAYS = 30
+CA_DAYS = 7  # Conditional Access coverage: the agent sign-ins of the last week
 TOUCHED_PER_AGENT = 15
 LAKE_TABLES = ("signins", "audits", "activity", "risk_events", "findings")
 HYGIENE_RULES = ("AA-G04", "AA-G05")
@@ -222,7 +223,8 @@ def _identities(
 ) -> list[IdentityRow]:
     registry = {a.id.lower(): a for a in config.agents}
     seen = catalog.first_rows(("identities_view", "identities_seen"), [first, last])
-    coverage = {r["identity_id"]: r for r in catalog.rows("ca_coverage", [first, last]) or []}
+    ca_first = (date.fromisoformat(last) - timedelta(days=CA_DAYS - 1)).isoformat()
+    coverage = {r["identity_id"]: r for r in catalog.rows("ca_coverage", [ca_first, last]) or []}
     rows: dict[str, IdentityRow] = {}
     for r in seen:
         ident = str(r["identity_id"])

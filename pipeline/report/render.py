@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from pipeline import __version__
 from pipeline.report.charts import activity_chart, severity_bars
-from pipeline.report.gather import HYGIENE_RULES
+from pipeline.report.gather import CA_DAYS, HYGIENE_RULES
 from pipeline.report.model import ReportData
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -72,4 +72,5 @@ def render(data: ReportData) -> str:
         shadow_count=sum(1 for r in data.identities if r.shadow),
         fmt=_fmt,
         version=__version__,
+        ca_days=CA_DAYS,
     )

@@ -16,7 +16,7 @@ from detectors.finding import Finding
 from detectors.store import read_findings
 from pipeline.errors import UsageError
 from pipeline.siem.ocsf import to_ocsf
-from pipeline.siem.push import HttpSink, push
+from pipeline.siem.push import HttpSink, check_url, display_url, push
 from pipeline.siem.redact import Redactor
 from pipeline.siem.spool import write_private
 from pipeline.workspace import Workspace
@@ -51,7 +51,7 @@ class ExportSummary(BaseModel):
             parts.append(f"written to {self.out}")
         if self.url:
             parts.append(
-                f"{self.sent} sent to {self.url} in {self.batches} batch(es)"
+                f"{self.sent} sent to {display_url(self.url)} in {self.batches} batch(es)"
                 f" ({self.skipped} already delivered, {self.from_spool} from the spool)"
             )
             if self.spooled:
@@ -117,6 +117,8 @@ def export(
     redactor = Redactor.for_workspace(workspace) if redact else None
     events = ocsf_events(read_findings(workspace, day), redactor)
     summary = ExportSummary(findings=len(events), day=day, redacted=redact, url=url)
+    if url is not None:
+        check_url(url)
 
     if out is None and url is None:
         out = workspace.siem / f"findings-{day or 'all'}.ocsf.jsonl"

@@ -66,6 +66,20 @@ def _as_update(event: dict) -> dict:
     }
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: following it would turn the POST into a GET and lose the batch
+    while looking delivered, or hand the token to another host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def display_url(url: str) -> str:
+    """The URL without its query string (which may carry a token) for messages."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
 class HttpSink:
     """POSTs batches to one collector; ``send`` retries with exponential backoff and jitter."""
 
@@ -89,9 +103,13 @@ class HttpSink:
         self.sleep = sleep
         self.raw = urlsplit(url).path.rstrip("/").endswith("/raw")
         self.channel = str(uuid.uuid5(uuid.NAMESPACE_URL, url))
-        self.context = None
+        context = None
         if urlsplit(url).scheme == "https" and not verify_tls:
-            self.context = ssl._create_unverified_context()  # noqa: S323 - the user asked
+            context = ssl._create_unverified_context()  # verify_tls = false in agentaudit.toml
+        self.opener = urllib.request.build_opener(
+            _NoRedirect(), urllib.request.HTTPSHandler(context=context)
+        )
+        self.shown = display_url(url)
         self.requests = 0
         self.delays: list[float] = []
 
@@ -125,19 +143,19 @@ class HttpSink:
         self.requests += 1
         req = urllib.request.Request(self.url, data=data, headers=self.headers(), method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout, context=self.context) as resp:
+            with self.opener.open(req, timeout=self.timeout) as resp:
                 resp.read()
         except urllib.error.HTTPError as exc:
             retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
             detail = exc.read()[:200].decode("utf-8", "replace")
             raise DeliveryError(
-                f"HTTP {exc.code} from {self.url}: {detail}".strip(),
+                f"HTTP {exc.code} from {self.shown}: {detail}".strip(),
                 retryable=exc.code in RETRYABLE_STATUS,
                 retry_after=retry_after,
             ) from None
         except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise DeliveryError(f"{self.url}: {reason}", retryable=True) from None
+            raise DeliveryError(f"{self.shown}: {reason}", retryable=True) from None
 
     def send(self, events: list[dict]) -> None:
         """Deliver one batch or raise DeliveryError after the last retry."""

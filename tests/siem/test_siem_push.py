@@ -143,3 +143,10 @@ def test_splunk_hec_raw_endpoint_gets_plain_lines(ws, collector):
     assert collector.headers[0]["Authorization"] == "Splunk tok"
     assert collector.headers[0]["X-Splunk-Request-Channel"]
     assert all(r["class_uid"] == 2004 for r in collector.received)  # no {"event": …} envelope
+
+
+def test_a_redirect_is_not_followed_and_nothing_is_lost(ws, collector):
+    collector.always = 302
+    summary = export(ws, url=collector.url, sink=sink(collector.url))
+    assert summary.sent == 0 and summary.spooled == 10 and "HTTP 302" in summary.error
+    assert collector.requests == 1
