@@ -1,59 +1,78 @@
 -- AA-R02: resources an identity touched on the judged day that are new to its own history and
 -- rare among its peers (same blueprint, else same identity kind) over the look-back window.
--- A resource is a sign-in's resource (display name, else id) or, for Graph activity, the
--- collection a path reads: /users/{id}/messages/{id} -> graph:/users/*/messages.
-WITH keyed AS (
+-- History comes from the rollups (identity_day_values, dimension 'resource'), so the query reads
+-- one day of raw events. A resource is a sign-in's resource (display name, else id) or, for Graph
+-- activity, the collection a path reads: /users/{id}/messages/{id} -> graph:/users/*/messages.
+WITH today_raw AS (
     SELECT
         identity_id, identity_kind, identity_name, app_id, blueprint, sponsor, kind_source,
-        on_behalf_of_id, event_id, event_time, day, sensitivity,
-        coalesce(blueprint, 'kind:' || identity_kind) AS peer_group,
-        CASE
-            WHEN resource_path IS NOT NULL THEN
-                'graph:/' || split_part(resource_path, '/', 2) ||
-                CASE
-                    WHEN split_part(resource_path, '/', 3) = '' THEN ''
-                    WHEN split_part(resource_path, '/', 3) = '{id}' THEN
-                        '/*' || CASE WHEN split_part(resource_path, '/', 4) = '' THEN ''
-                                     ELSE '/' || split_part(resource_path, '/', 4) END
-                    ELSE '/' || split_part(resource_path, '/', 3)
-                END
-            ELSE coalesce(resource, resource_id)
-        END AS rkey
+        on_behalf_of_id, event_id, event_time, sensitivity,
+        coalesce(resource_path, resource, resource_id) AS value
     FROM events
-    WHERE day >= $since AND day <= $day
-      AND identity_id IS NOT NULL
-      AND list_contains($kinds, identity_kind)
+    WHERE day = $day AND identity_id IS NOT NULL AND list_contains($kinds, identity_kind)
+),
+history_ids AS (
+    SELECT
+        identity_id,
+        arg_max(identity_kind, day) AS identity_kind,
+        arg_max(blueprint, day) AS blueprint,
+        count(DISTINCT day) AS history_days
+    FROM identity_day
+    WHERE day >= $since AND day < $day AND identity_id IS NOT NULL
+    GROUP BY identity_id
+),
+history_raw AS (
+    SELECT DISTINCT v.identity_id, v.value
+    FROM identity_day_values v
+    WHERE v.day >= $since AND v.day < $day AND v.dimension = 'resource'
+),
+keyed_values AS (
+    -- each distinct value once: its resource key
+    SELECT
+        value,
+        CASE
+            WHEN starts_with(value, '/') THEN
+                'graph:/' || split_part(value, '/', 2) ||
+                CASE
+                    WHEN split_part(value, '/', 3) = '' THEN ''
+                    WHEN split_part(value, '/', 3) = '{id}' THEN
+                        '/*' || CASE WHEN split_part(value, '/', 4) = '' THEN ''
+                                     ELSE '/' || split_part(value, '/', 4) END
+                    ELSE '/' || split_part(value, '/', 3)
+                END
+            ELSE value
+        END AS rkey
+    FROM (SELECT value FROM today_raw UNION SELECT value FROM history_raw)
+    WHERE value IS NOT NULL
+),
+history AS (
+    SELECT DISTINCT
+        h.identity_id,
+        coalesce(i.blueprint, 'kind:' || i.identity_kind) AS peer_group,
+        k.rkey
+    FROM history_raw h
+    JOIN keyed_values k USING (value)
+    JOIN history_ids i USING (identity_id)
+    WHERE list_contains($kinds, i.identity_kind)
 ),
 today AS (
     SELECT
-        identity_id, rkey,
-        any_value(identity_kind) AS identity_kind,
-        any_value(identity_name) AS identity_name,
-        any_value(app_id) AS app_id,
-        any_value(blueprint) AS blueprint,
-        any_value(sponsor) AS sponsor,
-        any_value(kind_source) AS kind_source,
-        any_value(on_behalf_of_id) AS on_behalf_of_id,
-        any_value(peer_group) AS peer_group,
-        max(sensitivity) AS sensitivity,
+        t.identity_id, k.rkey,
+        any_value(t.identity_kind) AS identity_kind,
+        any_value(t.identity_name) AS identity_name,
+        any_value(t.app_id) AS app_id,
+        any_value(t.blueprint) AS blueprint,
+        any_value(t.sponsor) AS sponsor,
+        any_value(t.kind_source) AS kind_source,
+        any_value(t.on_behalf_of_id) AS on_behalf_of_id,
+        coalesce(any_value(t.blueprint), 'kind:' || any_value(t.identity_kind)) AS peer_group,
+        max(t.sensitivity) AS sensitivity,
         count(*) AS requests,
-        min(event_time) AS window_start,
-        max(event_time) AS window_end,
-        array_slice(list(event_id ORDER BY event_time), 1, 100) AS evidence
-    FROM keyed
-    WHERE day = $day AND rkey IS NOT NULL
-    GROUP BY identity_id, rkey
-),
-history AS (
-    SELECT DISTINCT identity_id, peer_group, rkey FROM keyed WHERE day < $day
-),
-own_days AS (
-    SELECT identity_id, count(DISTINCT day) AS history_days
-    FROM keyed WHERE day < $day GROUP BY identity_id
-),
-peers AS (
-    SELECT peer_group, count(DISTINCT identity_id) AS peer_count
-    FROM history GROUP BY peer_group
+        min(t.event_time) AS window_start,
+        max(t.event_time) AS window_end,
+        array_slice(list(t.event_id ORDER BY t.event_time), 1, 100) AS evidence
+    FROM today_raw t JOIN keyed_values k USING (value)
+    GROUP BY t.identity_id, k.rkey
 ),
 peer_use AS (
     SELECT peer_group, rkey, count(DISTINCT identity_id) AS peer_users
@@ -69,19 +88,24 @@ new_for_identity AS (
     SELECT t.*
     FROM today t
     ANTI JOIN history h ON h.identity_id = t.identity_id AND h.rkey = t.rkey
+),
+peers AS (
+    -- the other identities of each new-resource identity's peer group
+    SELECT g.identity_id, count(DISTINCT h.identity_id) AS peer_count
+    FROM (SELECT DISTINCT identity_id, peer_group FROM new_for_identity) g
+    JOIN history h ON h.peer_group = g.peer_group AND h.identity_id <> g.identity_id
+    GROUP BY g.identity_id
 )
 SELECT
     n.*,
-    coalesce(o.history_days, 0) AS history_days,
-    -- peers exclude the identity itself (it never used the resource before)
-    greatest(coalesce(p.peer_count, 0) - CASE WHEN o.history_days > 0 THEN 1 ELSE 0 END, 0)
-        AS peer_count,
+    coalesce(i.history_days, 0) AS history_days,
+    coalesce(p.peer_count, 0) AS peer_count,
     coalesce(u.peer_users, 0) AS peer_users,
     coalesce(tu.tenant_users, 0) AS tenant_users,
     (SELECT tenant_identities FROM tenant) AS tenant_identities
 FROM new_for_identity n
-LEFT JOIN own_days o USING (identity_id)
-LEFT JOIN peers p ON p.peer_group = n.peer_group
+LEFT JOIN history_ids i USING (identity_id)
+LEFT JOIN peers p ON p.identity_id = n.identity_id
 LEFT JOIN peer_use u ON u.peer_group = n.peer_group AND u.rkey = n.rkey
 LEFT JOIN tenant_use tu ON tu.rkey = n.rkey
 ORDER BY n.identity_id, n.rkey

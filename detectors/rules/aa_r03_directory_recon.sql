@@ -1,30 +1,38 @@
 -- AA-R03: directory enumeration (users, groups, roles, apps, service principals, devices) on the
--- judged day per identity, with the identity's daily enumeration history.
-WITH enum AS (
-    SELECT
-        identity_id, identity_kind, identity_name, app_id, blueprint, sponsor, kind_source,
-        on_behalf_of_id, event_id, event_time, day, resource_path, request_uri,
-        split_part(resource_path, '/', 2) AS collection
-    FROM events
-    WHERE day >= $since AND day <= $day
-      AND table_name = 'activity'
-      AND coalesce(upper(operation), 'GET') = 'GET'
-      AND split_part(resource_path, '/', 2) IN (
+-- judged day per identity, with the identity's daily enumeration history from the rollups
+-- (identity_day_values, dimension resource_path; days it was active but did not enumerate
+-- count as 0). Enumeration = listing a collection (/users, /groups/{id}/members) or looking
+-- objects up one by one (/users/{id}); reading an object's content (/users/{id}/messages) is not.
+WITH enum_paths AS (
+    SELECT DISTINCT value AS resource_path
+    FROM (
+        SELECT resource_path AS value FROM events
+        WHERE day = $day AND table_name = 'activity'
+        UNION ALL
+        SELECT value FROM identity_day_values
+        WHERE day >= $since AND day < $day AND dimension = 'resource_path'
+    )
+    WHERE split_part(value, '/', 2) IN (
           'users', 'groups', 'directoryroles', 'rolemanagement', 'applications',
           'serviceprincipals', 'devices', 'directoryobjects', 'contacts', 'administrativeunits',
-          'oauth2permissiongrants', 'directoryroletemplates', 'domains'
-      )
-      -- listing a collection (/users, /groups/{id}/members) or looking objects up one by one
-      -- (/users/{id}); reading an object's content (/users/{id}/messages) is not enumeration
-      AND (split_part(resource_path, '/', 2) = 'rolemanagement'
-           OR (split_part(resource_path, '/', 3) IN ('', '{id}')
-               AND split_part(resource_path, '/', 4) IN (
+          'oauth2permissiongrants', 'directoryroletemplates', 'domains')
+      AND (split_part(value, '/', 2) = 'rolemanagement'
+           OR (split_part(value, '/', 3) IN ('', '{id}')
+               AND split_part(value, '/', 4) IN (
                    '', 'members', 'memberof', 'transitivemembers', 'transitivememberof',
                    'owners', 'registeredowners', 'ownedobjects', 'approleassignments',
                    'approleassignedto', 'oauth2permissiongrants', 'directoryroles')))
-      -- the caller's own profile is not reconnaissance
-      AND NOT (identity_kind IN ('human', 'guest') AND resource_path = '/users/{id}'
-               AND contains(lower(request_uri), identity_id))
+),
+enum_today AS (
+    SELECT e.*, split_part(e.resource_path, '/', 2) AS collection
+    FROM events e
+    SEMI JOIN enum_paths p ON p.resource_path = e.resource_path
+    WHERE e.day = $day
+      AND e.table_name = 'activity'
+      AND coalesce(upper(e.operation), 'GET') = 'GET'
+      -- a person opening their own profile is not reconnaissance
+      AND NOT (e.identity_kind IN ('human', 'guest') AND e.resource_path = '/users/{id}'
+               AND contains(lower(e.request_uri), e.identity_id))
 ),
 today AS (
     SELECT
@@ -43,39 +51,38 @@ today AS (
         min(event_time) AS window_start,
         max(event_time) AS window_end,
         array_slice(list(event_id ORDER BY event_time), 1, 500) AS evidence
-    FROM enum
-    WHERE day = $day
+    FROM enum_today
     GROUP BY identity_id
+    HAVING count(*) >= $min_requests
 ),
 history AS (
-    SELECT identity_id, day, count(*) AS n
-    FROM enum
-    WHERE day < $day AND identity_id IN (SELECT identity_id FROM today)
-    GROUP BY identity_id, day
+    SELECT v.identity_id, v.day, CAST(sum(v.events) AS BIGINT) AS n
+    FROM identity_day_values v
+    SEMI JOIN enum_paths p ON p.resource_path = v.value
+    WHERE v.day >= $since AND v.day < $day AND v.dimension = 'resource_path'
+      AND v.identity_id IN (SELECT identity_id FROM today)
+    GROUP BY v.identity_id, v.day
 ),
 active_days AS (
-    SELECT identity_id, count(DISTINCT day) AS history_days
-    FROM events
+    SELECT identity_id, day
+    FROM identity_day
     WHERE day >= $since AND day < $day AND identity_id IN (SELECT identity_id FROM today)
-    GROUP BY identity_id
 ),
 stats AS (
-    -- days without any enumeration count as 0
     SELECT
         a.identity_id,
-        a.history_days,
-        coalesce(sum(h.n), 0) AS history_requests,
-        coalesce(max(h.n), 0) AS max_requests,
-        coalesce(quantile_cont(h.n, 0.95), 0) AS p95_enumerating_days
-    FROM active_days a LEFT JOIN history h USING (identity_id)
-    GROUP BY a.identity_id, a.history_days
+        count(*) AS history_days,
+        sum(coalesce(h.n, 0)) AS history_requests,
+        max(coalesce(h.n, 0)) AS max_requests,
+        quantile_cont(coalesce(h.n, 0), 0.95) AS p95_requests
+    FROM active_days a LEFT JOIN history h USING (identity_id, day)
+    GROUP BY a.identity_id
 )
 SELECT
     t.*,
     coalesce(s.history_days, 0) AS history_days,
     coalesce(s.history_requests, 0) AS history_requests,
     coalesce(s.max_requests, 0) AS max_requests,
-    coalesce(s.p95_enumerating_days, 0) AS p95_requests
+    coalesce(s.p95_requests, 0) AS p95_requests
 FROM today t LEFT JOIN stats s USING (identity_id)
-WHERE t.requests >= $min_requests
 ORDER BY t.identity_id

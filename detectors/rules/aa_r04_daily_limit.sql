@@ -19,21 +19,15 @@ WITH today AS (
       AND (list_contains($keys, lower(identity_id)) OR list_contains($keys, lower(app_id)))
     GROUP BY identity_id
 ),
-history AS (
-    SELECT identity_id, day, count(*) AS n
-    FROM events
-    WHERE day >= $since AND day < $day
-      AND table_name = 'activity'
-      AND identity_id IN (SELECT identity_id FROM today)
-    GROUP BY identity_id, day
-),
 stats AS (
+    -- from the identity_day rollup: API requests a day
     SELECT
         identity_id,
-        quantile_cont(n, 0.95) AS p95_requests,
-        max(n) AS max_requests,
+        quantile_cont(requests, 0.95) AS p95_requests,
+        max(requests) AS max_requests,
         count(*) AS history_days
-    FROM history
+    FROM identity_day
+    WHERE day >= $since AND day < $day AND identity_id IN (SELECT identity_id FROM today)
     GROUP BY identity_id
 )
 SELECT
