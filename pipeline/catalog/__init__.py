@@ -23,6 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline.config import Config, load_config
+from pipeline.errors import AgentAuditError
 from pipeline.registry import registry_tables
 from pipeline.schema import QUARANTINE_SCHEMA, TABLES
 from pipeline.sensitivity import path_tags_table, pattern_table
@@ -71,7 +72,9 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _view_sql(name: str, schema: pa.Schema, folder: Path, temp: str, hive: bool = True) -> str:
+def _view_sql(
+    name: str, schema: pa.Schema, folder: Path, temp: str, hive: bool = True, union: bool = False
+) -> str:
     cols = ", ".join(_ident(f.name) for f in schema)
     files = list(folder.glob("date=*/*.parquet")) if hive else list(folder.glob("**/*.parquet"))
     if not files:
@@ -83,13 +86,33 @@ def _view_sql(name: str, schema: pa.Schema, folder: Path, temp: str, hive: bool 
         return (
             f"CREATE OR REPLACE {temp} VIEW {name} AS SELECT {cols}, "
             f"TRY_CAST(date AS DATE) AS date FROM read_parquet({_literal(glob)}, "
-            "hive_partitioning = true, hive_types = {'date': VARCHAR})"
+            "hive_partitioning = true, hive_types = {'date': VARCHAR}"
+            + (", union_by_name = true)" if union else ")")
         )
     glob = str(folder / "**" / "*.parquet")
     return (
         f"CREATE OR REPLACE {temp} VIEW {name} AS SELECT {cols} FROM read_parquet("
         f"{_literal(glob)}, hive_partitioning = false, union_by_name = true)"
     )
+
+
+def _create_view(
+    con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, folder: Path, kw: str, hive: bool
+) -> None:
+    """The view over a table's files. Files are written in the canonical schema, so DuckDB reads
+    the first file's schema only; files of an older schema fall back to union_by_name (slower)."""
+    try:
+        con.execute(_view_sql(name, schema, folder, kw, hive))
+        return
+    except duckdb.Error:
+        pass
+    try:
+        con.execute(_view_sql(name, schema, folder, kw, hive, union=True))
+    except duckdb.Error as exc:
+        raise AgentAuditError(
+            f"{folder}: its Parquet files do not hold the '{name}' columns ({exc}); move the "
+            f"odd files away, or delete the folder and ingest again"
+        ) from exc
 
 
 def _open(workspace: Workspace, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
@@ -146,13 +169,12 @@ def install(
         con.execute(f"CREATE OR REPLACE {kw} TABLE {name} AS SELECT * FROM _aa_tmp")
         con.unregister("_aa_tmp")
     con.execute(sql_text("macros").replace("{temp}", kw))
-    for name in LAKE_TABLES:
-        con.execute(_view_sql(name, TABLES[name], workspace.table_dir(name), kw))
-    con.execute(_view_sql("quarantine", QUARANTINE_SCHEMA, workspace.quarantine, kw, hive=False))
-    con.execute(_view_sql("findings", FINDINGS_SCHEMA, workspace.table_dir("findings"), kw))
-    for name, schema in ROLLUPS.items():
-        folder = workspace.lake / ROLLUP_DIR / name
-        con.execute(_view_sql(name, schema, folder, kw))
+    views = [(name, TABLES[name], workspace.table_dir(name), True) for name in LAKE_TABLES]
+    views.append(("quarantine", QUARANTINE_SCHEMA, workspace.quarantine, False))
+    views.append(("findings", FINDINGS_SCHEMA, workspace.table_dir("findings"), True))
+    views += [(n, s, workspace.lake / ROLLUP_DIR / n, True) for n, s in ROLLUPS.items()]
+    for name, schema, folder, hive in views:
+        _create_view(con, name, schema, folder, kw, hive)
     # each distinct rolled-up path tagged once (compiled globs in Python, not a regex per row)
     paths = con.execute("SELECT DISTINCT resource_path FROM resource_paths").fetchall()
     con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))

@@ -102,3 +102,14 @@ def test_rendering_is_safe(filled):
 def test_limit_marks_truncation():
     res = QueryResult(columns=["a"], rows=[(1,)], truncated=True)
     assert "truncated" in res.summary()
+
+
+def test_a_foreign_parquet_file_is_named(workspace):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = workspace.table_dir("signins") / "date=2026-01-01"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.table({"something": [1]}), folder / "odd.parquet")
+    with pytest.raises(AgentAuditError, match="signins"):
+        catalog.connect(workspace)
