@@ -102,6 +102,14 @@ def _partition_days(folder: Path) -> dict[str, float]:
     return out
 
 
+def days_with_events(workspace: Workspace) -> list[date]:
+    """The days holding sign-ins or activity, from the partition folders (no data scan)."""
+    days: set[str] = set()
+    for table in EVENT_TABLES:
+        days |= _partition_days(workspace.table_dir(table)).keys()
+    return sorted(date.fromisoformat(d) for d in days)
+
+
 def days_to_roll_up(workspace: Workspace) -> list[str]:
     """Days whose raw sign-ins or activity are newer than their rollup (or have none)."""
     from pipeline.catalog import rollup_dir
@@ -219,4 +227,12 @@ def set_history(
         con.execute(sql_text(view))
 
 
-__all__ = ["BaselineSummary", "DEFAULTS", "days_to_roll_up", "set_history", "settings", "update"]
+__all__ = [
+    "BaselineSummary",
+    "DEFAULTS",
+    "days_to_roll_up",
+    "days_with_events",
+    "set_history",
+    "settings",
+    "update",
+]

@@ -290,3 +290,11 @@ def test_empty_lake_has_typed_views(workspace):
     finally:
         con.close()
     assert baselines.update(workspace).days_rolled_up == []
+
+
+def test_days_with_events(workspace, lake):
+    assert baselines.days_with_events(workspace) == [
+        date(2026, 4, 1),
+        date(2026, 4, 2),
+        date(2026, 4, 3),
+    ]
