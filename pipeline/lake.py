@@ -18,6 +18,7 @@ from pipeline.schema import METADATA_KEY, SCHEMA_VERSION
 from pipeline.workspace import Workspace
 
 TMP_SUFFIX = ".parquet.tmp"
+BULKY_COLUMNS = frozenset({"raw", "raw_text"})
 
 
 def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
@@ -53,10 +54,15 @@ def split_by_date(table: pa.Table, time_column: str) -> Iterator[tuple[str, pa.T
     """Yield (YYYY-MM-DD, rows of that UTC day) for a table with a UTC timestamp column."""
     if table.num_rows == 0:
         return
-    days = pc.strftime(table[time_column], format="%Y-%m-%d")
-    for day in pc.unique(days).to_pylist():
+    days = pc.cast(table[time_column], pa.date32())  # UTC calendar day, no string per row
+    unique = pc.unique(days)
+    if len(unique) == 1:
+        day = unique[0].as_py()
+        yield (day.isoformat() if day is not None else "unknown"), table
+        return
+    for day in unique.to_pylist():
         mask = pc.equal(days, day) if day is not None else pc.is_null(days)
-        yield (day or "unknown"), table.filter(mask)
+        yield (day.isoformat() if day is not None else "unknown"), table.filter(mask)
 
 
 def write_partitioned(
@@ -104,7 +110,14 @@ class PartitionWriter:
             final = self.folder / f"date={day}" / f"{self.batch_id}.parquet"
             final.parent.mkdir(parents=True, exist_ok=True)
             tmp = final.with_name(f".{final.stem}.{os.getpid()}{TMP_SUFFIX}")
-            writer = pq.ParquetWriter(tmp, self.schema, compression="zstd")
+            writer = pq.ParquetWriter(
+                tmp,
+                self.schema,
+                compression="zstd",
+                # long unique text (the raw record) gains nothing from a dictionary or min/max
+                use_dictionary=[n for n in self.schema.names if n not in BULKY_COLUMNS],
+                write_statistics=[n for n in self.schema.names if n not in BULKY_COLUMNS],
+            )
             self._open[day] = (writer, tmp, final)
         return self._open[day][0]
 

@@ -36,6 +36,18 @@ class SeenKeys:
         self.workspace = workspace
         self._sorted: dict[tuple[str, str], np.ndarray] = {}
         self._pending: dict[tuple[str, str], list[np.ndarray]] = {}
+        self._added: list[tuple[tuple[str, str], np.ndarray]] = []
+
+    def checkpoint(self) -> None:
+        """Start a unit of work (one file) that ``rollback`` can undo."""
+        self._added = []
+
+    def rollback(self) -> None:
+        """Forget the keys added since ``checkpoint`` (their rows were not committed)."""
+        for key, hashes in self._added:
+            index = self._index(key)
+            self._sorted[key] = index[~np.isin(index, hashes)]
+        self._added = []
 
     def _load(self, table: str, day: str) -> np.ndarray:
         folder = self.workspace.table_dir(table) / f"date={day}"
@@ -78,6 +90,7 @@ class SeenKeys:
                 seen = np.zeros(hashes.size, dtype=bool)
             fresh = part.filter(pl.Series(~seen))
             self._pending.setdefault(key, []).append(hashes[~seen])
+            self._added.append((key, hashes[~seen]))
             keep_parts.append(fresh)
         kept = pl.concat(keep_parts) if keep_parts else keyed.clear()
         kept = kept.drop("_key", "_day")

@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.ingest.fields import ALL_FIELDS, COMPILED
-from pipeline.ingest.timeparse import parse_time_expr
+from pipeline.ingest.timeparse import parse_time_series
 from pipeline.resource_path import resource_path_expr
 from pipeline.schema import TABLES
 
@@ -51,9 +51,14 @@ def extract(con: duckdb.DuckDBPyConnection, lines: pa.Table, dialect: str) -> pl
     return frame_fields(frame, dialect)
 
 
-def _clean(expr: pl.Expr) -> pl.Expr:
-    text = expr.str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text)
+def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
+    """Empty text is absent (the raw column keeps the difference)."""
+    text = expr.str.strip_chars() if strip else expr
+    return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
+
+
+#: dialects whose values come from CSV cells and may carry padding
+PADDED = frozenset({"portal", "loganalytics"})
 
 
 def frame_fields(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
@@ -66,7 +71,7 @@ def frame_fields(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
             value = pl.col("f").list.get(index, null_on_oob=True)
             if inner is not None:
                 value = value.str.json_path_match(inner)
-            parts.append(_clean(value))
+            parts.append(_clean(value, strip=dialect in PADDED or inner is not None))
         exprs.append((pl.coalesce(parts) if parts else pl.lit(None, pl.String)).alias(field))
     exprs += [
         pl.lit(None, pl.String).alias(name) for name in ALL_FIELDS if name not in compiled.fields
@@ -198,7 +203,7 @@ def _signins(frame: pl.DataFrame) -> list[pl.Expr]:
         .otherwise(pl.coalesce(principal_name, user_name))
     )
     interactive = pl.coalesce(to_bool(f("is_interactive")), log_type == "interactive")
-    time = pl.coalesce(parse_time_expr(f("created")), parse_time_expr(opt(frame, "env_time")))
+    time = pl.coalesce(pl.col("__t_created"), pl.col("__t_env_time"))
     return [
         pl.col("id").alias("event_id"),
         *common(frame, time),
@@ -279,7 +284,7 @@ def _audits(frame: pl.DataFrame) -> list[pl.Expr]:
         .then(pl.coalesce(f("init_user_upn"), f("init_user_name")))
         .otherwise(f("init_app_name"))
     )
-    time = pl.coalesce(parse_time_expr(f("activity_time")), parse_time_expr(opt(frame, "env_time")))
+    time = pl.coalesce(pl.col("__t_activity_time"), pl.col("__t_env_time"))
     return [
         pl.col("id").alias("event_id"),
         *common(frame, time),
@@ -313,9 +318,7 @@ def _activity_graph(frame: pl.DataFrame) -> list[pl.Expr]:
         .otherwise(pl.coalesce(f("sp_id"), f("app_id")))
     )
     actor_kind = pl.when(delegated).then(pl.lit("human")).otherwise(pl.lit("service_principal"))
-    time = pl.coalesce(
-        parse_time_expr(f("time_generated")), parse_time_expr(opt(frame, "env_time"))
-    )
+    time = pl.coalesce(pl.col("__t_time_generated"), pl.col("__t_env_time"))
     return [
         pl.coalesce(f("request_id"), f("operation_id"), f("id")).alias("event_id"),
         *common(frame, time),
@@ -365,7 +368,7 @@ def _activity_m365(frame: pl.DataFrame) -> list[pl.Expr]:
         .str.replace(r"^(\d+\.\d+\.\d+\.\d+):\d+$", "$1")
         .str.replace(r"^\[([0-9a-fA-F:]+)\]:\d+$", "$1")
     )
-    time = parse_time_expr(f("created"))
+    time = pl.col("__t_created")
     return [
         pl.col("id").alias("event_id"),
         *common(frame, time),
@@ -425,10 +428,10 @@ def _risk_events(frame: pl.DataFrame) -> list[pl.Expr]:
         .otherwise(pl.lit("human"))
     )
     time = pl.coalesce(
-        parse_time_expr(f("activity_time")),
-        parse_time_expr(f("risk_last_updated")),
-        parse_time_expr(f("detected_time")),
-        parse_time_expr(opt(frame, "env_time")),
+        pl.col("__t_activity_time"),
+        pl.col("__t_risk_last_updated"),
+        pl.col("__t_detected_time"),
+        pl.col("__t_env_time"),
     )
     return [
         event_id.alias("event_id"),
@@ -444,8 +447,18 @@ def _risk_events(frame: pl.DataFrame) -> list[pl.Expr]:
         f("risk_detail").alias("risk_detail"),
         f("ip").alias("ip_address"),
         f("country").alias("country"),
-        parse_time_expr(f("detected_time")).alias("detected_time"),
+        pl.col("__t_detected_time").alias("detected_time"),
     ]
+
+
+TIME_FIELDS = (
+    "created",
+    "env_time",
+    "activity_time",
+    "time_generated",
+    "risk_last_updated",
+    "detected_time",
+)
 
 
 def _time_field(table: str, dialect: str) -> str:
@@ -490,6 +503,9 @@ def normalise(
     """
     if table == "audits":
         frame = attach_targets(con, frame)
+    frame = frame.with_columns(
+        parse_time_series(frame.get_column(name)).alias(f"__t_{name}") for name in TIME_FIELDS
+    )
     if table == "signins":
         exprs = _signins(frame)
     elif table == "audits":

@@ -63,7 +63,9 @@ def _lines_table(line_nos: np.ndarray, texts: pa.Array) -> pa.Table:
     return pa.table({"line_no": pa.array(line_nos, pa.int64()), "raw": texts}, schema=LINES_SCHEMA)
 
 
-def _split_lines(buf: bytes, first_line: int, max_record: int) -> tuple[pa.Table, list[Rejected]]:
+def _split_lines(
+    buf: bytes | memoryview, first_line: int, max_record: int
+) -> tuple[pa.Table, list[Rejected], int]:
     """Complete lines of ``buf`` (ending in newline) -> (line_no, raw) without blank lines."""
     data = np.frombuffer(buf, dtype=np.uint8)
     newlines = np.flatnonzero(data == 10)
@@ -102,7 +104,7 @@ def _split_lines(buf: bytes, first_line: int, max_record: int) -> tuple[pa.Table
         bad_lines = {r.line_no for r in rejected}
         keep &= ~np.isin(line_nos, np.fromiter(bad_lines, dtype=np.int64, count=len(bad_lines)))
     mask = pa.array(keep)
-    return _lines_table(line_nos[keep], texts.filter(mask)), rejected
+    return _lines_table(line_nos[keep], texts.filter(mask)), rejected, count
 
 
 def _decode_slowly(
@@ -113,7 +115,7 @@ def _decode_slowly(
     rejected: list[Rejected] = []
     ends = list(starts[1:]) if len(starts) > 1 else []
     for i, (start, end) in enumerate(zip(starts[:-1], ends, strict=False)):
-        raw = buf[int(start) : int(end)]
+        raw = bytes(buf[int(start) : int(end)])
         try:
             texts.append(raw.decode("utf-8").strip())
         except UnicodeDecodeError as exc:
@@ -176,15 +178,16 @@ def iter_jsonl(
                         line_no,
                         f"line is over the {max_record // (1024 * 1024)} MiB record limit "
                         "(a single record that large is not an Entra log record)",
-                        data[:RAW_TEXT_LIMIT].decode("utf-8", errors="replace"),
+                        bytes(data[:RAW_TEXT_LIMIT]).decode("utf-8", errors="replace"),
                     )
                     carry = b""
                 else:
                     carry = data
                 continue
-            complete, carry = data[: cut + 1], data[cut + 1 :]
-            lines, rejected = _split_lines(complete, line_no, max_record)
-            line_no += complete.count(b"\n")
+            complete = memoryview(data)[: cut + 1]
+            carry = bytes(data[cut + 1 :])
+            lines, rejected, count = _split_lines(complete, line_no, max_record)
+            line_no += count
             yield _expand(lines, rejected, detected, con)
         problem = getattr(fh, "problem", None)
     if skipping is not None:
@@ -203,7 +206,7 @@ def iter_jsonl(
 def _final_batch(
     tail: bytes, line_no: int, detected: Detected, con: duckdb.DuckDBPyConnection, max_record: int
 ) -> Batch:
-    lines, rejected = _split_lines(tail + b"\n", line_no, max_record)
+    lines, rejected, _count = _split_lines(tail + b"\n", line_no, max_record)
     return _expand(lines, rejected, detected, con)
 
 

@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -295,12 +296,20 @@ def _ingest_file(
     reasons: Counter[str],
 ) -> FileResult:
     result = FileResult(file=str(path))
+    hashing = None
     try:
-        result.sha256 = manifest.file_sha256(path)
-        if manifest.ingested_before(workspace, result.sha256):
-            result.skipped = True
-            return result
+        fp = manifest.fingerprint(path)
+        hinted = manifest.sha_for_fingerprint(workspace, fp)
+        if hinted and manifest.ingested_before(workspace, hinted):
+            # same path, size and mtime as a file ingested before: confirm by content
+            result.sha256 = manifest.file_sha256(path)
+            if manifest.ingested_before(workspace, result.sha256):
+                result.skipped = True
+                return result
         detected = sniff(path, str(path))
+        if result.sha256 is None:
+            # hash while the file is read (hashlib runs outside the GIL)
+            hashing = _HASHER.submit(manifest.file_sha256, path)
     except OSError as exc:
         result.error = f"cannot read the file: {exc.strerror or exc}; check its permissions"
         result.failed = True
@@ -310,9 +319,14 @@ def _ingest_file(
     if detected.shape == "empty":
         result.error = "empty file: nothing to ingest"
         result.failed = True
+        result.sha256 = hashing.result() if hashing else result.sha256
         return result
     ingest_time = datetime.now(UTC)
-    job = _FileIngest(workspace, con, seen, f"{run_id}-{index:05d}", ingest_time, result, reasons)
+    file_reasons: Counter[str] = Counter()
+    job = _FileIngest(
+        workspace, con, seen, f"{run_id}-{index:05d}", ingest_time, result, file_reasons
+    )
+    seen.checkpoint()
     try:
         if detected.shape in ("binary", "utf16", "text"):
             reason = {
@@ -335,10 +349,27 @@ def _ingest_file(
         result.error = f"read failed: {exc}"
     except BaseException:
         job.abort()
+        seen.rollback()
         raise
+    if hashing is not None:
+        try:
+            result.sha256 = hashing.result()
+        except OSError as exc:
+            job.abort()
+            seen.rollback()
+            return FileResult(file=str(path), failed=True, error=f"read failed: {exc}")
+        if manifest.ingested_before(workspace, result.sha256):
+            # the same content was ingested before under another name or time: drop this pass
+            job.abort()
+            seen.rollback()
+            return FileResult(file=str(path), sha256=result.sha256, skipped=True)
     job.commit()
-    manifest.record_file(workspace, run_id, result)
+    reasons.update(file_reasons)
+    manifest.record_file(workspace, run_id, result, fp)
     return result
+
+
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentaudit-hash")
 
 
 def read_quarantine(workspace: Workspace) -> pa.Table:
