@@ -7,7 +7,9 @@ never leaves a half-written file visible to readers (readers only glob ``*.parqu
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -104,6 +106,9 @@ class PartitionWriter:
         self.time_column = time_column
         self._open: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
         self.rows: dict[str, int] = {}
+        # Parquet encoding and compression run in a background thread (pyarrow releases the
+        # GIL) so that the next batch is parsed meanwhile; at most two batches wait.
+        self._pending: deque[Future] = deque()
 
     def _writer(self, day: str) -> pq.ParquetWriter:
         if day not in self._open:
@@ -129,10 +134,18 @@ class PartitionWriter:
         parts = [(day, table)] if day else split_by_date(table, self.time_column or "")
         for part_day, part in parts:
             assert part_day is not None
-            self._writer(part_day).write_table(part)
+            writer = self._writer(part_day)
+            self._pending.append(_WRITE_POOL.submit(writer.write_table, part))
             self.rows[part_day] = self.rows.get(part_day, 0) + part.num_rows
+        while len(self._pending) > 2:
+            self._pending.popleft().result()
+
+    def _drain(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
 
     def commit(self) -> list[Path]:
+        self._drain()
         written = []
         for writer, tmp, final in self._open.values():
             writer.close()
@@ -145,12 +158,19 @@ class PartitionWriter:
         return written
 
     def abort(self) -> None:
+        try:
+            self._drain()
+        except Exception:  # noqa: BLE001 - the files are removed either way
+            pass
         for writer, tmp, _final in self._open.values():
             try:
                 writer.close()
             finally:
                 tmp.unlink(missing_ok=True)
         self._open.clear()
+
+
+_WRITE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentaudit-parquet")
 
 
 def write_json_atomic(payload: str, path: Path) -> Path:
