@@ -159,8 +159,15 @@ def label(row: dict[str, Any], prefix: str = "") -> str:
 
 
 def plural(n: int | float | None, word: str) -> str:
+    """'1 request', '3 requests', '2 addresses', '4 identities'."""
     n = int(n or 0)
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
+    if n == 1:
+        return f"1 {word}"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return f"{n:,} {word}es"
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "o", "u"):
+        return f"{n:,} {word[:-1]}ies"
+    return f"{n:,} {word}s"
 
 
 #: Entra agent types (case-insensitive; agenticAppBuilder is the retired name) to actor kinds

@@ -7,6 +7,7 @@ from typing import ClassVar
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext, Rule
 from detectors.rules._finding_rows import (
+    AGENT_KINDS,
     day_bounds,
     fact,
     label,
@@ -172,14 +173,18 @@ class CredentialAdded(Rule):
         for raw in rows:
             r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
             is_user = r["identity_kind"] in ("human", "guest")
+            registered = ctx.config.agent(str(r["identity_id"])) is not None
+            agent = r["identity_kind"] in AGENT_KINDS or registered
             if r["n_new_place"]:
-                severity = "critical"
+                severity = "critical"  # added, then used from a place the identity never used
             elif is_user:
-                severity = "medium"
-            elif r["all_by_owner"]:
-                severity = "low"
+                severity = "medium"  # an app password bypasses MFA for that person
+            elif registered and not r["all_by_owner"] or r["any_by_itself"]:
+                severity = "high"  # someone else (or the agent itself) keyed a declared agent
+            elif agent and not registered:
+                severity = "medium"  # a shadow agent being given credentials
             else:
-                severity = "high"
+                severity = "low"  # rotation by the owner, or an SP whose owner is not declared
             who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
             if r["any_by_itself"]:
                 who += " (the identity itself)"

@@ -110,7 +110,7 @@ class NewSigninLocation(Rule):
             if r["n_outside_declared"]:
                 severity = "high"
             elif r["n_new_country"]:
-                if r["all_mfa"] and plausible and not agent:
+                if r["any_mfa"] and plausible and not agent:
                     severity = "low"  # a person travelling, with MFA, to a place others use
                 else:
                     severity = "high" if agent else "medium"
@@ -123,7 +123,7 @@ class NewSigninLocation(Rule):
                 parts.append(f"network AS{r['new_asns']}")
             if r["outside_countries"]:
                 parts.append(f"outside its declared countries ({r['outside_countries']})")
-            mfa = " with MFA" if r["all_mfa"] else " without MFA" if not agent else ""
+            mfa = " (with MFA)" if r["any_mfa"] else " without MFA" if not agent else ""
             explanation = (
                 f"{label(r)} signed in {plural(r['n_signins'], 'time')}{mfa} from "
                 f"{' and '.join(parts)}, new to it (usual countries: "
@@ -160,7 +160,7 @@ class NewSigninLocation(Rule):
                     details={
                         "new_countries": r["new_countries"],
                         "new_asns": r["new_asns"],
-                        "mfa": bool(r["all_mfa"]),
+                        "mfa": bool(r["any_mfa"]),
                     },
                 )
             )

@@ -67,7 +67,8 @@ SELECT
     string_agg(DISTINCT CAST(asn AS VARCHAR), ', ') FILTER (WHERE new_asn) AS new_asns,
     string_agg(DISTINCT ip_address, ', ') FILTER (WHERE new_ip) AS new_ips,
     string_agg(DISTINCT country, ', ') FILTER (WHERE outside_declared) AS outside_countries,
-    bool_and(mfa) AS all_mfa,
+    -- one MFA sign-in from the new place vouches for the session's refresh sign-ins
+    bool_or(mfa) AS any_mfa,
     min(coalesce(tenant_identities, 0)) FILTER (WHERE new_country) AS min_tenant_identities,
     (SELECT string_agg(DISTINCT h.value, ', ') FROM history_values AS h
      WHERE h.identity_id = flagged.identity_id AND h.dimension = 'country') AS usual_countries,

@@ -137,7 +137,7 @@ class FailedSigninBurst(Rule):
             else:
                 explanation = (
                     f"Address {r['identity_id']} failed to sign in as "
-                    f"{plural(r['n_targets'], 'identity').replace('identitys', 'identities')} "
+                    f"{plural(r['n_targets'], 'identity')} "
                     f"({r['targets']}) with {plural(r['n_failures'], 'attempt')}: a password "
                     f"spray{success}."
                 )

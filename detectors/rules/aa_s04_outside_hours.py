@@ -75,6 +75,7 @@ class OutsideHours(Rule):
         "if not, treat the identity's credentials as exposed and review what it touched."
     )
     defaults: ClassVar[dict] = {
+        "grace_minutes": 60,
         "min_events": 3,
         "min_history_events": 50,
         "max_evidence": 200,
@@ -90,13 +91,14 @@ class OutsideHours(Rule):
                 "activity": [
                     _call("n1", "2026-03-10T02:10:00Z"),
                     _call("n2", "2026-03-10T02:20:00Z"),
+                    _call("n3", "2026-03-10T02:30:00Z"),
                     _call("d1", "2026-03-10T10:00:00Z"),
                 ]
             },
             check=lambda fs: (
                 len(fs) == 1
                 and fs[0].identity.id == "agent-reports"
-                and fs[0].evidence_event_ids == ("n1", "n2")
+                and fs[0].evidence_event_ids == ("n1", "n2", "n3")
             ),
         ),
         Case(
@@ -115,7 +117,7 @@ class OutsideHours(Rule):
             check=lambda fs: len(fs) == 1 and fs[0].identity.id == "dora",
         ),
         Case(
-            name="agent within its hours and a person in their usual hours",
+            name="agent within its hours (or minutes past them) and a person in usual hours",
             fires=False,
             day="2026-03-10",
             config=TOML,
@@ -148,6 +150,7 @@ class OutsideHours(Rule):
                 "keys": keys,
                 "starts": starts,
                 "ends": ends,
+                "grace_minutes": int(p["grace_minutes"]),
                 "min_events": int(p["min_events"]),
                 "min_history_events": int(p["min_history_events"]),
                 "max_evidence": int(p["max_evidence"]),
@@ -157,7 +160,10 @@ class OutsideHours(Rule):
         for r in rows:
             if r["declared"]:
                 window = declared[r["declared_at"] - 1]
-                why = f"outside its declared active hours {window} UTC"
+                why = (
+                    f"outside its declared active hours {window} UTC (up to "
+                    f"{r['max_minutes_outside'] / 60:.1f} hours outside)"
+                )
                 usual = window
                 severity = "high" if r["n_sensitive"] else "medium"
             else:

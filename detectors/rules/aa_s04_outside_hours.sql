@@ -2,7 +2,8 @@
 -- active_hours, UTC) or, for established identities, in hours of the day it never used in its
 -- history (neither that hour nor the hours either side). One row per identity.
 -- Parameters: $keys, $starts, $ends (registered agents' keys and active_hours as minutes after
--- midnight UTC, end exclusive), $min_events, $min_history_events, $max_evidence.
+-- midnight UTC, end exclusive), $grace_minutes (tolerance around the declared window),
+-- $min_events, $min_history_events, $max_evidence.
 WITH usual AS (
     SELECT identity_id, CAST(value AS INTEGER) % 24 AS hour_of_day, sum(events) AS events
     FROM history_values
@@ -35,18 +36,31 @@ judged AS (
     LEFT JOIN established AS x USING (identity_id)
     WHERE e.identity_id IS NOT NULL
 ),
+declared_distance AS (
+    -- minutes outside the declared window (0 inside it; windows may wrap midnight)
+    SELECT
+        *,
+        CASE
+            WHEN declared_at IS NULL THEN NULL
+            WHEN CASE WHEN $starts[declared_at] <= $ends[declared_at]
+                      THEN minute_of_day >= $starts[declared_at]
+                           AND minute_of_day < $ends[declared_at]
+                      ELSE minute_of_day >= $starts[declared_at]
+                           OR minute_of_day < $ends[declared_at] END
+                THEN 0
+            ELSE least((($starts[declared_at] - minute_of_day) + 1440) % 1440,
+                       ((minute_of_day - $ends[declared_at]) + 1441) % 1440)
+        END AS minutes_outside
+    FROM judged
+),
 flagged AS (
     SELECT
         *,
-        declared_at IS NOT NULL AND NOT (
-            CASE WHEN $starts[declared_at] <= $ends[declared_at]
-                 THEN minute_of_day >= $starts[declared_at] AND minute_of_day < $ends[declared_at]
-                 ELSE minute_of_day >= $starts[declared_at] OR minute_of_day < $ends[declared_at]
-            END) AS outside_declared,
+        coalesce(minutes_outside > $grace_minutes, false) AS outside_declared,
         declared_at IS NULL AND is_established AND history_events >= $min_history_events
             AND NOT list_has_any(coalesce(usual_hours, []), [
                 (hour + 23) % 24, hour, (hour + 1) % 24]) AS outside_usual
-    FROM judged
+    FROM declared_distance
 )
 SELECT
     identity_id,
@@ -57,6 +71,7 @@ SELECT
     any_value(sponsor) AS sponsor,
     any_value(kind_source) AS kind_source,
     bool_or(outside_declared) AS declared,
+    max(minutes_outside) AS max_minutes_outside,
     count(*) AS n_events,
     count(DISTINCT hour) AS n_hours,
     string_agg(DISTINCT lpad(CAST(hour AS VARCHAR), 2, '0') || ':00', ', '
@@ -70,5 +85,5 @@ SELECT
 FROM flagged
 WHERE outside_declared OR outside_usual
 GROUP BY identity_id
-HAVING count(*) >= $min_events OR bool_or(outside_declared)
+HAVING count(*) >= $min_events
 ORDER BY identity_id
