@@ -68,7 +68,19 @@ def _table(name: str, n: int, cols: dict[str, pa.Array]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def make_day(ws: Workspace, day: date, events: int, identities: int, seed: int) -> None:
+def _near(rng: np.random.Generator, who: np.ndarray, pool: list[str], spread: int, stress: bool):
+    """Each identity's own few values (``spread`` of them), or any value with ``stress``."""
+    if stress:
+        return _pick(rng, pool, len(who))
+    idx = (who * 7 + rng.integers(0, spread, len(who))) % len(pool)
+    return pa.DictionaryArray.from_arrays(pa.array(idx, pa.int32()), pa.array(pool)).cast(
+        pa.string()
+    )
+
+
+def make_day(
+    ws: Workspace, day: date, events: int, identities: int, seed: int, stress: bool = False
+) -> None:
     rng = np.random.default_rng(seed)
     n_sign = events // 8
     n_act = events - n_sign
@@ -101,12 +113,12 @@ def make_day(ws: Workspace, day: date, events: int, identities: int, seed: int) 
             ),
             "agent_type": pa.array(np.where(is_sp, agent_type, None), pa.string()),
             "resource_display_name": _pick(rng, RESOURCES, n_sign, [0.85, 0.1, 0.03, 0.02]),
-            "ip_address": _pick(rng, ips, n_sign),
-            "autonomous_system_number": pa.array(rng.integers(1000, 1100, n_sign)),
+            "ip_address": _near(rng, who, ips, 3, stress),
+            "autonomous_system_number": pa.array(1000 + (who % 100) + rng.integers(0, 2, n_sign)),
             "country": _pick(
                 rng, COUNTRIES, n_sign, [0.6, 0.2, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01]
             ),
-            "user_agent": _pick(rng, uas, n_sign),
+            "user_agent": _near(rng, who, uas, 2, stress),
             "succeeded": pa.array(rng.random(n_sign) > 0.02),
             "credential_key_id": pa.array(np.where(is_sp, sp_ids, None), pa.string()),
         },
@@ -131,11 +143,11 @@ def make_day(ws: Workspace, day: date, events: int, identities: int, seed: int) 
             ),
             "token_type": pa.array(np.where(delegated, "delegated", "app")),
             "operation": _pick(rng, ["GET", "POST", "PATCH"], n_act, [0.9, 0.08, 0.02]),
-            "resource_path": _pick(rng, PATHS, n_act),
+            "resource_path": _near(rng, who, PATHS, 25, stress),
             "status_code": pa.array(np.where(rng.random(n_act) < 0.03, 403, 200)),
             "response_size_bytes": pa.array(rng.integers(100, 50_000, n_act)),
-            "ip_address": _pick(rng, ips, n_act),
-            "user_agent": _pick(rng, uas, n_act),
+            "ip_address": _near(rng, who, ips, 3, stress),
+            "user_agent": _near(rng, who, uas, 2, stress),
         },
     )
     for name, table in (("signins", signins), ("activity", activity)):
@@ -176,6 +188,11 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=1_000_000, help="events a day")
     ap.add_argument("--identities", type=int, default=2000)
     ap.add_argument("--dir", default="bench-workspace", help="workspace folder (recreated)")
+    ap.add_argument(
+        "--stress",
+        action="store_true",
+        help="every event picks any IP / user agent / path (far more distinct values than real)",
+    )
     ap.add_argument("--phase", choices=["rebuild", "nightly"], help=argparse.SUPPRESS)
     ap.add_argument("--day", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -188,7 +205,7 @@ def main() -> None:
     first = date(2026, 1, 1)
     t0 = time.perf_counter()
     for i in range(args.days):
-        make_day(ws, first + timedelta(days=i), args.events, args.identities, seed=i)
+        make_day(ws, first + timedelta(days=i), args.events, args.identities, i, args.stress)
     print(f"built {args.days} days x {args.events:,} events in {time.perf_counter() - t0:.0f}s")
 
     def child(name: str, day: date) -> dict:
@@ -203,7 +220,7 @@ def main() -> None:
     last = first + timedelta(days=args.days - 1)
     print(json.dumps(child("rebuild", last + timedelta(days=1))))
     new_day = last + timedelta(days=1)
-    make_day(ws, new_day, args.events, args.identities, seed=args.days)
+    make_day(ws, new_day, args.events, args.identities, args.days, args.stress)
     print(json.dumps(child("nightly", new_day)))
 
 
