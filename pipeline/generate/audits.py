@@ -4,14 +4,14 @@ added and rotated) and the changes planted by the story."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
 
 from pipeline.generate.cast import Actor, Tenant
-from pipeline.generate.frames import frame
+from pipeline.generate.frames import AUDIT
 from pipeline.generate.ids import uuid
-from pipeline.generate.traffic import to_time
 
 CORE_DIRECTORY = "Core Directory"
 APP_MGMT = "ApplicationManagement"
@@ -65,25 +65,25 @@ def audit(
         tgt = target
     mods = mods or []
     details = details or []
-    return frame(
-        "audit",
-        1,
-        time=to_time(np.array([time_us])),
-        id=[f"Directory_{corr}_{rng.integers(10000, 99999)}_{rng.integers(10**7, 10**8)}"],
-        correlation_id=[corr],
+    row = dict.fromkeys(AUDIT)
+    row.update(
+        time=datetime(1970, 1, 1) + timedelta(microseconds=int(time_us)),
+        id=f"Directory_{corr}_{rng.integers(10000, 99999)}_{rng.integers(10**7, 10**8)}",
+        correlation_id=corr,
         activity=activity,
         category=category,
         operation_type=operation_type,
         result="success",
         logged_by=CORE_DIRECTORY,
-        mod_names=[[m[0] for m in mods]],
-        mod_old=[[m[1] for m in mods]],
-        mod_new=[[m[2] for m in mods]],
-        detail_keys=[[d[0] for d in details]],
-        detail_values=[[d[1] for d in details]],
+        mod_names=[m[0] for m in mods],
+        mod_old=[m[1] for m in mods],
+        mod_new=[m[2] for m in mods],
+        detail_keys=[d[0] for d in details],
+        detail_values=[d[1] for d in details],
         **init,
         **tgt,
     )
+    return pl.DataFrame([row], schema=AUDIT)
 
 
 def key_description(key_id: str, kind: str, label: str) -> str:

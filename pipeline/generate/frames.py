@@ -136,16 +136,20 @@ def frame(stream: str, n: int, **cols: Any) -> pl.DataFrame:
     unknown = set(cols) - set(schema)
     if unknown:
         raise KeyError(f"{stream}: unknown columns {sorted(unknown)}")
-    data = {}
+    arrays: dict[str, pl.Series] = {}
+    scalars: list[pl.Expr] = []
     for name, dtype in schema.items():
         value = cols.get(name)
         if isinstance(value, np.ndarray) and value.dtype == object:
-            data[name] = pl.Series(name, value.tolist(), dtype=dtype)
+            arrays[name] = pl.Series(name, value.tolist(), dtype=dtype)
         elif isinstance(value, (np.ndarray, list, pl.Series)):
-            data[name] = pl.Series(name, value).cast(dtype)
+            arrays[name] = pl.Series(name, value).cast(dtype)
         else:
-            data[name] = pl.repeat(value, n, dtype=dtype, eager=True).alias(name)
-    return pl.DataFrame(data)
+            scalars.append(pl.lit(value, dtype=dtype).alias(name))
+    base = pl.DataFrame(arrays) if arrays else pl.DataFrame({"_n": np.zeros(n, dtype=np.int8)})
+    if len(base) != n:
+        raise ValueError(f"{stream}: columns of {len(base)} rows for a frame of {n}")
+    return base.with_columns(scalars).select(list(schema))
 
 
 def empty(stream: str) -> pl.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _B64URL = np.frombuffer(
@@ -10,8 +11,8 @@ _B64URL = np.frombuffer(
 )
 
 
-def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` random version-4 GUIDs (lower-case, dashed) as a numpy string array."""
+def uuids(rng: np.random.Generator, n: int) -> pl.Series:
+    """``n`` random version-4 GUIDs (lower-case, dashed) as a polars string Series."""
     raw = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
@@ -24,14 +25,14 @@ def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
     out[:, 14:18] = hexed[:, 12:16]
     out[:, 19:23] = hexed[:, 16:20]
     out[:, 24:36] = hexed[:, 20:32]
-    return out.view("S36").ravel().astype(str)
+    return pl.Series(out.view("S36").ravel()).cast(pl.String)
 
 
-def token_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+def token_ids(rng: np.random.Generator, n: int) -> pl.Series:
     """``n`` uniqueTokenIdentifier values: 22 base64url characters, as Entra prints them."""
     chars = _B64URL[rng.integers(0, 64, size=(n, 22))]
     chars[:, 20:22] = ord("A")
-    return np.ascontiguousarray(chars).view("S22").ravel().astype(str)
+    return pl.Series(np.ascontiguousarray(chars).view("S22").ravel()).cast(pl.String)
 
 
 def uuid(rng: np.random.Generator) -> str:

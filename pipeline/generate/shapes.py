@@ -119,6 +119,7 @@ class Writer:
         self.tenant_id = tenant_id
         self.gzip = gzip_files
         self.corrupt = corrupt
+        self.seed = seed
         self.rng = np.random.default_rng([seed, 0xBAD])
         self.files: set[Path] = set()
         self.corrupt_lines = 0
@@ -160,6 +161,10 @@ class Writer:
         return lines
 
     # -- entry points -------------------------------------------------------------------------
+    def start_day(self, day_index: int) -> None:
+        """Corruption draws depend on the day only, so days can be written in any order."""
+        self.rng = np.random.default_rng([self.seed, 0xBAD, day_index])
+
     def write(self, day_index: int, day: date, records: pl.DataFrame) -> None:
         """``records``: columns time, category, json (the storage-shaped record)."""
         if records.is_empty():

@@ -11,12 +11,13 @@ import polars as pl
 
 from pipeline.generate import world
 from pipeline.generate.cast import Actor, Call, Tenant
-from pipeline.generate.frames import empty, frame
+from pipeline.generate.frames import SIGNIN, empty, frame
 from pipeline.generate.ids import token_ids, uuids
 
 GRAPH_BASE = "https://graph.microsoft.com/v1.0"
 US = 1_000_000
 HOUR_US = 3600 * US
+DAY_US = 24 * HOUR_US
 STATUS = {"GET": 200, "POST": 200, "PATCH": 204, "PUT": 201, "DELETE": 204}
 SIGNIN_CATEGORY = {
     "agent_identity": "ServicePrincipalSignInLogs",
@@ -179,7 +180,7 @@ def fill_paths(tenant: Tenant, paths: pl.Series, rng: np.random.Generator) -> pl
         df = df.with_columns(pl.Series(f"v_{name}", np.array(pool)[rng.integers(0, len(pool), n)]))
         expr = expr.str.replace_all("{" + name + "}", pl.col(f"v_{name}"), literal=True)
     if paths.str.contains("{msg}", literal=True).any():
-        df = df.with_columns(pl.Series("v_msg", np.char.add("AAMkAD", token_ids(rng, n))))
+        df = df.with_columns(("AAMkAD" + token_ids(rng, n)).alias("v_msg"))
         expr = expr.str.replace_all("{msg}", pl.col("v_msg"), literal=True)
     if paths.str.contains("{n}", literal=True).any():
         df = df.with_columns(pl.Series("v_n", rng.integers(1, 9000, n).astype(str)))
@@ -210,6 +211,8 @@ def graph_calls(
     s = signins[rows]
     start = s["time"].cast(pl.Int64).to_numpy()
     times = start + rng.integers(5 * US, spread_us, n)
+    # a day's calls stay in that day (its files are written by one worker)
+    times = np.minimum(times, (start // DAY_US + 1) * DAY_US - 1)
     methods, paths, sizes = pick_calls(rng, call_lists, owner[rows])
     uri = fill_paths(tenant, pl.Series(np.char.add(GRAPH_BASE, paths)), rng)
     status = np.vectorize(STATUS.get, otypes=[np.int64])(methods)
@@ -256,79 +259,163 @@ def _weekend(day: date) -> bool:
     return day.weekday() >= 5
 
 
+def _actor_table(tenant: Tenant, actors: list[Actor]) -> pl.DataFrame:
+    """Static sign-in columns of every actor, one row each (built once per tenant)."""
+    cached = getattr(tenant, "_actor_table", None)
+    if cached is not None:
+        return cached
+    rows = []
+    for a in actors:
+        agent = agent_block(tenant, a)
+        user = a.kind == "agent_user"
+        parent = tenant.actor(a.parent) if user else None
+        rows.append(
+            {
+                "category": SIGNIN_CATEGORY[a.kind],
+                "identity": a.name,
+                "user_id": a.object_id if user else None,
+                "upn": a.upn if user else None,
+                "user_name": a.name if user else None,
+                "user_type": "Member" if user else None,
+                "app_id": a.app_id,
+                "app_name": parent.name if parent else a.name,
+                "sp_id": parent.object_id if parent else a.object_id,
+                "sp_name": None if user else a.name,
+                "city": a.place.city,
+                "state": a.place.state,
+                "country": a.place.country,
+                "lat": a.place.lat,
+                "lon": a.place.lon,
+                "asn": a.place.asn,
+                "user_agent": world.AGENT_SDK_UA if user else None,
+                "client_app": "Mobile Apps and Desktop clients" if user else None,
+                "os": "Linux" if user else None,
+                "browser": "" if user else None,
+                "device_id": "" if user else None,
+                "cred_type": "none" if user else a.credential_type,
+                "cred_key_id": None if user else a.credential_key_id,
+                "agent_type": agent.get("agent_type"),
+                "agent_parent_app_id": agent.get("agent_parent_app_id"),
+                "agent_subject_type": agent.get("agent_subject_type"),
+                "agent_subject_parent_id": agent.get("agent_subject_parent_id"),
+            }
+        )
+    table = pl.DataFrame(rows, schema={k: SIGNIN[k] for k in rows[0]})
+    object.__setattr__(tenant, "_actor_table", table)
+    return table
+
+
 def actors_day(
     tenant: Tenant, day_index: int, day: date, rng: np.random.Generator, actors: list[Actor]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Sign-ins and app-only / agent-user Graph calls of non-human identities for one day."""
+    """Sign-ins and app-only / agent-user Graph calls of non-human identities for one day,
+    for all of them at once: an (identity x hour) activity matrix, one token per active hour."""
     base = day_start_us(day)
-    signins, owners, counts = [], [], []
-    for actor in actors:
-        if actor.obo_people:
-            continue  # acts only through people's tokens: see obo_day
-        if actor.active_days and not actor.active_days[0] <= day_index <= actor.active_days[1]:
-            continue
-        h0, h1 = actor.hours
-        hours = np.arange(h0, h1)
-        factor = rng.lognormal(0, 0.12) * (actor.weekend if _weekend(day) else 1.0)
-        p_active = min(1.0, 0.55 + 0.45 * factor) if actor.volume else 0.8
-        active = hours[rng.random(len(hours)) < p_active]
-        if len(active) == 0:
-            continue
-        times = base + active * HOUR_US + rng.integers(0, 8 * 60 * US, len(active))
-        gap = actor.ca_gap_from is not None and day_index >= actor.ca_gap_from
-        s = actor_signins(tenant, actor, times, rng, ca_status="notApplied" if gap else None)
-        if actor.volume:
-            rate = actor.volume * factor / max(1, len(active))
-            c = rng.poisson(rate, len(active))
-        else:
-            c = np.zeros(len(active), dtype=np.int64)
-        signins.append(s)
-        counts.append(c)
-        owners.append(np.full(len(active), actors.index(actor)))
-        # Tokens for the other resources the identity uses (no Graph calls behind them).
-        for res in actor.resources[1:]:
-            k = rng.random(len(active)) < 0.35
-            if k.any():
-                extra = actor_signins(
-                    tenant,
-                    actor,
-                    times[k] + rng.integers(60 * US, 40 * 60 * US, k.sum()),
-                    rng,
-                    resource=res,
-                )
-                signins.append(extra)
-                counts.append(np.zeros(k.sum(), dtype=np.int64))
-                owners.append(np.full(k.sum(), actors.index(actor)))
-    if not signins:
-        return empty("signin"), empty("graph")
-    s = pl.concat(signins)
-    owner = np.concatenate(owners)
-    count = np.concatenate(counts)
-    lists = [a.calls or [("GET", "/organization", 1, 400)] for a in actors]
-    delegated = np.array([a.kind == "agent_user" for a in actors])
-    roles = np.array([a.roles for a in actors])
-    scopes = np.array([a.scopes for a in actors])
-    ua = np.array(
+    n = len(actors)
+    table = _actor_table(tenant, actors)
+    eligible = np.array(
         [
-            world.AGENT_SDK_UA if a.kind in ("agent_identity", "agent_user") else world.GRAPH_SDK_UA
+            not a.obo_people
+            and (not a.active_days or a.active_days[0] <= day_index <= a.active_days[1])
             for a in actors
         ]
     )
+    volume = np.array([a.volume for a in actors])
+    weekend = np.array([a.weekend for a in actors]) if _weekend(day) else np.ones(n)
+    factor = rng.lognormal(0, 0.12, n) * weekend
+    p_active = np.where(volume > 0, np.minimum(1.0, 0.55 + 0.45 * factor), 0.8)
+    h0 = np.array([a.hours[0] for a in actors])
+    h1 = np.array([a.hours[1] for a in actors])
+    hours = np.arange(24)
+    active = (
+        (hours >= h0[:, None])
+        & (hours < h1[:, None])
+        & eligible[:, None]
+        & (rng.random((n, 24)) < p_active[:, None])
+    )
+    who, hour = np.nonzero(active)
+    if len(who) == 0:
+        return empty("signin"), empty("graph")
+    times = base + hour * HOUR_US + rng.integers(0, 8 * 60 * US, len(who))
+    rate = volume * factor / np.maximum(1, active.sum(axis=1))
+    counts = rng.poisson(rate[who])
+    # Tokens for the other resources an identity uses (no Graph calls behind them).
+    n_res = np.array([len(a.resources) for a in actors])
+    extra = (n_res[who] > 1) & (rng.random(len(who)) < 0.35)
+    ex_who = who[extra]
+    ex_times = times[extra] + rng.integers(60 * US, 40 * 60 * US, len(ex_who))
+    max_res = int(n_res.max())
+    res_id = np.array(
+        [[r[0] for r in a.resources] + [""] * (max_res - len(a.resources)) for a in actors]
+    )
+    res_name = np.array(
+        [[r[1] for r in a.resources] + [""] * (max_res - len(a.resources)) for a in actors]
+    )
+    ex_pick = 1 + (rng.random(len(ex_who)) * (n_res[ex_who] - 1)).astype(np.int64)
+    all_who = np.concatenate([who, ex_who])
+    pick = np.concatenate([np.zeros(len(who), dtype=np.int64), ex_pick])
+    all_times = np.concatenate([times, ex_times])
+    m = len(all_who)
+    addresses = np.array([(a.addresses * 2)[:2] for a in actors])
+    agentic = np.array([a.kind in ("agent_identity", "agent_user") for a in actors])
+    covered = np.array(
+        [
+            a.ca_covered and not (a.ca_gap_from is not None and day_index >= a.ca_gap_from)
+            for a in actors
+        ]
+    )
+    ca = np.where(agentic & covered, "success", "notApplied")
+    is_user = np.array([a.kind == "agent_user" for a in actors])
+    dynamic = pl.DataFrame(
+        {
+            "time": to_time(all_times),
+            "id": uuids(rng, m),
+            "correlation_id": uuids(rng, m),
+            "token_id": token_ids(rng, m),
+            "session_id": uuids(rng, m),
+            "_user": is_user[all_who],
+            "resource_id": res_id[all_who, pick],
+            "resource_name": res_name[all_who, pick],
+            "ip": addresses[all_who, rng.integers(0, 2, m)],
+            "ca_status": ca[all_who],
+            "processing_ms": rng.integers(0, 120, m),
+        }
+    )
+    signins = (
+        pl.concat([table[all_who], dynamic], how="horizontal")
+        .with_columns(
+            pl.when(pl.col("session_id") == "")
+            .then(None)
+            .otherwise(pl.col("session_id"))
+            .alias("session_id"),
+            pl.lit(False).alias("interactive"),
+            pl.lit(0, dtype=pl.Int64).alias("error_code"),
+            pl.lit(None, dtype=pl.String).alias("failure_reason"),
+            pl.lit(False).alias("mfa"),
+            pl.lit("none").alias("incoming_token_type"),
+        )
+        .select([pl.col(k).cast(v) for k, v in SIGNIN.items()])
+    )
+    all_counts = np.concatenate([counts, np.zeros(len(ex_who), dtype=np.int64)])
+    lists = [a.calls or [("GET", "/organization", 1, 400)] for a in actors]
+    roles = np.array([a.roles for a in actors])
+    scopes = np.array([a.scopes for a in actors])
+    ua = np.where(agentic, world.AGENT_SDK_UA, world.GRAPH_SDK_UA)
     region = np.array([a.place.region for a in actors])
     g = graph_calls(
         tenant,
         rng,
-        s,
-        count,
+        signins,
+        all_counts,
         lists,
-        owner,
-        delegated=delegated[owner],
-        roles=roles[owner],
-        scopes=scopes[owner],
-        user_agent=ua[owner],
-        region=region[owner],
+        all_who,
+        delegated=is_user[all_who],
+        roles=roles[all_who],
+        scopes=scopes[all_who],
+        user_agent=ua[all_who],
+        region=region[all_who],
     )
-    return s, g
+    return signins, g
 
 
 def human_signins(
