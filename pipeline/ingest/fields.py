@@ -347,3 +347,128 @@ COMPILED: dict[str, CompiledDialect] = {
 ALL_FIELDS: tuple[str, ...] = tuple(
     dict.fromkeys(name for fields in DIALECT_FIELDS.values() for name in fields)
 )
+
+_ALWAYS = ("category", "id", "tenant_id", "env_time", "env_tenant_id", "env_ip", "env_duration_ms")
+#: the fields each table's normaliser reads (a batch of one table extracts only these)
+TABLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "signins": _ALWAYS
+    + (
+        "created",
+        "user_id",
+        "upn",
+        "user_display_name",
+        "user_type",
+        "app_id",
+        "app_display_name",
+        "sp_id",
+        "sp_name",
+        "agent_type",
+        "agent_subject_type",
+        "agent_parent_app_id",
+        "agent_subject_parent_id",
+        "resource_id",
+        "resource_display_name",
+        "ip",
+        "asn",
+        "country",
+        "state",
+        "city",
+        "lat",
+        "lon",
+        "user_agent",
+        "client_app_used",
+        "device_id",
+        "device_os",
+        "device_browser",
+        "device_is_compliant",
+        "device_is_managed",
+        "is_interactive",
+        "error_code",
+        "failure_reason",
+        "ca_status",
+        "risk_level",
+        "risk_state",
+        "client_credential_type",
+        "credential_key_id",
+        "auth_protocol",
+        "incoming_token_type",
+        "correlation_id",
+        "unique_token_id",
+        "session_id",
+        "sign_in_count",
+        "event_types",
+        "location",
+        "status",
+    ),  # fmt: skip
+    "audits": _ALWAYS
+    + (
+        "activity_time",
+        "activity",
+        "audit_category",
+        "operation_type",
+        "result",
+        "result_reason",
+        "logged_by_service",
+        "correlation_id",
+        "init_user_id",
+        "init_user_upn",
+        "init_user_name",
+        "init_user_ip",
+        "init_user_agent_type",
+        "init_app_id",
+        "init_app_sp_id",
+        "init_app_name",
+        "init_app_agent_type",
+        "targets_json",
+    ),  # fmt: skip
+    "activity": _ALWAYS
+    + (
+        "time_generated",
+        "request_id",
+        "operation_id",
+        "method",
+        "request_uri",
+        "api_version",
+        "status_code",
+        "response_size",
+        "duration_ms",
+        "scopes",
+        "roles",
+        "sign_in_activity_id",
+        "session_id",
+        "user_id",
+        "upn",
+        "app_id",
+        "sp_id",
+        "ip",
+        "user_agent",
+    ),  # fmt: skip
+    "risk_events": _ALWAYS
+    + (
+        "activity_time",
+        "risk_last_updated",
+        "detected_time",
+        "risk_event_type",
+        "risk_level",
+        "risk_state",
+        "risk_detail",
+        "ip",
+        "country",
+        "user_id",
+        "upn",
+        "user_display_name",
+        "risk_sp_id",
+        "risk_agent_id",
+    ),  # fmt: skip
+}
+
+#: dialects whose records name their category, so that a batch can be extracted for one table
+CATEGORY_DIALECTS = ("azure_monitor", "loganalytics")
+
+COMPILED_FOR_TABLE: dict[tuple[str, str], CompiledDialect] = {
+    (dialect, table): CompiledDialect(
+        dialect, {k: v for k, v in DIALECT_FIELDS[dialect].items() if k in names}
+    )
+    for dialect in CATEGORY_DIALECTS
+    for table, names in TABLE_FIELDS.items()
+}

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipeline.ingest.fields import ALL_FIELDS, COMPILED
+from pipeline.ingest.fields import ALL_FIELDS, COMPILED, COMPILED_FOR_TABLE, CompiledDialect
 from pipeline.ingest.timeparse import parse_time_series
 from pipeline.resource_path import resource_path_expr
 from pipeline.schema import TABLES
@@ -38,9 +38,15 @@ def sql(name: str) -> str:
     return (SQL_DIR / name).read_text()
 
 
-def extract(con: duckdb.DuckDBPyConnection, lines: pa.Table, dialect: str) -> pl.DataFrame:
-    """Parse each record of ``lines`` (line_no, raw) once; one text column per dialect field."""
-    compiled = COMPILED[dialect]
+def extract(
+    con: duckdb.DuckDBPyConnection, lines: pa.Table, dialect: str, table: str | None = None
+) -> pl.DataFrame:
+    """Parse each record of ``lines`` (line_no, raw) once; one text column per dialect field.
+
+    With ``table`` only that table's fields are pulled (the others are null columns); the
+    caller checks each record's category and extracts again the records of another table.
+    """
+    compiled = COMPILED_FOR_TABLE.get((dialect, table or ""), COMPILED[dialect])
     con.register("batch", lines)
     try:
         result = con.sql(sql("extract.sql"), params={"paths": compiled.paths}).to_arrow_table()
@@ -48,7 +54,7 @@ def extract(con: duckdb.DuckDBPyConnection, lines: pa.Table, dialect: str) -> pl
         con.unregister("batch")
     frame = pl.from_arrow(result)
     assert isinstance(frame, pl.DataFrame)
-    return frame_fields(frame, dialect)
+    return frame_fields(frame, dialect, compiled)
 
 
 def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
@@ -61,9 +67,11 @@ def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
 PADDED = frozenset({"portal", "loganalytics"})
 
 
-def frame_fields(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
+def frame_fields(
+    frame: pl.DataFrame, dialect: str, compiled: CompiledDialect | None = None
+) -> pl.DataFrame:
     """Columns ``parsed`` (bool) and one String column per field, first non-empty spec wins."""
-    compiled = COMPILED[dialect]
+    compiled = compiled or COMPILED[dialect]
     exprs = [pl.col("line_no"), pl.col("f").is_not_null().alias("parsed")]
     for field, candidates in compiled.fields.items():
         parts = []
@@ -76,7 +84,7 @@ def frame_fields(frame: pl.DataFrame, dialect: str) -> pl.DataFrame:
     exprs += [
         pl.lit(None, pl.String).alias(name) for name in ALL_FIELDS if name not in compiled.fields
     ]
-    return frame.select(exprs)
+    return frame.select(exprs).select("line_no", "parsed", *ALL_FIELDS)
 
 
 # ---- typed helpers -----------------------------------------------------------------------------
@@ -496,10 +504,12 @@ def normalise(
     dialect: str,
     context: dict[str, object],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Canonical rows of ``table`` and the rows to quarantine (line_no, reason).
+    """Canonical rows of ``table`` (every column but ``raw``, plus ``_row``) and the rows to
+    quarantine (_row, line_no, reason).
 
-    ``frame`` holds the extracted fields plus line_no, raw, category, kind. ``context`` gives
-    source_file, source_format and ingest_time.
+    ``frame`` holds the extracted fields plus line_no, _row (the record's index in its batch,
+    where the caller takes ``raw`` from), category, kind. ``context`` gives source_file,
+    source_format and ingest_time.
     """
     if table == "audits":
         frame = attach_targets(con, frame)
@@ -519,7 +529,7 @@ def normalise(
     assert isinstance(ingest_time, datetime)
     built = frame.select(
         pl.col("line_no"),
-        pl.col("raw"),
+        pl.col("_row"),
         pl.col("category").alias("log_category"),
         pl.lit(ingest_time, pl.Datetime("us", "UTC")).alias("ingest_time"),
         pl.lit(context["source_format"], pl.String).alias("source_format"),
@@ -543,9 +553,9 @@ def normalise(
     )
     built = built.with_columns(reason.alias("_reason"))
     bad = built.filter(pl.col("_reason").is_not_null()).select(
-        "line_no", pl.col("_reason").alias("reason")
+        "_row", "line_no", pl.col("_reason").alias("reason")
     )
     good = built.filter(pl.col("_reason").is_null()).with_columns(
         pl.col("line_no").alias("source_line")
     )
-    return good.select(schema.names), bad
+    return good.select(*[n for n in schema.names if n != "raw"], "_row"), bad

@@ -103,6 +103,8 @@ def _split_lines(
     if rejected:
         bad_lines = {r.line_no for r in rejected}
         keep &= ~np.isin(line_nos, np.fromiter(bad_lines, dtype=np.int64, count=len(bad_lines)))
+    if keep.all():
+        return _lines_table(line_nos, texts), rejected, count
     mask = pa.array(keep)
     return _lines_table(line_nos[keep], texts.filter(mask)), rejected, count
 

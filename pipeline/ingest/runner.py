@@ -22,12 +22,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 - pa.compute
 
 from pipeline.errors import AgentAuditError
 from pipeline.ingest import manifest
 from pipeline.ingest.categories import category_expr, route_exprs
 from pipeline.ingest.dedupe import SeenKeys
 from pipeline.ingest.detect import Detected, sniff
+from pipeline.ingest.fields import CATEGORY_DIALECTS
 from pipeline.ingest.normalise import extract, normalise
 from pipeline.ingest.reader import (
     CHUNK_BYTES,
@@ -105,6 +107,7 @@ class _FileIngest:
         }
         self.quarantine = PartitionWriter(workspace.quarantine, QUARANTINE_SCHEMA, batch_id)
         self.day = ingest_time.strftime("%Y-%m-%d")
+        self.last_table: str | None = None  # the one table of the previous batch, if one
 
     # -- quarantine --------------------------------------------------------------------------
     def _quarantine(self, frame: pl.DataFrame, source_format: str) -> None:
@@ -138,18 +141,48 @@ class _FileIngest:
         self._quarantine(frame, source_format)
 
     # -- one batch ---------------------------------------------------------------------------
+    def _extract(
+        self, lines: pa.Table, dialect: str, table: str | None, rows: pa.Array | None = None
+    ) -> pl.DataFrame:
+        """Fields of ``lines`` (or of the rows ``rows`` of it); ``_row`` points back into it."""
+        subset = lines if rows is None else lines.take(rows)
+        fields = extract(self.con, subset, dialect, table)
+        index = (
+            pl.Series("_row", rows, dtype=pl.Int64)
+            if rows is not None
+            else pl.int_range(subset.num_rows, dtype=pl.Int64, eager=True).alias("_row")
+        )
+        frame = fields.with_columns(index)
+        frame = frame.with_columns(category_expr(dialect).alias("category"))
+        return frame.with_columns(*route_exprs())
+
+    def _raw_text(self, lines: pa.Table, frame: pl.DataFrame) -> pl.DataFrame:
+        """frame (with _row, line_no, reason) plus the record text, for the quarantine."""
+        raw = lines.column("raw").take(pa.array(frame.get_column("_row").to_numpy()))
+        text = pl.from_arrow(raw)
+        assert isinstance(text, pl.Series)
+        return frame.select("line_no", "reason").with_columns(text.alias("raw_text"))
+
     def batch(self, batch: Batch) -> None:
         self.result.rows_read += batch.lines.num_rows + len(batch.rejected)
         self.rejected(batch.rejected, batch.source_format)
-        if batch.lines.num_rows == 0:
+        lines = batch.lines
+        if lines.num_rows == 0:
             return
-        dialect = batch.dialect or first_dialect(batch.lines) or "graph"
-        fields = extract(self.con, batch.lines, dialect)
-        raw = pl.from_arrow(batch.lines.column("raw"))
-        assert isinstance(raw, pl.Series)
-        frame = fields.with_columns(raw.alias("raw"))
-        frame = frame.with_columns(category_expr(dialect).alias("category"))
-        frame = frame.with_columns(*route_exprs())
+        dialect = batch.dialect or first_dialect(lines) or "graph"
+        guess = self.last_table if dialect in CATEGORY_DIALECTS else None
+        frame = self._extract(lines, dialect, guess)
+        if guess is not None:
+            # records of another table than the guess: extract them again with every field
+            other = ((pl.col("table") != guess) | pl.col("table").is_null()) & pl.col("parsed")
+            misses = frame.filter(other).get_column("_row")
+            if misses.len():
+                again = self._extract(lines, dialect, None, pa.array(misses.to_numpy()))
+                frame = pl.concat([frame.filter(~other), again], how="vertical_relaxed").sort(
+                    "_row"
+                )
+        tables = frame.get_column("table").drop_nulls().unique()
+        self.last_table = tables.item() if tables.len() == 1 else None
         reason = (
             pl.when(~pl.col("parsed"))
             .then(pl.lit(MALFORMED))
@@ -163,14 +196,11 @@ class _FileIngest:
             )
             .otherwise(None)
         )
-        frame = frame.with_columns(reason.alias("_reason"))
-        self._quarantine(
-            frame.filter(pl.col("_reason").is_not_null()).select(
-                "line_no", pl.col("_reason").alias("reason"), pl.col("raw").alias("raw_text")
-            ),
-            batch.source_format,
-        )
-        frame = frame.filter(pl.col("_reason").is_null())
+        frame = frame.with_columns(reason.alias("reason"))
+        rejected = frame.filter(pl.col("reason").is_not_null())
+        if rejected.height:
+            self._quarantine(self._raw_text(lines, rejected), batch.source_format)
+        frame = frame.filter(pl.col("reason").is_null())
         context = {
             "source_file": self.result.file,
             "source_format": batch.source_format,
@@ -179,24 +209,13 @@ class _FileIngest:
         for (table,), part in frame.partition_by("table", as_dict=True).items():
             good, bad = normalise(self.con, part, str(table), dialect, context)
             if bad.height:
-                self._quarantine(
-                    bad.join(part.select("line_no", "raw"), on="line_no", how="left")
-                    .unique(subset=["line_no", "reason", "raw"], maintain_order=True)
-                    .select("line_no", "reason", pl.col("raw").alias("raw_text")),
-                    batch.source_format,
-                )
-                # several records of one line (a wrapper) may share the line: count them all
-                extra = (
-                    bad.height
-                    - bad.join(part.select("line_no", "raw"), on="line_no")
-                    .unique(subset=["line_no", "reason", "raw"])
-                    .height
-                )
-                self.result.quarantined += max(extra, 0)
+                self._quarantine(self._raw_text(lines, bad), batch.source_format)
             fresh, dups = self.seen.filter_new(good, str(table))
             self.result.duplicates += dups
             if fresh.height:
-                self.writers[str(table)].write(fresh.to_arrow())
+                raw = lines.column("raw").take(pa.array(fresh.get_column("_row").to_numpy()))
+                rows = fresh.drop("_row").to_arrow().append_column("raw", raw)
+                self.writers[str(table)].write(rows)
                 self.result.rows_written[str(table)] = (
                     self.result.rows_written.get(str(table), 0) + fresh.height
                 )
