@@ -10,14 +10,14 @@ from datetime import date
 import pytest
 
 from pipeline import baselines, catalog
+from pipeline.workspace import Workspace
 
 from .rows import write
 
 D1, D2, D3 = "2026-04-01", "2026-04-02", "2026-04-03"  # Wednesday, Thursday, Friday
 
 
-@pytest.fixture
-def lake(workspace):
+def build(workspace):
     write(
         workspace,
         "signins",
@@ -93,7 +93,17 @@ def lake(workspace):
     summary = baselines.update(workspace)
     assert summary.days_rolled_up == [D1, D2, D3]
     assert summary.events == 6 and summary.identity_days == 4
-    con = catalog.connect(workspace, read_only=True)
+    return workspace
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return build(Workspace.at(tmp_path_factory.mktemp("baselines") / "ws"))
+
+
+@pytest.fixture
+def lake(built):
+    con = catalog.connect(built, read_only=True)
     yield con
     con.close()
 
@@ -243,7 +253,8 @@ def test_windows(lake):
     assert got == [(1, 4, 2)]
 
 
-def test_update_is_incremental(workspace, lake):
+def test_update_is_incremental(workspace):
+    build(workspace)
     again = baselines.update(workspace)
     assert again.days_rolled_up == [] and again.days_skipped == 3
     # a late file for day 2 makes day 2 (only) stale
@@ -292,8 +303,8 @@ def test_empty_lake_has_typed_views(workspace):
     assert baselines.update(workspace).days_rolled_up == []
 
 
-def test_days_with_events(workspace, lake):
-    assert baselines.days_with_events(workspace) == [
+def test_days_with_events(built):
+    assert baselines.days_with_events(built) == [
         date(2026, 4, 1),
         date(2026, 4, 2),
         date(2026, 4, 3),

@@ -7,6 +7,7 @@ import pytest
 
 from pipeline import baselines, catalog
 from pipeline.identities import entra_kind
+from pipeline.workspace import Workspace
 
 from .rows import write
 
@@ -232,8 +233,9 @@ SIGNINS = [
 ]
 
 
-@pytest.fixture
-def resolved(workspace):
+@pytest.fixture(scope="module")
+def resolved(tmp_path_factory):
+    workspace = Workspace.at(tmp_path_factory.mktemp("resolution") / "ws")
     workspace.root.mkdir(parents=True)
     workspace.config_file.write_text(REGISTRY)
     rows = []
