@@ -35,7 +35,7 @@ def init(workspace: Workspace, force: bool) -> None:
 def sql(workspace: Workspace, query: str, fmt: str, params: tuple[str, ...], limit: int | None):
     """Run one SQL query over the catalog (read-only; works while a nightly run writes).
 
-    Example: agentaudit sql "SELECT identity_id, events FROM identities WHERE actor_kind = $k"
+    Example: agentaudit sql 'SELECT identity_id, events FROM identities WHERE actor_kind = $k'
     -p k=agent_identity --format csv
     """
     from pipeline.catalog.query import parse_params, run_query
