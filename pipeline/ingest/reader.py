@@ -81,7 +81,8 @@ def _split_lines(
     line_nos = np.arange(first_line, first_line + count, dtype=np.int64)
     rejected: list[Rejected] = []
     try:
-        arr.validate(full=True)
+        if not _is_ascii(buf):
+            arr.validate(full=True)  # ASCII is valid UTF-8; anything else is checked
         texts = pc.utf8_trim_whitespace(arr)
     except pa.ArrowInvalid:
         texts, bad = _decode_slowly(buf, starts, first_line)
@@ -107,6 +108,12 @@ def _split_lines(
         return _lines_table(line_nos, texts), rejected, count
     mask = pa.array(keep)
     return _lines_table(line_nos[keep], texts.filter(mask)), rejected, count
+
+
+def _is_ascii(buf: bytes | memoryview) -> bool:
+    """True when every byte is ASCII (a fast C scan; for a view, of the bytes it views into)."""
+    owner = buf if isinstance(buf, bytes) else buf.obj
+    return bool(owner.isascii())  # type: ignore[union-attr]
 
 
 def _decode_slowly(
