@@ -126,6 +126,7 @@ class HumanAsAutomation(Rule):
             {
                 **bounds,
                 "interactive_start": bounds["day_start"] - timedelta(days=days),
+                "interactive_start_day": ctx.day - timedelta(days=days),
                 "human_kinds": HUMAN_KINDS,
                 "min_events": int(p["min_events"]),
                 "min_hours": int(p["min_hours"]),

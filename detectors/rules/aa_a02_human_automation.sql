@@ -38,16 +38,15 @@ per_person AS (
     HAVING count(*) >= $min_events
 ),
 interactive AS (
-    SELECT DISTINCT e.identity_id
-    FROM events AS e
-    JOIN signins AS s
-      ON s.event_id = e.event_id
-     AND s.event_time >= $interactive_start AND s.event_time < $day_end
-    WHERE e.table_name = 'signins'
-      AND e.event_time >= $interactive_start AND e.event_time < $day_end
-      AND e.identity_id IN (SELECT identity_id FROM per_person)
+    -- straight from the sign-in table: a person's identity id is their user id (or UPN)
+    SELECT DISTINCT lower(coalesce(s.user_id, s.user_principal_name)) AS identity_id
+    FROM signins AS s
+    WHERE s.date >= $interactive_start_day AND s.date <= $day
+      AND s.event_time >= $interactive_start AND s.event_time < $day_end
       AND (s.is_interactive IS true OR s.log_type = 'interactive')
       AND s.succeeded IS NOT false
+      AND lower(coalesce(s.user_id, s.user_principal_name))
+          IN (SELECT identity_id FROM per_person)
 ),
 signals AS (
     SELECT

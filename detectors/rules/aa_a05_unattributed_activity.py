@@ -110,6 +110,7 @@ class UnattributedActivity(Rule):
             {
                 **bounds,
                 "coverage_start": bounds["day_start"] - timedelta(hours=hours),
+                "coverage_start_day": (bounds["day_start"] - timedelta(hours=hours)).date(),
                 "token_hours": hours,
                 "min_events": int(p["min_events"]),
                 "max_evidence": int(p["max_evidence"]),

@@ -9,13 +9,15 @@
 WITH coverage AS (
     SELECT min(event_time) AS first_signin, count(*) AS n_signins
     FROM signins
-    WHERE event_time >= $coverage_start AND event_time < $day_end
+    WHERE date >= $coverage_start_day AND date <= $day
+      AND event_time >= $coverage_start AND event_time < $day_end
 ),
 calls AS (
     SELECT e.*, a.sign_in_activity_id
     FROM day_events AS e
     JOIN activity AS a
-      ON a.event_id = e.event_id AND a.event_time >= $day_start AND a.event_time < $day_end
+      ON a.event_id = e.event_id AND a.date = $day
+     AND a.event_time >= $day_start AND a.event_time < $day_end
     WHERE e.table_name = 'activity'
 ),
 orphans AS (
@@ -27,6 +29,7 @@ orphans AS (
       AND NOT EXISTS (
         SELECT 1 FROM signins AS s
         WHERE s.unique_token_id = c.sign_in_activity_id
+          AND s.date >= $coverage_start_day AND s.date <= $day
           AND s.event_time >= $coverage_start AND s.event_time < $day_end)
 ),
 actorless AS (

@@ -14,7 +14,8 @@ WITH changes AS (
         a.initiator_app_id,
         list_filter(a.targets, lambda t: t.id IS NOT NULL)[1] AS target
     FROM audits AS a
-    WHERE a.event_time >= $day_start
+    WHERE a.date = $day
+      AND a.event_time >= $day_start
       AND a.event_time < $day_end
       AND regexp_matches(lower(coalesce(a.activity, '')), $activity_pattern)
       AND NOT regexp_matches(lower(coalesce(a.activity, '')), '^\s*(remove|delete)')

@@ -25,7 +25,8 @@ WITH grants AS (
                     THEN t.display_name END), 'string_agg', ', ')
         ) AS granted
     FROM audits AS a
-    WHERE a.event_time >= $day_start
+    WHERE a.date = $day
+      AND a.event_time >= $day_start
       AND a.event_time < $day_end
       AND regexp_matches(lower(coalesce(a.activity, '')), $activity_pattern)
       AND lower(coalesce(a.result, 'success')) IN ('success', '')

@@ -14,7 +14,8 @@ WITH changes AS (
         a.initiator_app_id,
         unnest(a.targets) AS t
     FROM audits AS a
-    WHERE a.event_time >= $day_start
+    WHERE a.date = $day
+      AND a.event_time >= $day_start
       AND a.event_time < $day_end
       AND regexp_matches(lower(coalesce(a.activity, '')), $change_pattern)
       AND NOT regexp_matches(lower(coalesce(a.activity, '')), $exclude_pattern)

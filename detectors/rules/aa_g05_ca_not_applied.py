@@ -98,6 +98,7 @@ class ConditionalAccessNotApplied(Rule):
             {
                 **bounds,
                 "history_start": bounds["day_start"] - timedelta(days=int(p["lookback_days"])),
+                "history_start_day": ctx.day - timedelta(days=int(p["lookback_days"])),
                 "agent_kinds": AGENT_KINDS,
                 "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
                 "max_evidence": int(p["max_evidence"]),

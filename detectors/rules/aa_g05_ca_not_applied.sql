@@ -8,6 +8,7 @@ WITH agent_signins AS (
     FROM day_events AS e
     JOIN signins AS s
       ON s.event_id = e.event_id
+     AND s.date = $day
      AND s.event_time >= $day_start AND s.event_time < $day_end
     WHERE e.table_name = 'signins'
       AND e.identity_id IS NOT NULL
@@ -44,7 +45,8 @@ covered_before AS (
     FROM signins AS s
     JOIN uncovered AS u
       ON u.identity_id = lower(coalesce(s.service_principal_id, s.user_id))
-    WHERE s.event_time >= $history_start AND s.event_time < $day_start
+    WHERE s.date >= $history_start_day AND s.date < $day
+      AND s.event_time >= $history_start AND s.event_time < $day_start
       AND lower(coalesce(s.conditional_access_status, '')) IN ('success', 'failure')
     GROUP BY u.identity_id
 )

@@ -47,7 +47,8 @@ flagged AS (
             'multifactor') AS mfa
     FROM judged AS j
     LEFT JOIN signins AS s
-      ON s.event_id = j.event_id AND s.event_time >= $day_start AND s.event_time < $day_end
+      ON s.event_id = j.event_id AND s.date = $day
+     AND s.event_time >= $day_start AND s.event_time < $day_end
     WHERE j.new_country OR j.new_asn OR j.outside_declared
 )
 SELECT

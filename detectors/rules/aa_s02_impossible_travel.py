@@ -97,6 +97,7 @@ class ImpossibleTravel(Rule):
             {
                 **bounds,
                 "prev_start": bounds["day_start"] - timedelta(days=1),
+                "prev_day": ctx.day - timedelta(days=1),
                 "min_km": float(p["min_km"]),
                 "max_kmh": float(p["max_kmh"]),
                 "max_evidence": int(p["max_evidence"]),

@@ -10,8 +10,11 @@ WITH located AS (
         s.city, s.latitude, s.longitude
     FROM events AS e
     JOIN signins AS s
-      ON s.event_id = e.event_id AND s.event_time >= $prev_start AND s.event_time < $day_end
+      ON s.event_id = e.event_id
+     AND s.date >= $prev_day AND s.date <= $day
+     AND s.event_time >= $prev_start AND s.event_time < $day_end
     WHERE e.table_name = 'signins'
+      AND e.day >= $prev_day AND e.day <= $day
       AND e.event_time >= $prev_start AND e.event_time < $day_end
       AND e.succeeded IS true
       AND e.identity_id IS NOT NULL

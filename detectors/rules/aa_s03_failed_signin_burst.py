@@ -100,6 +100,7 @@ class FailedSigninBurst(Rule):
             {
                 **bounds,
                 "history_start": bounds["day_start"] - timedelta(days=int(p["lookback_days"])),
+                "history_start_day": ctx.day - timedelta(days=int(p["lookback_days"])),
                 "min_failures": int(p["min_failures"]),
                 "min_targets": int(p["min_targets"]),
                 "baseline_factor": float(p["baseline_factor"]),

@@ -2,7 +2,7 @@
 --   burst: one identity fails >= $min_failures times within an hour, far above its own history;
 --   spray: one source IP fails against >= $min_targets distinct identities in the day.
 -- One row per identity (burst) or per source IP (spray, named as the identity of the row).
--- Parameters: $day_start, $day_end, $history_start, $min_failures, $min_targets,
+-- Parameters: $day, $history_start_day, $min_failures, $min_targets,
 -- $baseline_factor, $max_evidence.
 WITH failed AS (
     SELECT *
@@ -24,15 +24,11 @@ hourly AS (
     WHERE identity_id IS NOT NULL
 ),
 history AS (
-    SELECT identity_id, max(n) AS max_daily
-    FROM (
-        SELECT identity_id, day, count(*) AS n
-        FROM events
-        WHERE table_name = 'signins' AND succeeded IS false
-          AND event_time >= $history_start AND event_time < $day_start
-          AND identity_id IN (SELECT identity_id FROM hourly WHERE in_hour >= $min_failures)
-        GROUP BY identity_id, day
-    )
+    -- the most failed sign-ins on one earlier day, from the per identity-day rollups
+    SELECT identity_id, max(failed_signins) AS max_daily
+    FROM identity_day
+    WHERE day >= $history_start_day AND day < $day
+      AND identity_id IN (SELECT identity_id FROM hourly WHERE in_hour >= $min_failures)
     GROUP BY identity_id
 ),
 burst AS (
