@@ -159,7 +159,3 @@ class ReportData(BaseModel):
     @property
     def suppressed_count(self) -> int:
         return sum(1 for f in self.findings if f.suppressed is not None)
-
-    def findings_of(self, ids: list[str]) -> list[Finding]:
-        wanted = set(ids)
-        return [f for f in self.findings if f.finding_id in wanted]

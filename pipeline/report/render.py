@@ -39,6 +39,10 @@ def environment() -> Environment:
 #: longer texts (e.g. a list of 40 paths in a baseline fact) are cut in the page; the lake and
 #: the SIEM keep them whole
 MAX_TEXT = 400
+#: a morning report stays readable (and small) on a bad day: the most severe findings and the
+#: agents with most findings are shown in full, the rest are counted (`agentaudit findings`)
+MAX_CARDS = 300
+MAX_AGENTS = 150
 
 
 def _fmt(value: object) -> str:
@@ -59,16 +63,25 @@ def render(data: ReportData) -> str:
     for f in data.findings:  # findings name identities by their original-case id
         if f.identity.id.lower() in anchors:
             anchors.setdefault(f.identity.id, anchors[f.identity.id.lower()])
+    by_id = {f.finding_id: f for f in data.findings}
+    main = [f for f in data.findings if f.rule_id not in HYGIENE_RULES]
+    hygiene = [f for f in data.findings if f.rule_id in HYGIENE_RULES]
+    agents = data.agents[:MAX_AGENTS]
     template = environment().get_template("report.html.j2")
     return template.render(
         data=data,
         css=Markup((TEMPLATES / "report.css").read_text()),
-        charts={a.id: activity_chart(a.activity) for a in data.agents},
+        agents=agents,
+        more_agents=len(data.agents) - len(agents),
+        own={a.id: [by_id[i] for i in a.finding_ids if i in by_id] for a in agents},
+        charts={a.id: activity_chart(a.activity) for a in agents},
         severity_chart=severity_bars(data.by_severity),
         anchors=anchors,
         families=FAMILY_LABELS,
-        main_findings=[f for f in data.findings if f.rule_id not in HYGIENE_RULES],
-        hygiene_findings=[f for f in data.findings if f.rule_id in HYGIENE_RULES],
+        main_findings=main[:MAX_CARDS],
+        more_findings=len(main) - len(main[:MAX_CARDS]),
+        hygiene_findings=hygiene[:MAX_CARDS],
+        more_hygiene=len(hygiene) - len(hygiene[:MAX_CARDS]),
         shadow_count=sum(1 for r in data.identities if r.shadow),
         fmt=_fmt,
         version=__version__,

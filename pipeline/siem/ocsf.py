@@ -65,8 +65,9 @@ def analytic_type_id(finding: Finding) -> int:
     return 2 if finding.baseline else 1
 
 
+@cache
 def attack_objects(attacks: tuple[str, ...]) -> list[dict[str, Any]]:
-    """MITRE ids → OCSF attack objects (technique, sub-technique or tactic)."""
+    """MITRE ids → OCSF attack objects (technique, sub-technique or tactic); shared, read-only."""
     out: list[dict[str, Any]] = []
     for raw in attacks:
         uid = raw.strip().upper()
