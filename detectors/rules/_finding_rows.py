@@ -204,7 +204,8 @@ def with_registry(
         out["identity_kind"], out["kind_source"] = spec.kind, "registry"
     else:
         kind = TARGET_TYPES.get((target_type or "").lower().replace(" ", ""), "unknown")
-        out["identity_kind"], out["kind_source"] = kind, "log_category" if kind else "none"
+        out["identity_kind"] = kind
+        out["kind_source"] = "log_category" if kind != "unknown" else "none"
     if spec is not None:
         out["identity_name"] = out.get("identity_name") or spec.name
         out["sponsor"] = spec.sponsor
