@@ -260,7 +260,12 @@ def ingest_paths(
     Raises AgentAuditError when a path matches nothing. Bad content never stops the run: it is
     quarantined (per record) or reported in ``errors`` (per file).
     """
-    files = expand_paths(paths)
+    own = (workspace.lake.resolve(), workspace.catalog.resolve())
+    files = [
+        f
+        for f in expand_paths(paths)
+        if not any(f.resolve() == p or p in f.resolve().parents for p in own)
+    ]  # never the workspace's own lake or catalog (``agentaudit ingest .`` in a workspace)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]

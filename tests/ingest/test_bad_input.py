@@ -170,3 +170,12 @@ def test_plain_text_file(tmp_path: Path, workspace: Workspace) -> None:
     summary = ingest_paths(workspace, [tmp_path])
     assert summary.nothing_read
     assert "neither JSON nor CSV" in summary.errors[0].message
+
+
+def test_workspace_lake_is_not_ingested(tmp_path: Path, records) -> None:
+    ws = Workspace.at(tmp_path)
+    write_lines(tmp_path / "exports" / "a.json", records[:2])
+    first = ingest_paths(ws, [tmp_path])
+    assert first.rows_written == {"signins": 2} and first.files_seen == 1
+    again = ingest_paths(ws, [tmp_path])  # the lake now holds Parquet and JSON manifests
+    assert again.files_seen == 1 and again.files_skipped == 1 and not again.errors
