@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pipeline.report.gather import gather
 from pipeline.report.model import ReportData
@@ -18,16 +19,19 @@ def write_report(
     workspace: Workspace,
     day: str | date | None = None,
     out: str | Path | None = None,
+    *,
+    run: dict[str, Any] | None = None,
 ) -> Path:
     """Write the report of ``day`` (default: the latest day with findings) and return its path.
 
     ``out`` defaults to ``reports/report-<day>.html``; the file is written atomically with the
     workspace's ``file_mode`` (0600 by default): it names people and what they touched.
+    ``run``: the nightly run's summary so far, for the run information section.
     """
     from pipeline.config import load_config
     from pipeline.siem.spool import write_private
 
-    data = gather(workspace, day)
+    data = gather(workspace, day, run=run)
     html = render(data)
     path = Path(out) if out else workspace.reports / f"report-{data.day or 'empty'}.html"
     mode = load_config(workspace).workspace.file_mode_int

@@ -173,8 +173,14 @@ def _window(day: str | None) -> tuple[str, str]:
     return (end - timedelta(days=WINDOW_DAYS - 1)).isoformat(), end.isoformat()
 
 
-def gather(workspace: Workspace, day: str | date | None = None) -> ReportData:
-    """Everything the report of ``day`` (default: the latest) shows."""
+def gather(
+    workspace: Workspace, day: str | date | None = None, run: dict[str, Any] | None = None
+) -> ReportData:
+    """Everything the report of ``day`` (default: the latest) shows.
+
+    ``run``: the summary of the run in progress (``RunSummary.model_dump(mode="json")``), shown
+    as run information instead of the last finished run's manifest.
+    """
     chosen = choose_day(workspace, day)
     notes: dict[str, str] = {}
     config = _config(workspace)
@@ -201,7 +207,7 @@ def gather(workspace: Workspace, day: str | date | None = None) -> ReportData:
         agents=agents,
         identities=identities,
         ingest=_ingest(workspace, notes),
-        run=_run(workspace, {f.run_id for f in findings if f.run_id}),
+        run=run_info(run) if run else _run(workspace, {f.run_id for f in findings if f.run_id}),
         activity_days=WINDOW_DAYS,
         notes=notes,
     )
@@ -411,26 +417,44 @@ def _manifests(folder: Path, health: IngestHealth) -> None:
 
 
 def _run(workspace: Workspace, finding_runs: set[str]) -> RunInfo:
-    """The run that produced the findings when its manifest exists, else the latest run."""
-    folder = workspace.lake / "_runs"
-    runs = [p for p in sorted(folder.glob("*.json")) if p.stem in finding_runs] or sorted(
-        folder.glob("*.json")
-    )
-    if not runs:
-        return RunInfo(run_id=", ".join(sorted(finding_runs)) or None)
+    """The manifest of the run that produced the findings; while that run is still going (its
+    manifest is written at its end) only its id; with no findings, the latest run."""
+    runs = sorted((workspace.lake / "_runs").glob("*.json"))
+    matching = [p for p in runs if p.stem in finding_runs]
+    if matching:
+        chosen = matching[-1]
+    elif finding_runs:
+        return RunInfo(run_id=", ".join(sorted(finding_runs)))
+    elif runs:
+        chosen = runs[-1]
+    else:
+        return RunInfo()
     try:
-        doc = json.loads(runs[-1].read_text())
+        doc = json.loads(chosen.read_text())
     except (OSError, ValueError):
         return RunInfo()
     return run_info(doc)
+
+
+def _when(value: Any) -> str | None:
+    """An ISO time from a manifest as "YYYY-MM-DD HH:MM:SS UTC" (other text shown as is)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def run_info(doc: dict[str, Any]) -> RunInfo:
     """A run manifest (``pipeline.run.RunSummary`` as a dict) as the report shows it."""
     return RunInfo(
         run_id=doc.get("run_id"),
-        started=str(doc.get("started") or "") or None,
-        finished=str(doc.get("finished") or "") or None,
+        started=_when(doc.get("started")),
+        finished=_when(doc.get("finished")),
         inputs=[str(i) for i in doc.get("inputs") or []],
         stages=[
             StageTime(name=str(s.get("name")), seconds=float(s.get("seconds") or 0))

@@ -110,3 +110,33 @@ def test_redacted_report_mode_masks_people_and_addresses(workspace):
     assert "@redacted.invalid" in html and "redacted" in html
     assert "Finance reporting agent" in html  # agents keep their names
     assert write_report(workspace).read_text().count("upn-") == html.count("upn-")
+
+
+def test_run_information_comes_from_the_run_that_made_the_findings(workspace):
+    import json
+
+    run_id = findings()[0].run_id
+    write_day(workspace, DAY, findings())
+    assert gather(workspace).run.run_id == run_id  # run still going: its id only
+    runs = workspace.lake / "_runs"
+    runs.mkdir(parents=True)
+    (runs / "20261101T010000Z-old.json").write_text(json.dumps({"run_id": "20261101T010000Z-old"}))
+    manifest = {
+        "run_id": run_id,
+        "started": "2026-11-27T01:00:02.5Z",
+        "finished": "2026-11-27T01:02:31Z",
+        "inputs": ["exports/"],
+        "stages": [{"name": "ingest", "seconds": 61.2, "summary": {}}],
+        "days_judged": [DAY],
+        "versions": {"agentaudit": "0.1.0"},
+        "rows_read": 1200,
+        "rows_written": 1190,
+    }
+    (runs / f"{run_id}.json").write_text(json.dumps(manifest))
+    info = gather(workspace).run
+    assert info.run_id == run_id and info.started == "2026-11-27 01:00:02 UTC"
+    assert info.stages[0].name == "ingest" and info.rows_read == 1200
+    live = gather(workspace, run={**manifest, "run_id": "live", "finished": None}).run
+    assert live.run_id == "live" and live.finished is None
+    html = write_report(workspace, run={**manifest, "run_id": "live-run"}).read_text()
+    assert "live-run" in html and "61.20" in html

@@ -121,3 +121,13 @@ def test_charts_are_svg_from_numbers():
     assert "<svg" in empty and "NaN" not in empty
     bars = str(severity_bars({"critical": 2, "high": 0}))
     assert bars.count("<rect") == 2
+
+
+def test_a_bad_day_stays_readable():
+    from pipeline.report.render import MAX_CARDS
+
+    base = report_data().findings[0]
+    many = [base.model_copy(update={"finding_id": f"{n:032x}"}) for n in range(MAX_CARDS + 40)]
+    html = render(report_data(many))
+    assert html.count('class="card finding') <= MAX_CARDS + 2  # + the hygiene cards
+    assert "less severe findings are not shown here" in html
