@@ -49,7 +49,12 @@ def extract(
     compiled = COMPILED_FOR_TABLE.get((dialect, table or ""), COMPILED[dialect])
     con.register("batch", lines)
     try:
-        result = con.sql(sql("extract.sql"), params={"paths": compiled.paths}).to_arrow_table()
+        params = {"paths": compiled.paths}
+        try:
+            result = con.sql(sql("extract.sql"), params=params).to_arrow_table()
+        except duckdb.InvalidInputException:
+            # a malformed record in the batch: parse again, that record giving NULL
+            result = con.sql(sql("extract_lenient.sql"), params=params).to_arrow_table()
     finally:
         con.unregister("batch")
     frame = pl.from_arrow(result)

@@ -1,4 +1,4 @@
 -- One JSON parse per record: every path the record's dialect needs, as text (objects and arrays
--- as JSON text). Malformed JSON gives NULL, which the caller quarantines.
-SELECT line_no, try(json_extract_string(raw, $paths)) AS f
+-- as JSON text). Fails on malformed JSON; the caller then runs extract_lenient.sql.
+SELECT line_no, json_extract_string(raw, $paths) AS f
 FROM batch
