@@ -46,6 +46,7 @@ class DetectSummary:
     rules_run: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    rule_seconds: dict[str, float] = field(default_factory=dict)  # summed over the days
 
     def headline(self) -> str:
         sev = ", ".join(
@@ -60,7 +61,10 @@ class DetectSummary:
         )
 
     def lines(self) -> list[str]:
-        out = [f"  {rule:<8} {n:6d}" for rule, n in sorted(self.by_rule.items())]
+        out = [
+            f"  {rule:<8} {self.by_rule.get(rule, 0):6d} finding(s) {secs:7.2f} s"
+            for rule, secs in sorted(self.rule_seconds.items())
+        ]
         out += [f"  expired suppression: {e}" for e in self.expired_suppressions]
         out += [f"  error: {e}" for e in self.errors]
         return out
@@ -122,7 +126,7 @@ def detect(
     baselines.update(ws)
     con = catalog.connect(ws, read_only=False)
     try:
-        available = _days_with_data(con)
+        available = baselines.days_with_events(ws)
         judged = sorted(set(days)) if days is not None else _default_days(ws, available)
         tenant = _tenant(con)
         for day in judged:
@@ -148,7 +152,14 @@ def detect(
 def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> list[Finding]:
     from pipeline import baselines
 
+    con.execute("DROP TABLE IF EXISTS day_events")  # ours from the previous day
     baselines.set_history(con, day, lookback)
+    # the judged day's events, resolved once and shared by every rule (a view would re-run the
+    # identity resolution of the events view for each rule)
+    con.execute("DROP VIEW IF EXISTS day_events")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE day_events AS SELECT * FROM events WHERE day = ?", [day]
+    )
     learning = _learning_identities(con)
     out: list[Finding] = []
     for rule_cls in rules:
@@ -160,6 +171,7 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
             params=config.detector_params(rule_cls.id),
             tenant_id=tenant,
         )
+        started = time.perf_counter()
         try:
             found = rule_cls().detect(ctx)
         except AgentAuditError:
@@ -167,6 +179,9 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
         except Exception as exc:  # one broken rule must not silence the others
             summary.errors.append(f"{rule_cls.id} on {day}: {type(exc).__name__}: {exc}")
             continue
+        finally:
+            took = time.perf_counter() - started
+            summary.rule_seconds[rule_cls.id] = summary.rule_seconds.get(rule_cls.id, 0.0) + took
         if rule_cls.behavioural and learning:
             found = [f for f in found if f.identity.id not in learning]
         out.extend(_rescored(f, rule_cls) for f in found)
@@ -174,7 +189,8 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
 
 
 def _rescored(finding: Finding, rule_cls: type[Rule]) -> Finding:
-    score, severity = rescore(rule_cls.severity, finding.details)
+    base = str(finding.details.get("base_severity") or rule_cls.severity)
+    score, severity = rescore(base, finding.details)
     if not any(k.startswith("score_") for k in finding.details):
         return finding  # the rule scored it itself
     if score == finding.score and severity == finding.severity:
@@ -194,13 +210,6 @@ def dedupe(findings: list[Finding]) -> list[Finding]:
         merged = tuple(dict.fromkeys(keep.evidence_event_ids + other.evidence_event_ids))
         best[f.finding_id] = keep.model_copy(update={"evidence_event_ids": merged[:500]})
     return sorted(best.values(), key=lambda f: (-f.score, f.rule_id, f.identity.id))
-
-
-def _days_with_data(con) -> list[date]:
-    rows = con.execute(
-        "SELECT DISTINCT day FROM events WHERE day IS NOT NULL ORDER BY 1"
-    ).fetchall()
-    return [_as_date(r[0]) for r in rows]
 
 
 def _default_days(ws: Workspace, available: list[date]) -> list[date]:

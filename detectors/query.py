@@ -89,3 +89,22 @@ def agent_of(keys: dict[str, Any], row: dict[str, Any]) -> Any:
     return keys.get(str(row.get("identity_id") or "").lower()) or keys.get(
         str(row.get("app_id") or "").lower()
     )
+
+
+def standing(row: dict[str, Any], min_days: int) -> str:
+    """How a registry violation stands against history: 'recurring' (the identity touched the same
+    resource on earlier days), 'new' (it did not, and there is a baseline to say so: the identity
+    is established, or the tenant is and the identity is genuinely new) or 'unbaselined' (neither
+    the identity nor the tenant has ``min_days`` of history: nothing to compare with yet)."""
+    if row.get("seen_days", 0) > 0:
+        return "recurring"
+    if row.get("history_days", 0) >= min_days or row.get("tenant_days", 0) >= min_days:
+        return "new"
+    return "unbaselined"
+
+
+STANDING_WORDS = {
+    "recurring": "it did the same on earlier days (a standing exception: fix the agent or its "
+    "registry entry)",
+    "unbaselined": "there is no baseline yet to tell whether this is new",
+}

@@ -93,6 +93,7 @@ def build_finding(
     sensitivity: float | str | None = None,
     reach: float | None = None,
     details: dict[str, Any] | None = None,
+    base_severity: str | None = None,
 ) -> Finding:
     """One finding of ``rule`` with its stable id, metadata and score (see detectors.scoring).
 
@@ -100,6 +101,8 @@ def build_finding(
     as "secrets") and ``reach`` (0 … 1: how much the identity touched) feed the score; leave them
     out and the rule's declared severity decides. ``identity`` is an ``Identity`` or a dict of its
     fields; ``evidence`` any iterable of event ids (capped at MAX_EVIDENCE, total kept in details).
+    ``base_severity`` replaces the rule's declared severity for this one finding (e.g. "low" for
+    a recurring, already known violation); it is kept in details so re-scoring honours it.
     """
     from detectors.finding import Identity, finding_id
     from detectors.scoring import score_finding
@@ -115,10 +118,13 @@ def build_finding(
     if len(ids) > MAX_EVIDENCE:
         extra["evidence_total"] = len(ids)
         ids = ids[:MAX_EVIDENCE]
+    base = base_severity or rule.severity
     score, severity, components = score_finding(
-        rule.severity, rarity=rarity, sensitivity=sensitivity, reach=reach
+        base, rarity=rarity, sensitivity=sensitivity, reach=reach
     )
     extra.update(components)
+    if base_severity:
+        extra["base_severity"] = base_severity
     return Finding(
         finding_id=finding_id(rule.id, ident.id, window_start, window_end),
         rule_id=rule.id,

@@ -16,7 +16,10 @@ rarity, 0.3 for the others) and ``score = anchor + (raw - 0.5) * 40``, clamped t
 severity is the score's band: critical >= 88, high >= 68, medium >= 45, low >= 22, else info.
 Anchors: info 10, low 30, medium 55, high 75, critical 92, so a rule's findings stay within about
 one severity step of what the rule declares, and two findings of one rule order by risk.
-A finding without any component keeps its rule's severity and anchor score.
+A finding without any component keeps its rule's severity and anchor score. A rule may lower
+its declared severity for one finding (``base_severity``, kept in the finding's details): a
+violation that recurs every day of the identity's baseline is already known and scored from the
+"low" anchor, as is one judged before the identity (or the tenant) has any baseline.
 """
 
 from __future__ import annotations

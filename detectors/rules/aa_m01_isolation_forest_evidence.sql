@@ -5,7 +5,7 @@ FROM (
     SELECT identity_id, event_id, event_time,
            CASE WHEN sensitivity IS NOT NULL THEN 0 WHEN succeeded = false THEN 1 ELSE 2 END
                AS prio
-    FROM events
+    FROM day_events
     WHERE day = $day AND list_contains($ids, identity_id)
 )
 GROUP BY identity_id

@@ -12,7 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from detectors.finding import BaselineFact, Finding
-from detectors.query import agent_of, identity, on_behalf_of, plural, registry_keys, run_sql, who
+from detectors.query import (
+    STANDING_WORDS,
+    agent_of,
+    identity,
+    on_behalf_of,
+    plural,
+    registry_keys,
+    run_sql,
+    standing,
+    who,
+)
 from detectors.rule import Case, DetectContext, Rule, build_finding
 from detectors.rules.aa_p03_bulk_sensitive_read import TAG_WORDS
 
@@ -37,6 +47,8 @@ class SensitiveWithoutClearance(Rule):
     )
     defaults = {
         "tags": ["pii", "hr", "financial", "mail", "health", "secrets", "credentials"],
+        "lookback_days": 30,
+        "min_history_days": 3,
     }
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
@@ -54,29 +66,34 @@ class SensitiveWithoutClearance(Rule):
             for r in rows.iter_rows(named=True)
         ]
         rows = rows.filter(uncleared)
+        min_days = int(self.params(ctx)["min_history_days"])
         out: list[Finding] = []
         for group in rows.partition_by("identity_id"):
             group = group.sort("requests", descending=True)
             first = group.row(0, named=True)
             agent = agent_of(keys, first)
             items = list(group.iter_rows(named=True))
-            tags = sorted({r["sensitivity"] for r in items})
-            reads = sum(r["requests"] for r in items)
+            states = [standing(r, min_days) for r in items]
+            fresh = [r for r, st in zip(items, states, strict=True) if st == "new"]
+            shown = fresh or items
+            tags = sorted({r["sensitivity"] for r in shown})
+            reads = sum(r["requests"] for r in shown)
             words = ", ".join(TAG_WORDS.get(t, t) for t in tags)
-            where = ", ".join(_label(r) for r in items[:3])
+            where = ", ".join(_label(r) for r in shown[:3])
             clearance = ", ".join(agent.pii_clearance) or "none"
+            note = "" if fresh else f"; {STANDING_WORDS[states[0]]}"
             out.append(
                 build_finding(
                     self,
                     ctx,
                     identity=identity(first),
                     on_behalf_of=on_behalf_of(first),
-                    window_start=group.get_column("window_start").min(),
-                    window_end=group.get_column("window_end").max(),
-                    evidence=[e for ev in group.get_column("evidence") for e in ev],
+                    window_start=min(r["window_start"] for r in shown),
+                    window_end=max(r["window_end"] for r in shown),
+                    evidence=[e for r in shown for e in r["evidence"]],
                     explanation=(
                         f"{who(first)} read {words} ({plural(reads, 'request')}: {where}) "
-                        f"without clearance for it; its pii_clearance is {clearance}."
+                        f"without clearance for it; its pii_clearance is {clearance}{note}."
                     ),
                     baseline=[
                         BaselineFact(
@@ -84,12 +101,19 @@ class SensitiveWithoutClearance(Rule):
                             description="sensitivity tags the registry clears this agent for",
                             value=clearance,
                             observed=", ".join(tags),
-                        )
+                        ),
+                        BaselineFact(
+                            name="uncleared_resources_new",
+                            description="uncleared sensitive resources it never read before",
+                            value=0,
+                            observed=len(fresh),
+                        ),
                     ],
-                    rarity=0.8,
+                    rarity=0.8 if fresh else 0.2,
                     sensitivity=",".join(tags),
-                    reach=min(1.0, reads / 1000 + len(items) / 10),
-                    details={"tags": ",".join(tags), "requests": reads},
+                    reach=min(1.0, reads / 1000 + len(shown) / 10),
+                    base_severity=None if fresh else "low",
+                    details={"tags": ",".join(tags), "requests": reads, "new": len(fresh)},
                 )
             )
         return out

@@ -1,28 +1,64 @@
--- AA-P01: sensitive resources (catalogue tag) each registered agent read successfully on the
--- judged day, one row per distinct (agent, resource, path, tag); the rule checks pii_clearance.
+-- AA-P01: sensitive resources (catalogue tag) each registered agent read successfully through an
+-- API on the judged day, one row per distinct (agent, resource, path, tag), with how often the
+-- agent read it before and how much history the agent and the tenant have (see AA-R01).
+-- Microsoft 365 audit records (no Graph resource id) name their workload instead of a path.
 -- $keys: the registered agents' object ids and app ids, lower case.
+WITH today AS (
+    SELECT
+        identity_id,
+        any_value(identity_kind) AS identity_kind,
+        any_value(identity_name) AS identity_name,
+        any_value(app_id) AS app_id,
+        any_value(blueprint) AS blueprint,
+        any_value(sponsor) AS sponsor,
+        any_value(kind_source) AS kind_source,
+        any_value(on_behalf_of_id) AS on_behalf_of_id,
+        resource AS value,
+        CASE WHEN table_name = 'activity' AND resource_id IS NULL
+             THEN CASE WHEN operation ILIKE 'mail%' THEN 'Office 365 Exchange Online'
+                       ELSE 'Office 365 SharePoint Online' END
+             ELSE resource END AS resource,
+        resource_id,
+        CASE WHEN table_name = 'activity' AND resource_id IS NULL THEN NULL
+             ELSE resource_path END AS resource_path,
+        sensitivity,
+        count(*) AS requests,
+        count(*) FILTER (WHERE coalesce(succeeded, true)) AS succeeded_requests,
+        min(event_time) AS window_start,
+        max(event_time) AS window_end,
+        array_slice(list(event_id ORDER BY event_time), 1, 200) AS evidence
+    FROM day_events
+    WHERE day = $day
+      AND table_name = 'activity'
+      AND sensitivity IS NOT NULL
+      AND coalesce(succeeded, true)
+      AND (list_contains($keys, identity_id) OR list_contains($keys, lower(app_id)))
+    GROUP BY ALL
+),
+seen AS (
+    SELECT v.identity_id, v.value, count(DISTINCT v.day) AS seen_days
+    FROM identity_day_values v
+    WHERE v.day >= $since AND v.day < $day AND v.dimension = 'resource'
+      AND v.identity_id IN (SELECT identity_id FROM today)
+    GROUP BY v.identity_id, v.value
+),
+own AS (
+    SELECT identity_id, count(DISTINCT day) AS history_days
+    FROM identity_day
+    WHERE day >= $since AND day < $day AND identity_id IN (SELECT identity_id FROM today)
+    GROUP BY identity_id
+),
+tenant AS (
+    SELECT count(DISTINCT day) AS tenant_days
+    FROM identity_day
+    WHERE day >= $since AND day < $day
+)
 SELECT
-    identity_id,
-    any_value(identity_kind) AS identity_kind,
-    any_value(identity_name) AS identity_name,
-    any_value(app_id) AS app_id,
-    any_value(blueprint) AS blueprint,
-    any_value(sponsor) AS sponsor,
-    any_value(kind_source) AS kind_source,
-    any_value(on_behalf_of_id) AS on_behalf_of_id,
-    resource,
-    resource_id,
-    resource_path,
-    sensitivity,
-    count(*) AS requests,
-    count(*) FILTER (WHERE coalesce(succeeded, true)) AS succeeded_requests,
-    min(event_time) AS window_start,
-    max(event_time) AS window_end,
-    array_slice(list(event_id ORDER BY event_time), 1, 200) AS evidence
-FROM events
-WHERE day = $day
-  AND sensitivity IS NOT NULL
-  AND coalesce(succeeded, true)
-  AND (list_contains($keys, identity_id) OR list_contains($keys, lower(app_id)))
-GROUP BY identity_id, resource, resource_id, resource_path, sensitivity
-ORDER BY identity_id, resource, resource_path
+    t.*,
+    coalesce(s.seen_days, 0) AS seen_days,
+    coalesce(o.history_days, 0) AS history_days,
+    (SELECT tenant_days FROM tenant) AS tenant_days
+FROM today t
+LEFT JOIN seen s ON s.identity_id = t.identity_id AND s.value = t.value
+LEFT JOIN own o ON o.identity_id = t.identity_id
+ORDER BY t.identity_id, t.resource, t.resource_path

@@ -11,7 +11,7 @@ WITH day_uris AS (
                 '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}',
                 '{id}', 'g'),
             '/(users|me/people|contacts)/[^/?&#]+', '/\1/{id}', 'gi') AS uri
-    FROM events
+    FROM day_events
     WHERE day = $day AND request_uri IS NOT NULL AND length(request_uri) > 8
 ),
 candidates AS (

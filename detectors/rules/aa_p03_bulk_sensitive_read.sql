@@ -18,7 +18,7 @@ WITH today AS (
         min(event_time) AS window_start,
         max(event_time) AS window_end,
         array_slice(list(event_id ORDER BY event_time), 1, 500) AS evidence
-    FROM events
+    FROM day_events
     WHERE day = $day AND sensitivity IS NOT NULL AND coalesce(succeeded, true)
     GROUP BY identity_id
     HAVING count(*) >= $min_requests OR coalesce(sum(bytes), 0) >= $min_bytes

@@ -13,12 +13,27 @@ from pathlib import Path
 from typing import Any
 
 from detectors.finding import BaselineFact, Finding
-from detectors.query import agent_of, identity, on_behalf_of, plural, registry_keys, run_sql, who
+from detectors.query import (
+    STANDING_WORDS,
+    agent_of,
+    identity,
+    on_behalf_of,
+    plural,
+    registry_keys,
+    run_sql,
+    standing,
+    who,
+)
 from detectors.rule import Case, DetectContext, Rule, build_finding
 from pipeline.sensitivity import GRAPH_APP_ID, is_glob, matches
 
 SQL = Path(__file__).with_suffix(".sql")
 GRAPH_NAMES = {GRAPH_APP_ID, "microsoft graph"}
+#: Microsoft 365 workloads reached without Graph, and the Graph globs that grant the same data
+WORKLOADS = {
+    "office 365 sharepoint online": ("/drive", "graph:/sites", "graph:/drives"),
+    "office 365 exchange online": ("/messages", "/mailfolders"),
+}
 
 
 def allowed(patterns: list[str], resource: Any, resource_id: Any, resource_path: Any) -> bool:
@@ -32,6 +47,9 @@ def allowed(patterns: list[str], resource: Any, resource_id: Any, resource_path:
         return graph_listed
     if any(matches(n, resource=resource, resource_id=resource_id) for n in names):
         return True
+    hints = WORKLOADS.get((resource or "").strip().lower())
+    if hints and any(h in g.lower() for g in globs for h in hints):
+        return True  # the same data through another API the agent is allowed
     is_graph = (resource_id or "").lower() in GRAPH_NAMES or (resource or "").lower() in GRAPH_NAMES
     return is_graph and bool(globs)
 
@@ -52,6 +70,7 @@ class OutsideAllowedResources(Rule):
         "Confirm with the agent's sponsor whether the resource belongs to its purpose; if not, "
         "remove the permission that allowed it and review what it read."
     )
+    defaults = {"lookback_days": 30, "min_history_days": 3}
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         keys = registry_keys(ctx.config, lambda a: bool(a.allowed_resources))
@@ -70,45 +89,62 @@ class OutsideAllowedResources(Rule):
             for r in rows.iter_rows(named=True)
         ]
         rows = rows.filter(outside)
+        min_days = int(self.params(ctx)["min_history_days"])
         out: list[Finding] = []
         for group in rows.partition_by("identity_id"):
             group = group.sort("requests", descending=True)
             first = group.row(0, named=True)
             agent = agent_of(keys, first)
             items = list(group.iter_rows(named=True))
+            states = [standing(r, min_days) for r in items]
+            fresh = [r for r, st in zip(items, states, strict=True) if st == "new"]
+            shown = fresh or items
             listed = ", ".join(
-                f"{label(r)} ({plural(r['requests'], 'request')})" for r in items[:3]
+                f"{label(r)} ({plural(r['requests'], 'request')})" for r in shown[:3]
             )
-            more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+            more = f" and {len(shown) - 3} more" if len(shown) > 3 else ""
             denied = sum(r["requests"] - r["succeeded_requests"] for r in items)
             denied_text = f" ({denied:,} of them denied)" if denied else ""
             tags = sorted({r["sensitivity"] for r in items if r["sensitivity"]})
+            note = "" if fresh else f"; {STANDING_WORDS[states[0]]}"
             out.append(
                 build_finding(
                     self,
                     ctx,
                     identity=identity(first),
                     on_behalf_of=on_behalf_of(first),
-                    window_start=group.get_column("window_start").min(),
-                    window_end=group.get_column("window_end").max(),
-                    evidence=[e for ev in group.get_column("evidence") for e in ev],
+                    window_start=min(r["window_start"] for r in shown),
+                    window_end=max(r["window_end"] for r in shown),
+                    evidence=[e for r in shown for e in r["evidence"]],
                     explanation=(
-                        f"{who(first)} touched {plural(len(items), 'resource')} outside its "
+                        f"{who(first)} touched {plural(len(shown), 'resource')} outside its "
                         f"allowed_resources{denied_text}: {listed}{more}; it is allowed only "
-                        f"{', '.join(agent.allowed_resources)}."
+                        f"{', '.join(agent.allowed_resources)}{note}."
                     ),
                     baseline=[
                         BaselineFact(
                             name="allowed_resources",
                             description="what the registry allows this agent",
                             value=", ".join(agent.allowed_resources),
-                            observed=", ".join(label(r) for r in items[:10]),
-                        )
+                            observed=", ".join(label(r) for r in shown[:10]),
+                        ),
+                        BaselineFact(
+                            name="outside_resources_new",
+                            description="resources outside the allowed list it never touched "
+                            "before (the others recur in its history)",
+                            value=0,
+                            observed=len(fresh),
+                        ),
                     ],
-                    rarity=0.9,
+                    rarity=0.9 if fresh else 0.2,
                     sensitivity=",".join(tags) or None,
-                    reach=min(1.0, len(items) / 5),
-                    details={"outside_resources": len(items), "denied_requests": denied},
+                    reach=min(1.0, len(shown) / 5),
+                    base_severity=None if fresh else "low",
+                    details={
+                        "outside_resources": len(items),
+                        "new_outside_resources": len(fresh),
+                        "denied_requests": denied,
+                    },
                 )
             )
         return out

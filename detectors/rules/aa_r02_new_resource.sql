@@ -8,7 +8,7 @@ WITH today_raw AS (
         identity_id, identity_kind, identity_name, app_id, blueprint, sponsor, kind_source,
         on_behalf_of_id, event_id, event_time, sensitivity,
         coalesce(resource_path, resource, resource_id) AS value
-    FROM events
+    FROM day_events
     WHERE day = $day AND identity_id IS NOT NULL AND list_contains($kinds, identity_kind)
 ),
 history_ids AS (

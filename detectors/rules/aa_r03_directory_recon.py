@@ -3,7 +3,10 @@
 Reading the directory (``/users``, ``/groups``, ``/directoryRoles``, ``/servicePrincipals``, …) is
 the first step of most intrusions with a stolen app credential (MITRE T1087 / T1069). The rule
 compares the day's enumeration requests with the identity's own daily history. It is an early-life
-rule too: a new identity that immediately enumerates the directory fires without any baseline.
+rule too: a new identity that immediately enumerates the directory fires without any baseline,
+once the tenant has a baseline (on the first days of data every identity looks new). A registered
+agent whose ``allowed_resources`` name graph: paths of every collection it listed is doing its
+declared job and is left alone.
 """
 
 from __future__ import annotations
@@ -11,11 +14,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from detectors.finding import BaselineFact, Finding
-from detectors.query import identity, on_behalf_of, plural, run_sql, who
+from detectors.query import agent_of, identity, on_behalf_of, plural, registry_keys, run_sql, who
 from detectors.rule import Case, DetectContext, Rule, build_finding
 from detectors.scoring import ratio_rarity
 
 SQL = Path(__file__).with_suffix(".sql")
+
+
+def declared(allowed: list[str], paths: list[str]) -> bool:
+    """Whether an agent's graph: globs name the collection of every path it enumerated."""
+    firsts = {
+        p.lower()[6:].strip("/").split("/")[0] for p in allowed if p.lower().startswith("graph:/")
+    }
+    firsts.discard("**")
+    return bool(paths) and all(p.strip("/").split("/")[0] in firsts for p in paths)
 
 
 class DirectoryRecon(Rule):
@@ -38,9 +50,15 @@ class DirectoryRecon(Rule):
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
         rows = run_sql(ctx, SQL, min_requests=int(p["min_requests"]))
+        keys = registry_keys(ctx.config)
         out: list[Finding] = []
         for row in rows.iter_rows(named=True):
+            agent = agent_of(keys, row)
+            if agent is not None and declared(agent.allowed_resources, row["paths"]):
+                continue
             early = row["history_days"] < int(p["min_history_days"])
+            if early and row["tenant_days"] < int(p["min_history_days"]):
+                continue  # the tenant's first days: no way to tell a new identity from any other
             typical = max(row["max_requests"], row["p95_requests"])
             if not early and row["requests"] < float(p["factor"]) * max(typical, 1.0):
                 continue
@@ -141,7 +159,7 @@ CASES = [
         name="a brand-new service principal lists users, groups and roles 120 times",
         fires=True,
         day="2026-03-10",
-        rows={"activity": _enum(120, "2026-03-10", "sp-new", "r03")},
+        rows={"activity": _routine(_HISTORY, "sp-old") + _enum(120, "2026-03-10", "sp-new", "r03")},
         check=lambda fs: fs[0].details.get("early_life") is True,
     ),
     Case(
@@ -151,6 +169,20 @@ CASES = [
         rows={
             "activity": _routine(_HISTORY, "sp-old") + _enum(200, "2026-03-10", "sp-old", "r03b")
         },
+    ),
+    Case(
+        name="on the tenant's first day nobody can be told apart as new",
+        fires=False,
+        day="2026-03-10",
+        rows={"activity": _enum(120, "2026-03-10", "sp-new", "r03f")},
+    ),
+    Case(
+        name="a registered agent whose allowed_resources name the collections it lists",
+        fires=False,
+        day="2026-03-10",
+        config='[[agents]]\nid = "sp-new"\nallowed_resources = ["graph:/users/*", '
+        '"graph:/groups/*/members", "graph:/directoryRoles", "graph:/servicePrincipals/*"]\n',
+        rows={"activity": _routine(_HISTORY, "sp-old") + _enum(120, "2026-03-10", "sp-new", "r03")},
     ),
     Case(
         name="a directory sync that lists 150 objects every day is its normal",

@@ -6,7 +6,7 @@
 WITH enum_paths AS (
     SELECT DISTINCT value AS resource_path
     FROM (
-        SELECT resource_path AS value FROM events
+        SELECT resource_path AS value FROM day_events
         WHERE day = $day AND table_name = 'activity'
         UNION ALL
         SELECT value FROM identity_day_values
@@ -25,7 +25,7 @@ WITH enum_paths AS (
 ),
 enum_today AS (
     SELECT e.*, split_part(e.resource_path, '/', 2) AS collection
-    FROM events e
+    FROM day_events e
     SEMI JOIN enum_paths p ON p.resource_path = e.resource_path
     WHERE e.day = $day
       AND e.table_name = 'activity'
@@ -48,6 +48,7 @@ today AS (
         count(DISTINCT request_uri) AS distinct_uris,
         count(DISTINCT collection) AS collections,
         string_agg(DISTINCT collection, ', ' ORDER BY collection) AS collection_list,
+        array_slice(list(DISTINCT resource_path ORDER BY resource_path), 1, 50) AS paths,
         min(event_time) AS window_start,
         max(event_time) AS window_end,
         array_slice(list(event_id ORDER BY event_time), 1, 500) AS evidence
@@ -77,12 +78,18 @@ stats AS (
         quantile_cont(coalesce(h.n, 0), 0.95) AS p95_requests
     FROM active_days a LEFT JOIN history h USING (identity_id, day)
     GROUP BY a.identity_id
+),
+tenant AS (
+    SELECT count(DISTINCT day) AS tenant_days
+    FROM identity_day
+    WHERE day >= $since AND day < $day
 )
 SELECT
     t.*,
     coalesce(s.history_days, 0) AS history_days,
     coalesce(s.history_requests, 0) AS history_requests,
     coalesce(s.max_requests, 0) AS max_requests,
-    coalesce(s.p95_requests, 0) AS p95_requests
+    coalesce(s.p95_requests, 0) AS p95_requests,
+    (SELECT tenant_days FROM tenant) AS tenant_days
 FROM today t LEFT JOIN stats s USING (identity_id)
 ORDER BY t.identity_id

@@ -13,7 +13,7 @@ WITH today AS (
         min(event_time) AS window_start,
         max(event_time) AS window_end,
         array_slice(list(event_id ORDER BY event_time DESC), 1, 500) AS evidence
-    FROM events
+    FROM day_events
     WHERE day = $day
       AND table_name = 'activity'
       AND (list_contains($keys, lower(identity_id)) OR list_contains($keys, lower(app_id)))

@@ -25,9 +25,9 @@ SHORT = "[detectors.baseline]\nmin_days = 3\n\n[detectors.AA-P03]\nmin_history_d
 
 
 def _history_rows() -> list[dict]:
-    """Six days: an HR sync with a bulk day on the 6th, an SP enumerating on the 3rd and 6th."""
+    """Six days: an HR sync with a bulk day on the 6th, an SP enumerating on the 4th and 6th."""
     rows = [r for d in DAYS[:-1] for r in _reads(d, 20, "hr")] + _reads(DAYS[-1], 600, "hr")
-    rows += _routine(DAYS, "sp-old") + _enum(200, DAYS[2], "sp-old", "e3")
+    rows += _routine(DAYS, "sp-old") + _enum(200, DAYS[3], "sp-old", "e4")
     rows += _enum(200, DAYS[-1], "sp-old", "e6")
     return rows
 
@@ -55,8 +55,8 @@ def test_thirty_days_at_once_equals_nightly_runs(tmp_path) -> None:
     assert _ids(batch) == _ids(nightly)
     found = {(f.rule_id, f.window_start.date().isoformat()) for f in store.read_findings(batch)}
     assert ("AA-P03", DAYS[-1]) in found
-    assert ("AA-R03", DAYS[2]) in found  # the first enumeration day: far above its baseline
-    # the 6th is judged on a history holding the 3rd's enumeration: 200 is its normal now
+    assert ("AA-R03", DAYS[3]) in found  # the first enumeration day: far above its baseline
+    # the 6th is judged on a history holding the 4th's enumeration: 200 is its normal now
     assert ("AA-R03", DAYS[-1]) not in found
 
 
