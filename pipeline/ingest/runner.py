@@ -323,17 +323,17 @@ def _ingest_file(
     hashing = None
     try:
         fp = manifest.fingerprint(path)
-        hinted = manifest.sha_for_fingerprint(workspace, fp)
+        hinted = manifest.hash_for_fingerprint(workspace, fp)
         if hinted and manifest.ingested_before(workspace, hinted):
             # same path, size and mtime as a file ingested before: confirm by content
-            result.sha256 = manifest.file_sha256(path)
-            if manifest.ingested_before(workspace, result.sha256):
+            result.content_hash = manifest.content_hash(path)
+            if manifest.ingested_before(workspace, result.content_hash):
                 result.skipped = True
                 return result
         detected = sniff(path, str(path))
-        if result.sha256 is None:
+        if result.content_hash is None:
             # hash while the file is read (hashlib runs outside the GIL)
-            hashing = _HASHER.submit(manifest.file_sha256, path)
+            hashing = _HASHER.submit(manifest.content_hash, path)
     except OSError as exc:
         result.error = f"cannot read the file: {exc.strerror or exc}; check its permissions"
         result.failed = True
@@ -343,7 +343,7 @@ def _ingest_file(
     if detected.shape == "empty":
         result.error = "empty file: nothing to ingest"
         result.failed = True
-        result.sha256 = hashing.result() if hashing else result.sha256
+        result.content_hash = hashing.result() if hashing else result.content_hash
         return result
     ingest_time = datetime.now(UTC)
     file_reasons: Counter[str] = Counter()
@@ -377,16 +377,16 @@ def _ingest_file(
         raise
     if hashing is not None:
         try:
-            result.sha256 = hashing.result()
+            result.content_hash = hashing.result()
         except OSError as exc:
             job.abort()
             seen.rollback()
             return FileResult(file=str(path), failed=True, error=f"read failed: {exc}")
-        if manifest.ingested_before(workspace, result.sha256):
+        if manifest.ingested_before(workspace, result.content_hash):
             # the same content was ingested before under another name or time: drop this pass
             job.abort()
             seen.rollback()
-            return FileResult(file=str(path), sha256=result.sha256, skipped=True)
+            return FileResult(file=str(path), content_hash=result.content_hash, skipped=True)
     job.commit()
     reasons.update(file_reasons)
     manifest.record_file(workspace, run_id, result, fp)

@@ -15,7 +15,7 @@ class FileError(BaseModel):
 
 class FileResult(BaseModel):
     file: str
-    sha256: str | None = None
+    content_hash: str | None = None  # blake3-<hex> (or sha256-<hex>) of the file's bytes
     shape: str | None = None
     source_format: str | None = None
     skipped: bool = False  # already ingested (same content hash)
