@@ -72,6 +72,11 @@ class IdentityRow(BaseModel):
     hygiene: list[str] = Field(default_factory=list)  # finding ids of AA-G04 / AA-G05
 
     @property
+    def idle(self) -> bool:
+        """A registered agent with no activity at all in the report window."""
+        return self.registered and not self.events
+
+    @property
     def shadow(self) -> bool:
         return self.agent_like and (not self.registered or not self.sponsor)
 

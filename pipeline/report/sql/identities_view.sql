@@ -1,4 +1,5 @@
--- The catalog's identities view, with the window's activity for the "events" column.
+-- The catalog's identities view as of the report day: activity in the window ("events") and the
+-- last time seen up to the report day (a report on an older day does not show later activity).
 -- $1: first day, $2: last day (YYYY-MM-DD).
 SELECT
     i.identity_id,
@@ -10,14 +11,18 @@ SELECT
     i.sponsor,
     i.registered,
     i.first_seen,
-    i.last_seen,
+    w.last_seen,
     coalesce(w.events, 0) AS events
 FROM identities i
 LEFT JOIN (
-    SELECT identity_id, CAST(sum(events) AS BIGINT) AS events
+    SELECT
+        identity_id,
+        CAST(sum(events) FILTER (WHERE CAST(day AS DATE) >= CAST($1 AS DATE)) AS BIGINT)
+            AS events,
+        max(last_time) AS last_seen
     FROM identity_day
-    WHERE CAST(day AS DATE) BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)
+    WHERE CAST(day AS DATE) <= CAST($2 AS DATE)
     GROUP BY identity_id
 ) w ON w.identity_id = i.identity_id
 WHERE i.identity_id IS NOT NULL
-  AND (w.events > 0 OR i.registered OR i.last_seen >= CAST($1 AS DATE))
+  AND (w.events > 0 OR i.registered)
