@@ -24,8 +24,8 @@ KEY_FILE = "redact.key"
 REDACTED_DOMAIN = "redacted.invalid"
 #: identity kinds whose names are people's names (agents and apps keep theirs)
 PEOPLE = ("human", "guest", "unknown")
-#: details keys whose whole value is a URI or path
-_URI_KEY = re.compile(r"(uri|url|path)", re.IGNORECASE)
+#: details keys whose whole value is a request URI or URL (resource_path is the {id} template: kept)
+_URI_KEY = re.compile(r"(uri|url)", re.IGNORECASE)
 
 _PATTERN = re.compile(
     r"(?P<url>\bhttps?://[^\s\"'<>]+)"

@@ -143,3 +143,17 @@ def test_run_information_comes_from_the_run_that_made_the_findings(workspace):
     assert live.run_id == "live" and live.finished is None
     html = write_report(workspace, run={**manifest, "run_id": "live-run"}).read_text()
     assert "live-run" in html and "61.20" in html
+
+
+def test_agent_activity_falls_back_to_events_before_the_rollups_exist(workspace, samples_dir):
+    from pipeline.ingest import ingest_paths
+
+    ingest_paths(workspace, [samples_dir / "azure-monitor-storage" / "ms_graph_activity_logs.json"])
+    workspace.config_file.write_text(
+        f'[[agents]]\nid = "{SP}"\nkind = "service_principal"\n'
+        'allowed_resources = ["graph:/users/*"]\n'
+    )
+    data = gather(workspace, "2025-04-11")  # no `agentaudit baseline` yet: no rollups
+    agent = next(a for a in data.agents if a.id == SP)
+    assert next(d for d in agent.activity if d.day == "2025-04-11").events == 23
+    assert {t.resource for t in agent.touched} >= {"/users/{id}", "/$batch"}

@@ -150,3 +150,13 @@ def test_a_redirect_is_not_followed_and_nothing_is_lost(ws, collector):
     summary = export(ws, url=collector.url, sink=sink(collector.url))
     assert summary.sent == 0 and summary.spooled == 10 and "HTTP 302" in summary.error
     assert collector.requests == 1
+
+
+def test_two_exports_to_one_collector_never_interleave(ws, collector):
+    from pipeline.errors import AgentAuditError
+
+    with Spool(ws, collector.url).locked():
+        with pytest.raises(AgentAuditError, match="another export to this collector"):
+            export(ws, url=collector.url, sink=sink(collector.url))
+    assert collector.requests == 0
+    assert export(ws, url=collector.url, sink=sink(collector.url)).sent == 10

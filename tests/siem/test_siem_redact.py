@@ -74,3 +74,19 @@ def test_redacted_export_hides_addresses_and_stays_valid(workspace):
     assert buf2.getvalue() == text  # consistent across exports of one workspace
     first = json.loads(text.splitlines()[0])
     assert first["finding_info"]["uid"]  # ids survive, so correlation still works
+
+
+def test_request_uris_in_details_are_masked_resource_templates_kept():
+    r = Redactor(KEY)
+    f = catalogue()[0].model_copy(
+        update={
+            "details": {
+                "request_uri": "/v1.0/users/bob@contoso.com/messages?$search=salary",
+                "resource_path": "/users/{id}/messages",
+            }
+        }
+    )
+    out = r.finding(f).details
+    assert out["request_uri"].startswith("uri-") and "bob" not in out["request_uri"]
+    assert out["resource_path"] == "/users/{id}/messages"
+    assert r.finding(f).details == out
