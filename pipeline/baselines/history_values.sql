@@ -8,7 +8,7 @@ SELECT
     min(first_time) AS first_seen,
     max(last_time) AS last_seen,
     CAST(sum(events) AS BIGINT) AS events,
-    count(DISTINCT day) AS days_seen
+    count(*) AS days_seen  -- one row per identity, day and value
 FROM identity_day_values
 WHERE date < getvariable('aa_day')
   AND date >= getvariable('aa_day') - CAST(getvariable('aa_lookback') AS INTEGER)

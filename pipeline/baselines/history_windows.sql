@@ -9,9 +9,9 @@ SELECT
     CAST(sum(events) FILTER (WHERE date >= getvariable('aa_day') - 7) AS BIGINT) AS events_7d,
     CAST(sum(events) FILTER (WHERE date >= getvariable('aa_day') - 30) AS BIGINT) AS events_30d,
     CAST(sum(events) AS BIGINT) AS events_90d,
-    count(DISTINCT day) FILTER (WHERE date >= getvariable('aa_day') - 7) AS days_7d,
-    count(DISTINCT day) FILTER (WHERE date >= getvariable('aa_day') - 30) AS days_30d,
-    count(DISTINCT day) AS days_90d
+    count(*) FILTER (WHERE date >= getvariable('aa_day') - 7) AS days_7d,
+    count(*) FILTER (WHERE date >= getvariable('aa_day') - 30) AS days_30d,
+    count(*) AS days_90d
 FROM identity_day_values
 WHERE date < getvariable('aa_day') AND date >= getvariable('aa_day') - 90
 GROUP BY identity_id, dimension, value
