@@ -119,9 +119,18 @@ class IdentityDayForest:
         self.min_group_rows = min_group_rows
         self.features = tuple(features)
 
-    def _matrix(self, frame: pl.DataFrame) -> np.ndarray:
+    def _devs(self, frame: pl.DataFrame) -> np.ndarray:
         cols = [f"dev_{f}" for f in self.features]
         return frame.select([pl.col(c).fill_null(0.0) for c in cols]).to_numpy().astype(np.float64)
+
+    def _matrix(self, frame: pl.DataFrame) -> np.ndarray:
+        """The deviations plus two summaries (largest rise, root mean square), so that one
+        feature far out is as easy to isolate as several a little out."""
+        x = self._devs(frame)
+        if x.shape[1] == 0:
+            return x
+        summary = np.column_stack([x.max(axis=1), np.sqrt((x**2).mean(axis=1))])
+        return np.hstack([x, summary])
 
     def fit(self, frame: pl.DataFrame) -> IdentityDayForest:
         """Fit on deviation rows (``dev_<feature>`` columns and ``group``)."""
@@ -166,6 +175,6 @@ class IdentityDayForest:
 
     def explain(self, frame: pl.DataFrame, top: int = 3) -> list[list[tuple[str, float]]]:
         """Per row, the ``top`` features deviating most from the identity's baseline."""
-        x = self._matrix(frame)
+        x = self._devs(frame)
         order = np.argsort(-np.abs(x), axis=1)[:, :top]
         return [[(self.features[j], float(x[i, j])) for j in order[i]] for i in range(len(x))]

@@ -2,8 +2,10 @@
 
 Each agent declares ``pii_clearance``: the sensitivity tags it may touch (``financial``,
 ``mail``, …). A successful read of a resource whose catalogue tag is not among them is a PII
-touch, even when the resource itself is allowed. The personal-data tags are judged by default;
-``tags`` under ``[detectors.AA-P01]`` widens or narrows them.
+touch, even when a blanket entry (``Microsoft Graph``, ``graph:/users/**``) allows the resource;
+a path the agent's ``allowed_resources`` name specifically (a glob without ``**``) is a reviewed
+grant and is not judged. The personal-data tags are judged by default; ``tags`` under
+``[detectors.AA-P01]`` widens or narrows them.
 """
 
 from __future__ import annotations
@@ -25,8 +27,19 @@ from detectors.query import (
 )
 from detectors.rule import Case, DetectContext, Rule, build_finding
 from detectors.rules.aa_p03_bulk_sensitive_read import TAG_WORDS
+from pipeline.sensitivity import is_glob, matches
 
 SQL = Path(__file__).with_suffix(".sql")
+
+
+def named_explicitly(allowed: list[str], resource_path: str | None) -> bool:
+    """Whether a specific ``graph:`` glob of the agent (no ``**``) names this path: a reviewed,
+    deliberate grant. Blanket globs such as ``graph:/users/**`` do not count."""
+    if not resource_path:
+        return False
+    return any(
+        is_glob(p) and "**" not in p and matches(p, resource_path=resource_path) for p in allowed
+    )
 
 
 def _label(row: dict[str, Any]) -> str:
@@ -63,6 +76,7 @@ class SensitiveWithoutClearance(Rule):
             (r["sensitivity"] or "").lower() in judged
             and (r["sensitivity"] or "").lower()
             not in {c.lower() for c in agent_of(keys, r).pii_clearance}
+            and not named_explicitly(agent_of(keys, r).allowed_resources, r["resource_path"])
             for r in rows.iter_rows(named=True)
         ]
         rows = rows.filter(uncleared)
