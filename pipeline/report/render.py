@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +25,18 @@ FAMILY_LABELS = {
 }
 
 
+#: control characters and bidirectional overrides (U+202E can make "exe.txt" read "txt.exe"):
+#: shown as visible code points instead of acting on the page
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(value: object) -> object:
+    """Every ``{{ value }}`` passes here before escaping: log text cannot hide or reorder."""
+    if isinstance(value, str) and not isinstance(value, Markup) and _INVISIBLE.search(value):
+        return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group(0)):04X}>", value)
+    return value
+
+
 @cache
 def environment() -> Environment:
     # autoescape=True for every template: every value shown comes from a log and is hostile
@@ -31,6 +44,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=StrictUndefined,
+        finalize=_visible,
         trim_blocks=True,
         lstrip_blocks=True,
     )

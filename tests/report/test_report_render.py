@@ -131,3 +131,13 @@ def test_a_bad_day_stays_readable():
     html = render(report_data(many))
     assert html.count('class="card finding') <= MAX_CARDS + 2  # + the hygiene cards
     assert "less severe findings are not shown here" in html
+
+
+def test_control_and_bidi_characters_are_made_visible():
+    from report_fixtures import findings
+
+    spoof = "invoice\u202efdp.exe\x1b[31m"
+    f = findings()[0].model_copy(update={"title": spoof, "explanation": spoof})
+    html = render(report_data([f]))
+    assert "\u202e" not in html and "\x1b" not in html
+    assert "invoice&lt;U+202E&gt;fdp.exe&lt;U+001B&gt;[31m" in html
