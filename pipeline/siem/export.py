@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import IO
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 
 from detectors.finding import Finding
 from detectors.store import read_findings
+from pipeline.config import load_config
 from pipeline.errors import UsageError
 from pipeline.siem.ocsf import to_ocsf
 from pipeline.siem.push import HttpSink, check_url, display_url, push
@@ -51,7 +53,7 @@ class ExportSummary(BaseModel):
             parts.append(f"written to {self.out}")
         if self.url:
             parts.append(
-                f"{self.sent} sent to {display_url(self.url)} in {self.batches} batch(es)"
+                f"{self.sent} sent to {self.url} in {self.batches} batch(es)"
                 f" ({self.skipped} already delivered, {self.from_spool} from the spool)"
             )
             if self.spooled:
@@ -83,10 +85,14 @@ def _write_stream(events: list[dict], stream: IO[str]) -> None:
     stream.flush()
 
 
-def _settings(workspace: Workspace):
-    from pipeline.config import load_config
-
-    return load_config(workspace)
+def _check_day(day: str) -> str:
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise UsageError(f"--date {day!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26") from None
+    if not _DAY.match(day):
+        raise UsageError(f"--date {day!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
+    return day
 
 
 def export(
@@ -110,15 +116,15 @@ def export(
     started = time.perf_counter()
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not supported; use one of: {', '.join(FORMATS)}")
-    day = str(day) if day is not None else None
-    if day is not None and not _DAY.match(day):
-        raise UsageError(f"--date {day!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
-    config = _settings(workspace)
-    redactor = Redactor.for_workspace(workspace) if redact else None
-    events = ocsf_events(read_findings(workspace, day), redactor)
-    summary = ExportSummary(findings=len(events), day=day, redacted=redact, url=url)
+    day = _check_day(str(day)) if day is not None else None
     if url is not None:
         check_url(url)
+    config = load_config(workspace)
+    redactor = Redactor.for_workspace(workspace) if redact else None
+    events = ocsf_events(read_findings(workspace, day), redactor)
+    # the summary goes into run manifests: the URL without a query string that may hold a token
+    shown = display_url(url) if url is not None else None
+    summary = ExportSummary(findings=len(events), day=day, redacted=redact, url=shown)
 
     if out is None and url is None:
         out = workspace.siem / f"findings-{day or 'all'}.ocsf.jsonl"

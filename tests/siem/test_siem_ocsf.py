@@ -178,5 +178,7 @@ def test_export_to_stdout_and_bad_arguments(workspace, validator):
     assert validate_lines(validator, buf.getvalue()) == []
     with pytest.raises(UsageError, match="YYYY-MM-DD"):
         export(workspace, day="26/11/2026")
+    with pytest.raises(UsageError, match="YYYY-MM-DD"):
+        export(workspace, day="2026-13-45")
     with pytest.raises(UsageError, match="not supported"):
         export(workspace, fmt="cef")

@@ -129,6 +129,11 @@ def test_a_finding_that_changes_is_sent_again_as_an_update(ws, collector):
     assert update["status_id"] == 3
 
 
+def test_the_summary_never_holds_a_query_string(ws, collector):
+    summary = export(ws, url=collector.url + "?token=s3cret", sink=sink(collector.url))
+    assert "s3cret" not in summary.model_dump_json() and "s3cret" not in summary.headline()
+
+
 def test_bad_urls_are_usage_errors(ws):
     with pytest.raises(UsageError, match="http"):
         export(ws, url="ftp://collector.example/x")
