@@ -67,6 +67,13 @@ from pipeline.workspace import Workspace
 )
 @click.option("--gzip", "gzip_files", is_flag=True, help="Write .gz files (the ingest reads them).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing input/ folder.")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Processes writing days in parallel (same bytes as one).",
+)
 def generate_cmd(
     folder: str | None,
     workspace: Workspace,
@@ -80,6 +87,7 @@ def generate_cmd(
     scale: float,
     gzip_files: bool,
     overwrite: bool,
+    workers: int,
 ) -> None:
     """Generate a synthetic Entra tenant with AI agents and labelled incidents into FOLDER
     (default: the workspace). FOLDER becomes a workspace: input/, agentaudit.toml, labels.json.

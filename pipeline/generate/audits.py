@@ -7,7 +7,6 @@ import json
 from datetime import datetime, timedelta
 
 import numpy as np
-import polars as pl
 
 from pipeline.generate.cast import Actor, Tenant
 from pipeline.generate.frames import AUDIT
@@ -34,8 +33,11 @@ def audit(
     category: str = APP_MGMT,
     mods: list[tuple[str, str | None, str | None]] | None = None,
     details: list[tuple[str, str]] | None = None,
-) -> pl.DataFrame:
-    """One audit event; ``initiator`` is a person's row (tenant.humans) or an Actor-like dict."""
+) -> dict:
+    """One audit event as a row of the AUDIT frame.
+
+    ``initiator``: a person's row (tenant.humans) or an Actor-like dict.
+    """
     corr = uuid(rng)
     if "upn" in initiator:
         init = dict(
@@ -83,7 +85,7 @@ def audit(
         **init,
         **tgt,
     )
-    return pl.DataFrame([row], schema=AUDIT)
+    return row
 
 
 def key_description(key_id: str, kind: str, label: str) -> str:
@@ -101,7 +103,7 @@ def credential_added(
     actor: Actor,
     key_id: str,
     label: str,
-) -> pl.DataFrame:
+) -> dict:
     return audit(
         tenant,
         rng,
@@ -119,7 +121,7 @@ def credential_added(
 
 def created(
     tenant: Tenant, rng: np.random.Generator, time_us: int, by: dict, actor: Actor
-) -> list[pl.DataFrame]:
+) -> list[dict]:
     """The birth of an agent: created, owner added, sponsor set, first credential."""
     if actor.kind == "agent_user":
         out = [

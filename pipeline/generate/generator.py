@@ -34,7 +34,7 @@ from pipeline.workspace import CONFIG_NAME
 DEFAULT_END = date(2026, 11, 20)  # fixed, so that a seed always gives the same files
 DEFAULT_AGENTS = 24
 DEFAULT_HUMANS = 60
-SLICE = 100_000  # rows rendered to JSON at a time
+SLICE = 50_000  # rows rendered to JSON at a time
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _day(d: int) -> _DayResult:
     tid = tenant.tenant_id
     _render_write(writer, d, day, signins, signin_json, tenant_id=tid, eventhub=eventhub)
     _render_write(writer, d, day, graph, graph_json, tenant_id=tid, eventhub=eventhub)
-    writer.write(d, day, audit_json(audits, tid))
+    writer.write(d, day, audit_json(audits, tid, eventhub=eventhub))
     m365 = m365_from_graph(tenant, graph, rng)
     writer.write_m365(day, m365_records(m365, tid))
     result.counts["activity"] = len(graph) + len(m365)

@@ -393,7 +393,9 @@ def _iso7(value: Any) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
 
 
-def audit_records(audits: pl.DataFrame, tenant_id: str) -> list[tuple[Any, str, dict]]:
+def audit_records(
+    audits: pl.DataFrame, tenant_id: str, *, eventhub: bool = False
+) -> list[tuple[Any, str, dict]]:
     """AuditLogs records as (time, category, record dict); a few per agent and day."""
     out = []
     for row in audits.iter_rows(named=True):
@@ -467,15 +469,15 @@ def audit_records(audits: pl.DataFrame, tenant_id: str) -> list[tuple[Any, str, 
             "callerIpAddress": row["init_ip"] or "",
             "correlationId": row["correlation_id"],
             "identity": row["init_name"],
-            "Level": 4,
+            **({"level": "Informational"} if eventhub else {"Level": 4}),
             "properties": props,
         }
         out.append((row["time"], "AuditLogs", record))
     return out
 
 
-def audit_json(audits: pl.DataFrame, tenant_id: str) -> pl.DataFrame:
-    recs = audit_records(audits, tenant_id)
+def audit_json(audits: pl.DataFrame, tenant_id: str, *, eventhub: bool = False) -> pl.DataFrame:
+    recs = audit_records(audits, tenant_id, eventhub=eventhub)
     return pl.DataFrame(
         {
             "time": [r[0] for r in recs],

@@ -130,16 +130,26 @@ class Writer:
         return self.fmt
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _append(self, path: Path, text: str) -> None:
+    def _append(self, path: Path, text: str | bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        data = text.encode("utf-8") if isinstance(text, str) else text
         if self.gzip:
             path = path.with_name(path.name + ".gz")
-            with gzip.open(path, "ab", compresslevel=6) as fh:
-                fh.write(text.encode("utf-8"))
+            with gzip.open(path, "ab", compresslevel=9) as fh:
+                fh.write(data)
         else:
-            with open(path, "a", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+            with open(path, "ab") as fh:
+                fh.write(data)
         self.files.add(path)
+
+    def _append_lines(self, path: Path, lines: pl.Series) -> None:
+        """JSON lines straight from polars (no Python string per record)."""
+        if self.corrupt > 0:
+            self._append(path, "\n".join(self._maybe_corrupt(lines.to_list())) + "\n")
+            return
+        buf = io.BytesIO()
+        lines.to_frame("json").write_csv(buf, include_header=False, quote_style="never")
+        self._append(path, buf.getvalue())
 
     def _maybe_corrupt(self, lines: list[str]) -> list[str]:
         """Damage a fraction of lines the way real pipelines do: truncation, junk, bad bytes."""
@@ -205,8 +215,7 @@ class Writer:
                 / "m=00"
                 / "PT1H.json"
             )
-            lines = self._maybe_corrupt(rows["json"].to_list())
-            self._append(path, "\n".join(lines) + "\n")
+            self._append_lines(path, rows["json"])
 
     def _eventhub(self, category: str, day: date, part: pl.DataFrame) -> None:
         path = self.root / "eventhub" / category.lower() / f"{day.isoformat()}.json"

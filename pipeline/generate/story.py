@@ -17,7 +17,7 @@ import polars as pl
 from pipeline.generate import audits as au
 from pipeline.generate import world
 from pipeline.generate.cast import Actor, Tenant
-from pipeline.generate.frames import empty, frame
+from pipeline.generate.frames import AUDIT, empty, frame
 from pipeline.generate.ids import ips, token_ids, uuid, uuids
 from pipeline.generate.traffic import (
     GRAPH_BASE,
@@ -52,7 +52,7 @@ class Plan:
     days: int
     signins: list[pl.DataFrame] = field(default_factory=list)
     graph: list[pl.DataFrame] = field(default_factory=list)
-    audits: list[pl.DataFrame] = field(default_factory=list)
+    audits: list[dict] = field(default_factory=list)  # rows of the AUDIT frame
     incidents: list[dict] = field(default_factory=list)
     benign: list[dict] = field(default_factory=list)
     watches: list[Watch] = field(default_factory=list)
@@ -373,7 +373,7 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         "The identity administrator grants the application permission Mail.Read (app role "
         "on Microsoft Graph) to the meeting notes agent: 'Add app role assignment to service "
         "principal' targeting the agent.",
-        extra_evidence=grant["id"].to_list(),
+        extra_evidence=[grant["id"]],
         window=(plan.day_us(L - 2, 16.3), plan.day_us(L - 2, 16.3)),
     )
     cfo = H("cfo")
@@ -662,7 +662,7 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         "A new client secret is added to the finance reconciliation agent ('Add service "
         "principal credentials'), and two hours later sign-ins using that new key id come "
         "from Lagos (NG, a network the agent never used).",
-        extra_evidence=cred["id"].to_list(),
+        extra_evidence=[cred["id"]],
         related=["AA-S01", "AA-S02"],
     )
 
@@ -692,7 +692,7 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         None,
         "A user who is neither owner nor sponsor of the finance automation agent updates its "
         "service principal (new reply URL).",
-        extra_evidence=change["id"].to_list(),
+        extra_evidence=[change["id"]],
         window=(plan.day_us(L - 1, 19.4), plan.day_us(L - 1, 19.4)),
     )
 
@@ -749,7 +749,7 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         "conditionalAccessStatus notApplied (it was excluded from the agent policy), while "
         "all other agent identities' sign-ins are covered (success).",
         window=(plan.day_us(L - 2), plan.day_us(L + 1) - US),
-        extra_evidence=excl["id"].to_list(),
+        extra_evidence=[excl["id"]],
     )
 
     # AA-S01: sign-in from a country and network new to the identity.
@@ -1079,7 +1079,7 @@ def day_rows(plan: Plan, stream: str, day_index: int) -> pl.DataFrame:
     key = f"_{stream}_all"
     cache = plan.__dict__.get(key)
     if cache is None:
-        cache = pl.concat(parts)
+        cache = pl.DataFrame(parts, schema=AUDIT) if stream == "audit" else pl.concat(parts)
         plan.__dict__[key] = cache
     t = pl.col("time").cast(pl.Int64)
     return cache.filter((t >= lo) & (t < hi))

@@ -208,7 +208,9 @@ def graph_calls(
     n = len(rows)
     if n == 0:
         return empty("graph")
-    s = signins[rows]
+    s = signins.select(
+        "time", "token_id", "app_id", "sp_id", "user_id", "ip", "device_id", "session_id"
+    )[rows]
     start = s["time"].cast(pl.Int64).to_numpy()
     times = start + rng.integers(5 * US, spread_us, n)
     # a day's calls stay in that day (its files are written by one worker)

@@ -219,15 +219,33 @@ def test_same_seed_same_bytes(tmp_path):
 KW = dict(days=8, agents=24, humans=40, scale=0.05, seed=5)
 
 
-def test_eventhub_shape(tmp_path):
+EVENTHUB_SAMPLES = {
+    "SignInLogs": "event-hub/signinlogs-categories.jsonl",
+    "AuditLogs": "event-hub/auditlogs.jsonl",
+    "MicrosoftGraphActivityLogs": "event-hub/graph-activity.jsonl",
+}
+
+
+def test_eventhub_shape(tmp_path, samples_dir):
     generate_tenant(tmp_path, fmt="eventhub", **KW)
     files = list((tmp_path / "input" / "eventhub").rglob("*.json"))
     assert files
+    by_category: dict[str, list[dict]] = defaultdict(list)
     for f in files:
         for line in _lines(f):
             body = json.loads(line)
             assert list(body) == ["records"] and body["records"]
-            assert all("category" in r and "properties" in r for r in body["records"])
+            for r in body["records"]:
+                assert "category" in r and "properties" in r
+                by_category[r["category"]].append(r)
+    # envelope value types as the Event Hub samples have them (Level, level, durationMs)
+    for category, sample_file in EVENTHUB_SAMPLES.items():
+        sample = [json.loads(line) for line in _lines(samples_dir / sample_file)]
+        s_env, _, _, _ = _shape(sample)
+        g_env, _, _, _ = _shape(by_category[category])
+        for key in ("Level", "level", "durationMs"):
+            if key in g_env:
+                assert key in s_env and g_env[key] <= s_env[key], (category, key)
 
 
 def test_graph_api_shape(tmp_path):
