@@ -1,5 +1,6 @@
 -- One row per identity ever seen (from the per-identity-day rollups), plus the people agents
--- acted for and the registered agents never seen (events = 0): DESIGN.md section 5.
+-- acted for and the registered agents never seen (events = 0), with their directory audits as
+-- initiator and as target: DESIGN.md section 5.
 CREATE OR REPLACE {temp} VIEW identities AS
 WITH seen AS (
     SELECT
@@ -27,6 +28,16 @@ obo_people AS (
     WHERE dimension = 'obo_user'
     GROUP BY value
 ),
+initiated AS (
+    -- directory audits are small (thousands a day): counted straight from the lake
+    SELECT lower(coalesce(initiator_id, initiator_app_id)) AS identity_id, count(*) AS n
+    FROM audits GROUP BY 1
+),
+targeted AS (
+    SELECT lower(t.id) AS identity_id, count(*) AS n
+    FROM (SELECT unnest(target_ids) AS id FROM audits) t
+    GROUP BY 1
+),
 everyone AS (
     SELECT identity_id FROM seen WHERE identity_id IS NOT NULL
     UNION SELECT identity_id FROM obo_people
@@ -53,8 +64,12 @@ SELECT
     coalesce(s.signins, 0) AS signins,
     coalesce(s.activity_events, 0) AS activity_events,
     coalesce(s.obo_events, 0) AS obo_events,
-    coalesce(o.events, 0) AS acted_for_events
+    coalesce(o.events, 0) AS acted_for_events,
+    coalesce(ai.n, 0) AS audits_initiated,
+    coalesce(tg.n, 0) AS audits_targeted
 FROM everyone e
 LEFT JOIN seen s ON s.identity_id = e.identity_id
 LEFT JOIN obo_people o ON o.identity_id = e.identity_id
 LEFT JOIN registry r ON r.id = e.identity_id
+LEFT JOIN initiated ai ON ai.identity_id = e.identity_id
+LEFT JOIN targeted tg ON tg.identity_id = e.identity_id

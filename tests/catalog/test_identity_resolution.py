@@ -301,6 +301,19 @@ def resolved(tmp_path_factory):
             ),
         ],
     )
+    write(
+        workspace,
+        "audits",
+        [
+            dict(
+                event_time=DAY,
+                initiator_id="u-bob",
+                activity="Add owner to service principal",
+                target_ids=["SP-AI", "u-bob"],
+            ),
+            dict(event_time=DAY, initiator_app_id="APP-PLAIN", target_ids=["sp-ai"]),
+        ],
+    )
     baselines.update(workspace)
     con = catalog.connect(workspace, read_only=True)
     yield con
@@ -382,6 +395,13 @@ def test_identities_table(resolved):
     assert rows["u-agentuser"] == ("agent_user", "registry", True, 1, 0)
     assert rows["u-bob"] == ("human", "log_category", False, 1, 1)
     assert None not in rows
+    audits = dict(
+        (r[0], r[1:])
+        for r in resolved.execute(
+            "SELECT identity_id, audits_initiated, audits_targeted FROM identities"
+        ).fetchall()
+    )
+    assert audits["u-bob"] == (1, 1) and audits["sp-ai"] == (0, 2)
     # every registered agent is listed, seen or not
     assert {"sp-reg", "u-agentuser", "sp-both"} <= set(rows)
 
