@@ -59,13 +59,15 @@ def m365_from_graph(tenant: Tenant, graph: pl.DataFrame, rng: np.random.Generato
     if len(reads):
         # Exchange aggregates the binds of a session into one record per hour and client.
         agg = (
-            reads.group_by(pl.col("time").dt.truncate("1h").alias("hour"), "ip")
+            reads.group_by(
+                pl.col("time").dt.truncate("1h").alias("hour"), "ip", maintain_order=True
+            )
             .agg(
                 pl.len().alias("count"),
                 pl.col("time").min().alias("time"),
                 pl.col("user_agent").first(),
             )
-            .sort("time")
+            .sort("time", "ip", maintain_order=True)
         )
         m = len(agg)
         parts.append(

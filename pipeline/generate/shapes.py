@@ -180,7 +180,9 @@ class Writer:
         if records.is_empty():
             return
         shape = self.shape_of(day_index)
-        for (category,), part in records.sort("time").group_by("category", maintain_order=True):
+        for (category,), part in records.sort("time", maintain_order=True).group_by(
+            "category", maintain_order=True
+        ):
             if (
                 shape == "storage"
                 or (category == "MicrosoftGraphActivityLogs" and shape in ("graph", "portal-csv"))

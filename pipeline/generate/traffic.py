@@ -212,9 +212,10 @@ def graph_calls(
         "time", "token_id", "app_id", "sp_id", "user_id", "ip", "device_id", "session_id"
     )[rows]
     start = s["time"].cast(pl.Int64).to_numpy()
-    times = start + rng.integers(5 * US, spread_us, n)
-    # a day's calls stay in that day (its files are written by one worker)
-    times = np.minimum(times, (start // DAY_US + 1) * DAY_US - 1)
+    # a token's calls follow its sign-in but stay in the same UTC day: each day's files are
+    # written by one worker only
+    room = (start // DAY_US + 1) * DAY_US - start
+    times = start + 1 + (rng.random(n) * np.minimum(spread_us, room - 1)).astype(np.int64)
     methods, paths, sizes = pick_calls(rng, call_lists, owner[rows])
     uri = fill_paths(tenant, pl.Series(np.char.add(GRAPH_BASE, paths)), rng)
     status = np.vectorize(STATUS.get, otypes=[np.int64])(methods)
@@ -345,7 +346,9 @@ def actors_day(
     n_res = np.array([len(a.resources) for a in actors])
     extra = (n_res[who] > 1) & (rng.random(len(who)) < 0.35)
     ex_who = who[extra]
-    ex_times = times[extra] + rng.integers(60 * US, 40 * 60 * US, len(ex_who))
+    ex_times = (
+        base + (times[extra] + rng.integers(60 * US, 40 * 60 * US, len(ex_who)) - base) % DAY_US
+    )
     max_res = int(n_res.max())
     res_id = np.array(
         [[r[0] for r in a.resources] + [""] * (max_res - len(a.resources)) for a in actors]
@@ -511,13 +514,17 @@ def humans_day(
     if m == 0:
         return empty("signin"), empty("graph")
     start = present["start_utc"].to_numpy()
-    first = base + start * HOUR_US + rng.integers(0, 50 * 60 * US, m)
-    inter = human_signins(tenant, present, first, rng, interactive=True)
+    first = start * HOUR_US + rng.integers(0, 50 * 60 * US, m)  # from midnight UTC
     # hourly refresh-token sign-ins over a 9 hour day
     hours = np.arange(1, 10)
     mask = rng.random((m, len(hours))) < 0.7
     who, h = np.nonzero(mask)
     times = first[who] + hours[h] * HOUR_US + rng.integers(-20 * 60 * US, 20 * 60 * US, len(who))
+    # A working day that crosses midnight UTC (people far east) is cut at the day's edges: its
+    # early hours are the tail of the shift begun the evening before.
+    first = base + first % DAY_US
+    times = base + times % DAY_US
+    inter = human_signins(tenant, present, first, rng, interactive=True)
     refresh = human_signins(
         tenant,
         present[who],
