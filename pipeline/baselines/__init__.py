@@ -12,6 +12,7 @@ per judged day as TEMP tables): ``history_values``, ``history_volume``,
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
@@ -126,8 +127,11 @@ def update(
     workspace: Workspace | str | Path,
     days: list[str] | list[date] | None = None,
     rebuild: bool = False,
+    on_day: Callable[[int, int, str], None] | None = None,
 ) -> BaselineSummary:
-    """Roll up the days not yet rolled up (or ``days``; every day with ``rebuild``)."""
+    """Roll up the days not yet rolled up (or ``days``; every day with ``rebuild``).
+
+    ``on_day(done, total, day)`` is called after each day (for progress bars)."""
     from pipeline import catalog
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
@@ -177,6 +181,8 @@ def update(
             summary.identity_days += rollup.num_rows
             summary.value_rows += values.num_rows
             summary.days_rolled_up.append(day)
+            if on_day:
+                on_day(len(summary.days_rolled_up), len(todo), day)
         con.execute("DROP TABLE IF EXISTS rollup_input")
         catalog.refresh(con, ws, config)
         summary.identities = con.execute(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from pipeline.cli import cli, workspace_option
@@ -128,5 +130,17 @@ def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool) -> None
     """
     from pipeline.baselines import update
 
-    summary = update(workspace, days=list(days) or None, rebuild=rebuild)
+    bars: list = []
+
+    def on_day(done: int, total: int, day: str) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label="rolling up days", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(1)
+
+    try:
+        summary = update(workspace, days=list(days) or None, rebuild=rebuild, on_day=on_day)
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
     click.echo(summary.line())
