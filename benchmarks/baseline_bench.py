@@ -193,6 +193,9 @@ def main() -> None:
         action="store_true",
         help="every event picks any IP / user agent / path (far more distinct values than real)",
     )
+    ap.add_argument(
+        "--reuse", action="store_true", help="keep the lake built by an earlier run of --dir"
+    )
     ap.add_argument("--phase", choices=["rebuild", "nightly"], help=argparse.SUPPRESS)
     ap.add_argument("--day", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -200,13 +203,19 @@ def main() -> None:
         print(json.dumps(phase(args.dir, args.phase, args.day)))
         return
     root = Path(args.dir)
-    shutil.rmtree(root, ignore_errors=True)
     ws = Workspace.at(root)
     first = date(2026, 1, 1)
-    t0 = time.perf_counter()
-    for i in range(args.days):
-        make_day(ws, first + timedelta(days=i), args.events, args.identities, i, args.stress)
-    print(f"built {args.days} days x {args.events:,} events in {time.perf_counter() - t0:.0f}s")
+    if args.reuse:
+        last = first + timedelta(days=args.days - 1)
+        shutil.rmtree(ws.lake / "rollups", ignore_errors=True)
+        for table in ("signins", "activity"):
+            shutil.rmtree(ws.table_dir(table) / f"date={last + timedelta(days=1)}", True)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+        t0 = time.perf_counter()
+        for i in range(args.days):
+            make_day(ws, first + timedelta(days=i), args.events, args.identities, i, args.stress)
+        print(f"built {args.days} days x {args.events:,} events in {time.perf_counter() - t0:.0f}s")
 
     def child(name: str, day: date) -> dict:
         out = subprocess.run(
