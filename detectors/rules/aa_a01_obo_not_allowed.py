@@ -135,7 +135,9 @@ class OboNotAllowed(Rule):
                 if r["is_registered"]
                 else "it is not in the agent registry, so no one allowed it"
             )
-            person = r["person_id"]
+            person = (
+                f"{r['person_name']} ({r['person_id']})" if r["person_name"] else r["person_id"]
+            )
             others = (
                 f" and {plural(r['n_people'] - 1, 'other person')}" if r["n_people"] > 1 else ""
             )
@@ -162,7 +164,9 @@ class OboNotAllowed(Rule):
                         ),
                     ],
                     severity=severity,
-                    on_behalf_of=Identity(id=str(person), kind="human"),
+                    on_behalf_of=Identity(
+                        id=str(r["person_id"]), kind="human", name=r["person_name"]
+                    ),
                     details={
                         "requests": r["n_events"],
                         "people": r["n_people"],

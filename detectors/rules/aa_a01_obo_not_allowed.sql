@@ -20,6 +20,15 @@ top_person AS (
     SELECT identity_id, arg_max(on_behalf_of_id, n) AS person_id
     FROM per_person
     GROUP BY identity_id
+),
+person_names AS (
+    -- the person's name as their own sign-ins and calls show it (per identity-day rollups)
+    SELECT identity_id AS person_id,
+           arg_max(identity_name, last_time) FILTER (WHERE identity_name IS NOT NULL)
+               AS person_name
+    FROM identity_day
+    WHERE identity_id IN (SELECT person_id FROM top_person)
+    GROUP BY identity_id
 )
 SELECT
     o.identity_id,
@@ -30,6 +39,7 @@ SELECT
     any_value(o.sponsor) AS sponsor,
     any_value(o.kind_source) AS kind_source,
     any_value(t.person_id) AS person_id,
+    any_value(n.person_name) AS person_name,
     bool_or(list_contains($registered, lower(o.identity_id))
         OR list_contains($registered, lower(coalesce(o.app_id, '')))) AS is_registered,
     count(*) AS n_events,
@@ -42,5 +52,6 @@ SELECT
     list(o.event_id ORDER BY o.event_time)[1:$max_evidence] AS evidence
 FROM obo AS o
 JOIN top_person AS t USING (identity_id)
+LEFT JOIN person_names AS n ON n.person_id = t.person_id
 GROUP BY o.identity_id
 ORDER BY o.identity_id

@@ -48,15 +48,23 @@ interactive AS (
       AND lower(coalesce(s.user_id, s.user_principal_name))
           IN (SELECT identity_id FROM per_person)
 ),
+names AS (
+    SELECT identity_id,
+           arg_max(identity_name, last_time) FILTER (WHERE identity_name IS NOT NULL) AS known
+    FROM identity_day
+    WHERE identity_id IN (SELECT identity_id FROM per_person WHERE identity_name IS NULL)
+    GROUP BY identity_id
+),
 signals AS (
     SELECT
-        p.*,
+        p.* REPLACE (coalesce(p.identity_name, m.known) AS identity_name),
         p.n_hours >= $min_hours AS round_the_clock,
         coalesce(p.gap_cv <= $max_cv, false) AS machine_cadence,
         p.scripted_share >= 0.5 AS scripted,
         i.identity_id IS NULL AS no_interactive
     FROM per_person AS p
     LEFT JOIN interactive AS i USING (identity_id)
+    LEFT JOIN names AS m USING (identity_id)
 )
 SELECT
     *,
