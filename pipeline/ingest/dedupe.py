@@ -8,6 +8,8 @@ against each other; the survivors are added.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import numpy as np
 import polars as pl
 
@@ -29,13 +31,30 @@ def key_hash(frame: pl.DataFrame | pl.LazyFrame, table: str) -> pl.Expr:
     return pl.concat_str(parts, separator="\x1f").hash(seed=_SEED).alias("_key")
 
 
+_EPOCH = date(1970, 1, 1)
+
+
+def _member(index: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """Which ``hashes`` are in the sorted array ``index`` (binary search)."""
+    if not index.size:
+        return np.zeros(hashes.size, dtype=bool)
+    pos = np.searchsorted(index, hashes)
+    pos[pos >= index.size] = index.size - 1
+    return index[pos] == hashes
+
+
 class SeenKeys:
-    """Event keys per (table, date): what the lake held before this run plus what it wrote."""
+    """Event keys per (table, date): what the lake held before this run plus what it wrote.
+
+    Each (table, date) keeps a sorted array plus a small unsorted tail of recent keys, merged
+    when the tail grows past a quarter of the sorted part: checks and additions stay
+    O(batch x log n), never a re-sort of everything per batch.
+    """
 
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
         self._sorted: dict[tuple[str, str], np.ndarray] = {}
-        self._pending: dict[tuple[str, str], list[np.ndarray]] = {}
+        self._tail: dict[tuple[str, str], np.ndarray] = {}
         self._added: list[tuple[tuple[str, str], np.ndarray]] = []
 
     def checkpoint(self) -> None:
@@ -45,8 +64,8 @@ class SeenKeys:
     def rollback(self) -> None:
         """Forget the keys added since ``checkpoint`` (their rows were not committed)."""
         for key, hashes in self._added:
-            index = self._index(key)
-            self._sorted[key] = index[~np.isin(index, hashes)]
+            self._sorted[key] = self._sorted[key][~np.isin(self._sorted[key], hashes)]
+            self._tail[key] = self._tail[key][~np.isin(self._tail[key], hashes)]
         self._added = []
 
     def _load(self, table: str, day: str) -> np.ndarray:
@@ -60,38 +79,38 @@ class SeenKeys:
         hashes = lazy.select(key_hash(lazy, table)).collect().get_column("_key").to_numpy()
         return np.unique(hashes.astype(np.uint64))
 
-    def _index(self, key: tuple[str, str]) -> np.ndarray:
+    def _contains(self, key: tuple[str, str], hashes: np.ndarray) -> np.ndarray:
         if key not in self._sorted:
             self._sorted[key] = self._load(*key)
-        pending = self._pending.pop(key, None)
-        if pending:
-            self._sorted[key] = np.unique(np.concatenate([self._sorted[key], *pending]))
-        return self._sorted[key]
+            self._tail[key] = np.empty(0, dtype=np.uint64)
+        return _member(self._sorted[key], hashes) | _member(self._tail[key], hashes)
+
+    def _add(self, key: tuple[str, str], hashes: np.ndarray) -> None:
+        if not hashes.size:
+            return
+        self._added.append((key, hashes))
+        tail = np.sort(np.concatenate([self._tail[key], hashes]))
+        if tail.size > max(65_536, self._sorted[key].size // 4):
+            self._sorted[key] = np.sort(np.concatenate([self._sorted[key], tail]))
+            tail = np.empty(0, dtype=np.uint64)
+        self._tail[key] = tail
 
     def filter_new(self, frame: pl.DataFrame, table: str) -> tuple[pl.DataFrame, int]:
         """Rows of ``frame`` not seen before (first of equal keys kept) and the duplicate count."""
         if frame.height == 0:
             return frame, 0
-        keyed = frame.with_columns(
+        keyed = frame.select(
             key_hash(frame, table),
-            pl.col("event_time").dt.strftime("%Y-%m-%d").alias("_day"),
+            pl.col("event_time").dt.epoch("d").alias("_day"),
         )
-        keyed = keyed.filter(pl.col("_key").is_first_distinct())
-        keep_parts = []
-        for (day,), part in keyed.partition_by("_day", as_dict=True, maintain_order=True).items():
-            key = (table, str(day))
-            index = self._index(key)
-            hashes = part.get_column("_key").to_numpy().astype(np.uint64)
-            if index.size:
-                pos = np.searchsorted(index, hashes)
-                pos[pos >= index.size] = index.size - 1
-                seen = index[pos] == hashes
-            else:
-                seen = np.zeros(hashes.size, dtype=bool)
-            fresh = part.filter(pl.Series(~seen))
-            self._pending.setdefault(key, []).append(hashes[~seen])
-            self._added.append((key, hashes[~seen]))
-            keep_parts.append(fresh)
-        kept = pl.concat(keep_parts) if keep_parts else keyed.clear()
-        kept = kept.drop("_key", "_day")
+        hashes = keyed.get_column("_key").to_numpy().astype(np.uint64)
+        days = keyed.get_column("_day").to_numpy()
+        keep = keyed.get_column("_key").is_first_distinct().to_numpy().copy()
+        for day in np.unique(days):
+            rows = np.flatnonzero((days == day) & keep)
+            key = (table, (_EPOCH + timedelta(days=int(day))).isoformat())
+            seen = self._contains(key, hashes[rows])
+            keep[rows[seen]] = False
+            self._add(key, hashes[rows[~seen]])
+        kept = frame.filter(pl.Series(keep))
         return kept, frame.height - kept.height
