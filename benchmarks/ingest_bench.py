@@ -177,6 +177,11 @@ def main() -> int:
         ratio = ingest["seconds"] / copy["seconds"]
         ok &= ingest["rows"] == rows and ratio <= 1.5 and ingest["peak_rss_mb"] < 1536
         print(
+            f"  cpu seconds: copy {copy['cpu']:.1f}, ingest {ingest['cpu']:.1f}",
+            file=sys.stderr,
+            flush=True,
+        )
+        print(
             f"{rows:>9} {size / 1e9:>5.2f} {copy['seconds']:>7.1f} {rows / copy['seconds']:>9.0f} "
             f"{copy['peak_rss_mb']:>8.0f} {ingest['seconds']:>8.1f} "
             f"{rows / ingest['seconds']:>10.0f} {ingest['peak_rss_mb']:>9.0f} {ratio:>6.2f} "
