@@ -37,10 +37,18 @@ def _visible(value: object) -> object:
     return value
 
 
+_SAFE_ID = re.compile(r"^[0-9a-f]{16,64}$")
+
+
+def _safe_id(value: object) -> bool:
+    """Our own hex finding ids only go into a shell command the analyst may copy."""
+    return isinstance(value, str) and _SAFE_ID.match(value) is not None
+
+
 @cache
 def environment() -> Environment:
     # autoescape=True for every template: every value shown comes from a log and is hostile
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=StrictUndefined,
@@ -48,6 +56,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.tests["safe_id"] = _safe_id
+    return env
 
 
 #: longer texts (e.g. a list of 40 paths in a baseline fact) are cut in the page; the lake and

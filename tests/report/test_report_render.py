@@ -141,3 +141,17 @@ def test_control_and_bidi_characters_are_made_visible():
     html = render(report_data([f]))
     assert "\u202e" not in html and "\x1b" not in html
     assert "invoice&lt;U+202E&gt;fdp.exe&lt;U+001B&gt;[31m" in html
+
+
+def test_investigate_command_only_for_our_own_hex_ids():
+    from report_fixtures import findings
+
+    good = findings()[0]
+    bad = good.model_copy(update={"finding_id": "x'; rm -rf ~; '"})
+    html = render(report_data([bad]))
+    assert f"-p f={good.finding_id}" in html
+    import re
+
+    commands = re.findall(r"-p f=(\S*?)</code>", html)
+    assert commands and all(re.fullmatch(r"[0-9a-f]{32}", c) for c in commands)
+    assert len(commands) == len(findings())  # every card but the one with the hostile id
