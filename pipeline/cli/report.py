@@ -47,7 +47,8 @@ def report_command(workspace, day: str | None, out: str | None) -> None:
     "--output",
     "out",
     metavar="FILE|-",
-    help="File to write, or - for stdout (default: siem/findings-<date>.ocsf.jsonl unless --url).",
+    help="File to write, or - for stdout "
+    "(default unless --url: siem/findings-<date or all>.ocsf.jsonl).",
 )
 @click.option("--url", help="HTTP collector to push to (NDJSON, or Splunk HEC with --hec-token).")
 @click.option(
