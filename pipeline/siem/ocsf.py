@@ -145,6 +145,46 @@ def _evidences(finding: Finding, total: int) -> list[dict[str, Any]]:
     return out
 
 
+def observables(finding: Finding) -> list[dict[str, Any]]:
+    """The values a SIEM pivots on: who acted, for whom, in which tenant."""
+    out = [
+        {
+            "name": "actor.user.uid",
+            "type_id": 31,
+            "type": "User Object: uid",
+            "value": finding.identity.id,
+        },
+    ]
+    if finding.identity.name:
+        out.append(
+            {
+                "name": "actor.user.name",
+                "type_id": 4,
+                "type": "User Name",
+                "value": finding.identity.name,
+            }
+        )
+    if finding.on_behalf_of is not None:
+        out.append(
+            {
+                "name": "evidences[1].user.uid",
+                "type_id": 31,
+                "type": "User Object: uid",
+                "value": finding.on_behalf_of.id,
+            }
+        )
+    if finding.tenant_id:
+        out.append(
+            {
+                "name": "cloud.account.uid",
+                "type_id": 35,
+                "type": "Account Object: uid",
+                "value": finding.tenant_id,
+            }
+        )
+    return out
+
+
 def _unmapped(finding: Finding, total: int) -> dict[str, Any]:
     ident = finding.identity
     out: dict[str, Any] = {
@@ -233,6 +273,7 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
         "finding_info": info,
         "actor": _actor(finding.identity),
         "evidences": _evidences(finding, total),
+        "observables": observables(finding),
         "metadata": metadata,
         "cloud": cloud,
         "unmapped": _unmapped(finding, total),

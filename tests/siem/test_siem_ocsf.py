@@ -182,3 +182,11 @@ def test_export_to_stdout_and_bad_arguments(workspace, validator):
         export(workspace, day="2026-13-45")
     with pytest.raises(UsageError, match="not supported"):
         export(workspace, fmt="cef")
+
+
+def test_observables_name_the_actor_the_person_and_the_tenant():
+    f = next(x for x in catalogue() if x.on_behalf_of is not None)
+    obs = {(o["name"], o["type_id"]): o["value"] for o in to_ocsf(f)["observables"]}
+    assert obs[("actor.user.uid", 31)] == f.identity.id
+    assert obs[("evidences[1].user.uid", 31)] == f.on_behalf_of.id
+    assert obs[("cloud.account.uid", 35)] == TENANT
