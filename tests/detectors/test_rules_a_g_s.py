@@ -208,3 +208,23 @@ def test_generated_benign_look_alikes_stay_below_medium(generated) -> None:
         and SEVERITIES.index(f.severity) >= SEVERITIES.index("medium")
     ]
     assert not flagged
+
+
+@pytest.mark.parametrize("table", ["audits", "signins", "activity"])
+def test_rules_run_on_a_lake_holding_one_table_only(table, tmp_path) -> None:
+    """A workspace that has ingested only one kind of log: every rule runs, none errs."""
+    from detectors.cases import build_workspace
+    from detectors.engine import detect
+
+    source = {
+        "audits": CredentialAdded,
+        "signins": ImpossibleTravel,
+        "activity": OboNotAllowed,
+    }[table]
+    case = next(c for c in rule_cases(source) if c.fires)
+    rows = {table: case.rows[table]}
+    ws = build_workspace(Case(name="one table", fires=True, day=case.day, rows=rows), tmp_path)
+    from datetime import date
+
+    summary = detect(ws, days=[date.fromisoformat(case.day)], rules=RULES, run_id="t")
+    assert summary.errors == []
