@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 FORMATS = ("storage", "eventhub", "graph", "loganalytics-csv", "portal-csv", "mixed")
+EVENTHUB_BODY_BYTES = 256 * 1024
 MIXED_ORDER = ("storage", "eventhub", "graph", "loganalytics-csv", "portal-csv")
 
 FOLDER = {
@@ -220,11 +221,19 @@ class Writer:
             self._append_lines(path, rows["json"])
 
     def _eventhub(self, category: str, day: date, part: pl.DataFrame) -> None:
+        """Message bodies as diagnostic settings send them: batches of records, each body well
+        under Event Hub's 1 MB event limit."""
         path = self.root / "eventhub" / category.lower() / f"{day.isoformat()}.json"
         rows = part["json"].to_list()
-        bodies = []
-        for i in range(0, len(rows), 500):  # a message body holds a batch of records
-            bodies.append('{"records":[' + ",".join(rows[i : i + 500]) + "]}")
+        bodies, batch, size = [], [], 0
+        for row in rows:
+            if batch and (size + len(row) > EVENTHUB_BODY_BYTES or len(batch) >= 200):
+                bodies.append('{"records":[' + ",".join(batch) + "]}")
+                batch, size = [], 0
+            batch.append(row)
+            size += len(row) + 1
+        if batch:
+            bodies.append('{"records":[' + ",".join(batch) + "]}")
         self._append(path, "\n".join(self._maybe_corrupt(bodies)) + "\n")
 
     def _graph(self, category: str, day: date, part: pl.DataFrame) -> None:

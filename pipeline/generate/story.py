@@ -337,8 +337,8 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         _ids(a),
         s,
         g,
-        f"The mailbox triage agent user makes about 3,700 Graph requests in a day (3,200 "
-        f"planted on top of its usual ~{int(a.volume)}), above its declared "
+        f"The mailbox triage agent user makes about {3200 + int(a.volume):,} Graph requests in "
+        f"a day (3,200 planted on top of its usual ~{int(a.volume)}), above its declared "
         f"daily_request_limit of {a.limit}.",
         related=["AA-P03", "AA-M01"],
     )
@@ -817,8 +817,10 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         g,
         f"Two successful interactive sign-ins of the same person 38 minutes apart: "
         f"{home.city} ({home.country}) then Moscow (RU), about "
-        f"{int(_km(home, mos)):,} km apart.",
+        f"{int(_km(home, mos)):,} km apart; the person's own activity from home goes on the "
+        "same day, so later pairs are impossible too (the window runs to the end of the day).",
         related=["AA-S01"],
+        window=(t0, plan.day_us(L) - US),
     )
 
     # AA-S03 (1): password spray from one address against many people.
@@ -996,12 +998,14 @@ def _benign(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
     p = tenant.human_by_role("traveller")
     people = tenant.humans.filter(pl.col("role") == "traveller")
     london = world.PLACES[4]
-    for d in (L - 2, L - 1):
+    away = (L - 2, L - 1, L)
+    for d in away:
         tenant.quiet.setdefault(d, set()).add(p["idx"])
     ip = np.array([str(ips(rng, np.array([london.prefix]))[0])])
     sig, gr = [], []
-    for d in (L - 2, L - 1):
-        t0 = plan.day_us(d, 9.0) + int(rng.integers(0, 30 * 60 * US))
+    for d in away:
+        hour = 14.0 if d == L - 2 else 9.0  # arrival day: after a night flight and a transfer
+        t0 = plan.day_us(d, hour) + int(rng.integers(0, 30 * 60 * US))
         s1 = human_signins(
             tenant,
             people,
@@ -1043,11 +1047,12 @@ def _benign(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
         {
             "id": "BEN-traveller-with-mfa",
             "description": f"A person based in {world.PLACES[p['place']].city} flies to London: "
-            "last home sign-in the evening before, first London sign-in the next morning with MFA "
-            "(a plausible speed), then two ordinary working days there.",
+            "last home activity the day before, first London sign-in at 14:00 UTC with MFA "
+            "(at least 14 hours later: a plausible speed), then ordinary working days there to "
+            "the end of the period.",
             "identity_ids": _person_ids(p),
             "window_start": plan.iso(plan.day_us(L - 2)),
-            "window_end": plan.iso(plan.day_us(L) - US),
+            "window_end": plan.iso(plan.day_us(L + 1) - US),
             "must_not_fire": ["AA-S02"],
         }
     )

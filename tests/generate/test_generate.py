@@ -233,6 +233,7 @@ def test_eventhub_shape(tmp_path, samples_dir):
     by_category: dict[str, list[dict]] = defaultdict(list)
     for f in files:
         for line in _lines(f):
+            assert len(line.encode()) < 1024 * 1024  # Event Hub's event size limit
             body = json.loads(line)
             assert list(body) == ["records"] and body["records"]
             for r in body["records"]:
