@@ -11,7 +11,8 @@ from report_fixtures import DAY, SCRIPT, hostile_findings, report_data
 
 from pipeline.report import render
 
-CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's chromium package (installed by .ci/run); PATH first
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed"),
