@@ -6,6 +6,8 @@ import csv
 import gzip
 import hashlib
 import json
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -323,3 +325,23 @@ def test_gzip_output_and_usage_errors(tmp_path):
         generate_tenant(tmp_path / "y", days=3)
     with pytest.raises(UsageError):
         generate_tenant(tmp_path / "z", humans=5)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    code = "import sys; from pipeline.cli import main; sys.argv[0] = 'agentaudit'; main()"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_generate_and_usage_errors(tmp_path):
+    out = tmp_path / "t"
+    done = _cli("generate", str(out), "--days", "7", "--humans", "40", "--scale", "0.05")
+    assert done.returncode == 0, done.stderr
+    assert "labelled incidents" in done.stdout and (out / "labels.json").is_file()
+    again = _cli("generate", str(out), "--days", "7", "--humans", "40", "--scale", "0.05")
+    assert again.returncode == 1 and "--overwrite" in again.stderr  # never clobbers silently
+    bad = _cli("generate", str(tmp_path / "u"), "--days", "2")
+    assert bad.returncode == 2 and "--days" in bad.stderr
+    helped = _cli("generate", "--help")
+    assert "Example: agentaudit generate" in helped.stdout
