@@ -150,7 +150,10 @@ def run_nightly(
             summary.days_judged = [str(d) for d in detected.days]
             summary.findings_by_severity = dict(detected.by_severity)
             day = max(detected.days) if detected.days else None
-            report = stage("report", lambda: write_report(workspace, day=day))
+            report = stage(
+                "report",
+                lambda: write_report(workspace, day=day, run=summary.model_dump(mode="json")),
+            )
             summary.report = str(report)
             tag = str(day) if day else datetime.now(UTC).date().isoformat()
             siem_file = workspace.siem / f"findings-{tag}.ocsf.jsonl"
