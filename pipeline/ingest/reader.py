@@ -81,9 +81,11 @@ def _split_lines(
     line_nos = np.arange(first_line, first_line + count, dtype=np.int64)
     rejected: list[Rejected] = []
     try:
-        if not _is_ascii(buf):
-            arr.validate(full=True)  # ASCII is valid UTF-8; anything else is checked
-        texts = pc.utf8_trim_whitespace(arr)
+        if _is_ascii(buf):  # ASCII is valid UTF-8, and trims byte-wise
+            texts = pc.ascii_trim(arr, characters=" \t\r\n")
+        else:
+            arr.validate(full=True)
+            texts = pc.utf8_trim_whitespace(arr)
     except pa.ArrowInvalid:
         texts, bad = _decode_slowly(buf, starts, first_line)
         rejected.extend(bad)
