@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import ClassVar
 
 from detectors.finding import Finding
@@ -22,6 +23,7 @@ from detectors.rules.aa_g01_credential_added import CREDENTIAL_ACTIVITIES
 from detectors.rules.aa_g02_role_granted import GRANT_ACTIVITIES
 
 SQL = sql_beside(__file__)
+LAST_EVENTS_SQL = Path(__file__).with_name("aa_g04_dormant_agent_last_events.sql").read_text()
 
 RETIRE_ACTIVITIES = r"^\s*(delete|hard delete|disable|remove) (service principal|application|agent)"
 
@@ -114,8 +116,15 @@ class DormantAgent(Rule):
                 "retire_pattern": RETIRE_ACTIVITIES,
             },
         )
+        last_events: dict[str, str] = {}
+        for last_day in sorted({r["last_day"] for r in rows}):
+            ids = [r["identity_id"] for r in rows if r["last_day"] == last_day]
+            for hit in query_rows(ctx, LAST_EVENTS_SQL, {"last_day": last_day, "ids": ids}):
+                last_events[hit["identity_id"]] = hit["last_event"]
         findings = []
         for r in rows:
+            last = last_events.get(r["identity_id"])
+            r["evidence"] = ([last] if last else []) + list(r["grant_evidence"] or [])
             holds = []
             if r["n_credentials"]:
                 holds.append(plural(r["n_credentials"], "credential") + " it signed in with")

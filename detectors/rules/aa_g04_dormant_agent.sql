@@ -31,12 +31,7 @@ WITH seen AS (
 dormant AS (
     SELECT * FROM seen WHERE last_time < $cutoff
 ),
-last_events AS (
-    SELECT e.identity_id, arg_max(e.event_id, e.event_time) AS last_event
-    FROM events AS e
-    JOIN dormant AS d ON d.identity_id = e.identity_id AND e.day = d.last_day
-    GROUP BY e.identity_id
-),
+
 target_audits AS (
     SELECT
         lower(t.id) AS target_key,
@@ -67,16 +62,13 @@ per_target AS (
 )
 SELECT
     d.*,
-    l.last_event,
     d.last_time AS window_start,
     $day_start AS window_end,
     date_diff('day', d.last_time, $day_start) AS days_silent,
     p.grants,
     len(coalesce(p.grant_events, [])) AS n_grants,
-    (list_filter([l.last_event], lambda x: x IS NOT NULL) || coalesce(p.grant_events, []))[1:50]
-        AS evidence
+    coalesce(p.grant_events, [])[1:50] AS grant_evidence
 FROM dormant AS d
-LEFT JOIN last_events AS l USING (identity_id)
 LEFT JOIN per_target AS p
   ON p.target_key = lower(d.identity_id) OR p.target_key = lower(coalesce(d.app_id, ''))
 WHERE (p.retired_time IS NULL OR p.retired_time < d.last_time)

@@ -47,7 +47,7 @@ class ConditionalAccessNotApplied(Rule):
         "Add the agent (or its blueprint) to a Conditional Access policy for workload identities "
         "that limits where and how it may sign in."
     )
-    defaults: ClassVar[dict] = {"lookback_days": 30, "max_evidence": 100}
+    defaults: ClassVar[dict] = {"lookback_days": 7, "max_evidence": 100}
 
     cases: ClassVar[list[Case]] = [
         Case(
