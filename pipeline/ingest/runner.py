@@ -50,6 +50,7 @@ from pipeline.lake import PartitionWriter
 from pipeline.schema import QUARANTINE_SCHEMA, TABLES
 from pipeline.workspace import Workspace
 
+EXAMPLES = 5  # quarantined rows named in the summary
 MALFORMED = "malformed JSON (not one complete JSON value)"
 NO_CATEGORY = "record of unknown shape: no log category (an Entra export record was expected)"
 
@@ -108,6 +109,7 @@ class _FileIngest:
         self.quarantine = PartitionWriter(workspace.quarantine, QUARANTINE_SCHEMA, batch_id)
         self.day = ingest_time.strftime("%Y-%m-%d")
         self.last_table: str | None = None  # the one table of the previous batch, if one
+        self.examples: list[FileError] = []
 
     # -- quarantine --------------------------------------------------------------------------
     def _quarantine(self, frame: pl.DataFrame, source_format: str) -> None:
@@ -126,6 +128,10 @@ class _FileIngest:
         self.result.quarantined += rows.height
         classes = rows.select(pl.col("reason").str.replace(r" \(.*$", "")).to_series()
         self.reasons.update(dict(classes.value_counts().iter_rows()))
+        room = EXAMPLES - len(self.examples)
+        if room > 0:
+            for line, reason in rows.select("source_line", "reason").head(room).iter_rows():
+                self.examples.append(FileError(file=self.result.file, line=line, message=reason))
 
     def rejected(self, rows: Sequence[Rejected], source_format: str) -> None:
         if not rows:
@@ -283,7 +289,17 @@ def ingest_paths(
         for index, path in enumerate(files, start=1):
             if progress:
                 print(f"[{index}/{len(files)}] {path}", file=sys.stderr, flush=True)
-            result = _ingest_file(workspace, con, seen, run_id, index, path, limits, reasons)
+            result = _ingest_file(
+                workspace,
+                con,
+                seen,
+                run_id,
+                index,
+                path,
+                limits,
+                reasons,
+                summary.quarantine_examples,
+            )
             summary.add(result)
             if result.skipped:
                 summary.files_skipped += 1
@@ -318,6 +334,7 @@ def _ingest_file(
     path: Path,
     limits: dict,
     reasons: Counter[str],
+    examples: list[FileError],
 ) -> FileResult:
     result = FileResult(file=str(path))
     hashing = None
@@ -389,6 +406,7 @@ def _ingest_file(
             return FileResult(file=str(path), content_hash=result.content_hash, skipped=True)
     job.commit()
     reasons.update(file_reasons)
+    examples.extend(job.examples[: max(EXAMPLES - len(examples), 0)])
     manifest.record_file(workspace, run_id, result, fp)
     return result
 

@@ -41,6 +41,8 @@ class IngestSummary(BaseModel):
     duplicates: int = 0
     quarantined: int = 0
     quarantine_reasons: dict[str, int] = Field(default_factory=dict)
+    #: a few quarantined rows, each naming its file, line and reason (all are in lake/_quarantine)
+    quarantine_examples: list[FileError] = Field(default_factory=list)
     errors: list[FileError] = Field(default_factory=list)
     files: list[FileResult] = Field(default_factory=list)
 
@@ -84,6 +86,9 @@ class IngestSummary(BaseModel):
             ranked = sorted(self.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
             out.append("quarantined (top reasons):")
             out += [f"  {n:>7}  {reason}" for reason, n in ranked[:top]]
+            for ex in self.quarantine_examples[:top]:
+                where = f"{ex.file}:{ex.line}" if ex.line else ex.file
+                out.append(f"  e.g. {where}: {ex.message}")
         skipped = [f.file for f in self.files if f.skipped]
         if skipped:
             shown = ", ".join(skipped[:top]) + (" …" if len(skipped) > top else "")
