@@ -24,6 +24,9 @@ from pipeline.errors import UsageError
 from pipeline.lock import workspace_lock
 from pipeline.workspace import Workspace
 
+#: in lake/_runs/ while a run is under way (or after one was killed): see run_nightly
+UNFINISHED = "unfinished.marker"  # not *.json: not a run manifest
+
 
 class Stage(BaseModel):
     name: str
@@ -44,6 +47,7 @@ class RunSummary(BaseModel):
     report: str | None = None
     siem_file: str | None = None
     changed: bool = True
+    resumed: bool = False  # the previous run was killed before its end: its work is redone
     versions: dict[str, str] = Field(default_factory=dict)
 
     def headline(self) -> str:
@@ -138,11 +142,17 @@ def run_nightly(
             )
             return result
 
+        # A run killed after its ingest wrote rows but before detect / report / export ended
+        # leaves this marker: the next run finds nothing new to ingest, yet must finish that work.
+        unfinished = workspace.lake / "_runs" / UNFINISHED
+        summary.resumed = unfinished.exists()
+        unfinished.parent.mkdir(parents=True, exist_ok=True)
+        unfinished.write_text(json.dumps({"run_id": run_id, "pid": os.getpid()}))
         ingested = stage("ingest", lambda: ingest_paths(workspace, paths, progress=progress))
         summary.rows_read = ingested.rows_read
         summary.rows_written = sum(ingested.rows_written.values())
         first_run = not workspace.reports.exists()
-        if summary.rows_written == 0 and not first_run:
+        if summary.rows_written == 0 and not first_run and not summary.resumed:
             summary.changed = False
         else:
             stage("baseline", lambda: baselines.update(workspace))
@@ -170,6 +180,7 @@ def run_nightly(
             summary.siem_file = str(siem_file)
         summary.finished = datetime.now(UTC)
         write_manifest(workspace, summary)
+        unfinished.unlink(missing_ok=True)
         return summary
 
 

@@ -1,0 +1,163 @@
+"""Crash consistency: SIGKILL ``agentaudit ingest`` and ``agentaudit run`` at random moments, run
+again, and the workspace must equal one clean run's: the same events once each, no visible
+half-written Parquet file, the same quarantine and manifest, findings and SIEM lines once each.
+
+The default run holds a few trials over a couple of dozen files; ``-m slow`` (run_long.sh) holds
+at least 50 over a generated tenant of ~700 files. Every test prints its trials and outcome.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest import ingest_paths
+from pipeline.run import UNFINISHED, run_nightly
+from pipeline.workspace import Workspace
+
+from .crash import ChainResult, copy_config, kill_chain, run_cli
+from .lakecheck import siem_lines, snapshot
+
+SEED = int(os.environ.get("AGENTAUDIT_CRASH_SEED", "20261127"))
+
+
+def _report(label: str, chains: list[ChainResult]) -> str:
+    kills = sum(c.kills for c in chains)
+    survived = sum(c.survived for c in chains)
+    bad = [p for c in chains for p in c.problems + c.differences]
+    temp = sum(c.temp_files_left for c in chains)
+    line = (
+        f"[crash] {label}: {kills} SIGKILL trials in {len(chains)} chain(s), {survived} survived "
+        f"(lake equal to one clean run), {temp} hidden temporary file(s) left behind"
+    )
+    print(line + ("".join(f"\n  - {b}" for b in bad[:20]) if bad else ""))
+    return line
+
+
+def test_ingest_killed_at_random_moments(few_files: Path, tmp_path: Path) -> None:
+    reference_ws = Workspace.at(tmp_path / "clean")
+    t0 = time.perf_counter()
+    ingest_paths(reference_ws, [few_files])
+    clean_seconds = time.perf_counter() - t0
+    reference = snapshot(reference_ws)
+    assert reference.rows > 0 and not reference.problems()
+
+    ws = Workspace.at(tmp_path / "killed")
+    rng = random.Random(SEED)
+    chain = kill_chain(
+        ["ingest", "-w", str(ws.root), str(few_files)],
+        ws,
+        reference,
+        rng,
+        delays=(0.8, 1.5 + clean_seconds),
+        max_kills=3,
+    )
+    _report("ingest (fast)", [chain])
+    assert not chain.problems and not chain.differences
+    assert chain.kills + chain.finished_early >= 1
+
+
+def test_run_killed_during_detect_finishes_the_work_next_time(few_files: Path, tmp_path) -> None:
+    """A run that ingested new rows and died in detect: the next run has nothing new to ingest,
+    yet must still judge those days, write the report and the SIEM file."""
+    ws = Workspace.at(tmp_path / "ws")
+    ws.root.mkdir()
+    script = textwrap.dedent(
+        """
+        import os, signal, sys
+        import detectors.engine
+        from pipeline.run import run_nightly
+        from pipeline.workspace import Workspace
+        def die(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)
+        detectors.engine.detect = die
+        run_nightly(Workspace.at(sys.argv[1]), [sys.argv[2]])
+        """
+    )
+    died = subprocess.run(
+        [sys.executable, "-c", script, str(ws.root), str(few_files)], check=False, timeout=600
+    )
+    assert died.returncode == -9
+    before = snapshot(ws)
+    assert before.rows > 0 and not before.findings
+    assert (ws.lake / "_runs" / UNFINISHED).exists()
+
+    summary = run_nightly(ws, [str(few_files)])
+    assert summary.resumed and summary.changed and summary.rows_written == 0
+    after = snapshot(ws)
+    assert not after.problems() and after.findings
+    assert summary.siem_file and Path(summary.siem_file).exists()
+    assert not (ws.lake / "_runs" / UNFINISHED).exists()
+    again = run_nightly(ws, [str(few_files)])
+    assert not again.changed and not again.resumed
+    assert snapshot(ws).findings == after.findings
+
+
+@pytest.mark.slow
+def test_ingest_and_run_survive_fifty_kills(small_tenant: Path, tmp_path: Path) -> None:
+    inputs = str(small_tenant / "input")
+    files = sum(1 for p in (small_tenant / "input").rglob("*") if p.is_file())
+    trials = int(os.environ.get("AGENTAUDIT_CRASH_TRIALS", "60"))
+    rng = random.Random(SEED)
+
+    clean = Workspace.at(tmp_path / "clean")
+    copy_config(small_tenant, clean)
+    t0 = time.perf_counter()
+    done = run_cli(["run", "-w", str(clean.root), "--input", inputs, "--no-progress"])
+    run_seconds = time.perf_counter() - t0
+    assert done.returncode == 0, done.stderr
+    reference = snapshot(clean)
+    assert reference.rows > 0 and reference.findings and not reference.problems()
+    assert len(siem_lines(clean)) == len(reference.findings)
+    print(f"[crash] clean run over {files} files: {reference.rows} rows, {run_seconds:.0f} s")
+
+    # ingest alone, then the nightly run (ingest, baseline, detect, report, export)
+    ingest_ref = Workspace.at(tmp_path / "clean-ingest")
+    ingest_paths(ingest_ref, [inputs])
+    ingest_reference = snapshot(ingest_ref)
+    chains: list[tuple[str, ChainResult]] = []
+    ingest_trials = trials // 2
+    n = 0
+    while sum(c.kills for label, c in chains if label == "ingest") < ingest_trials:
+        ws = Workspace.at(tmp_path / f"ingest-{n}")
+        left = ingest_trials - sum(c.kills for label, c in chains if label == "ingest")
+        chain = kill_chain(
+            ["ingest", "-w", str(ws.root), inputs],
+            ws,
+            ingest_reference,
+            rng,
+            delays=(1.0, 6.0),
+            max_kills=min(left, 15),
+        )
+        chains.append(("ingest", chain))
+        n += 1
+    n = 0
+    while sum(c.kills for label, c in chains if label == "run") < trials - ingest_trials:
+        ws = Workspace.at(tmp_path / f"run-{n}")
+        copy_config(small_tenant, ws)
+        left = trials - ingest_trials - sum(c.kills for label, c in chains if label == "run")
+        chain = kill_chain(
+            ["run", "-w", str(ws.root), "--input", inputs, "--no-progress"],
+            ws,
+            reference,
+            rng,
+            delays=(1.0, max(4.0, run_seconds / 4)),
+            max_kills=min(left, 10),
+            check_siem=True,
+        )
+        chains.append(("run", chain))
+        n += 1
+    _report("ingest (long)", [c for label, c in chains if label == "ingest"])
+    _report("run (long)", [c for label, c in chains if label == "run"])
+    total = sum(c.kills for _label, c in chains)
+    survived = sum(c.survived for _label, c in chains)
+    print(f"[crash] TOTAL: {total} SIGKILL trials over {files} files, {survived} survived")
+    assert all(not c.problems and not c.differences for _label, c in chains)
+    assert total >= 50
