@@ -39,6 +39,12 @@ def test_malformed_json_lines(tmp_path: Path, workspace: Workspace, records) -> 
     assert bad[1]["raw_text"] == "[1, 2"
     assert all(r["source_file"] == str(tmp_path / "bad.json") for r in bad)
     assert [r["source_line"] for r in lake_rows(workspace, "signins")] == [1, 3, 6]
+    # the summary names them too
+    assert [(e.file, e.line) for e in summary.quarantine_examples] == [
+        (str(tmp_path / "bad.json"), 2),
+        (str(tmp_path / "bad.json"), 5),
+    ]
+    assert any("bad.json:5: malformed JSON" in line for line in summary.lines())
 
 
 def test_truncated_gzip(tmp_path: Path, workspace: Workspace, records) -> None:
