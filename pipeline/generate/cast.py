@@ -159,6 +159,7 @@ class Tenant:
     pools: dict[str, list[str]]
     admin: int  # index of the identity administrator (a human)
     quiet: dict[int, set[int]] = field(default_factory=dict)  # day -> people the story moves
+    scale: float = 1.0  # the volume factor everyone's ordinary traffic was drawn with
 
     def actor(self, key: str) -> Actor:
         for actor in self.actors:
@@ -761,4 +762,4 @@ def build_tenant(seed: int, days: int, agents: int, humans: int, scale: float = 
         ],
     }
     admin = int(people.filter(pl.col("role") == "identity_admin")["idx"][0])
-    return Tenant(tenant_id, seed, days, people, cast, blueprints, pools, admin)
+    return Tenant(tenant_id, seed, days, people, cast, blueprints, pools, admin, scale=scale)

@@ -297,7 +297,8 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         "/servicePrincipals?$top=999&$skiptoken={item}",
         "/applications?$top=999&$skiptoken={item}",
     ]
-    t = _spread(rng, plan.day_us(L, 1.2), 110, 1200)
+    n_recon = _planted(tenant, 1200, 300)
+    t = _spread(rng, plan.day_us(L, 1.2), 110, n_recon)
     s, g = _actor_calls(tenant, rng, a, t, paths, size=250_000)
     _label(
         plan,
@@ -308,14 +309,15 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         s,
         g,
         "The IT inventory agent pages through all users, groups, directory roles and their "
-        "members, service principals and applications: 1,200 list calls in under two hours "
-        "against a baseline of about 40 a night.",
+        f"members, service principals and applications: {n_recon:,} list calls in under two "
+        f"hours against a baseline of about {int(a.volume)} a night.",
         related=["AA-R02", "AA-P03", "AA-M01", "AA-S04"],
     )
 
     # AA-R04: usage above daily_request_limit.
     a = A("mail_triage")
-    t = _spread(rng, plan.day_us(L - 1, 0.2), 23.5 * 60, 3200)
+    n_mail = max(_planted(tenant, 3200, 0), int(a.limit * 1.6))
+    t = _spread(rng, plan.day_us(L - 1, 0.2), 23.5 * 60, n_mail)
     s, g = _actor_calls(
         tenant,
         rng,
@@ -337,8 +339,8 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         _ids(a),
         s,
         g,
-        f"The mailbox triage agent user makes about {3200 + int(a.volume):,} Graph requests in "
-        f"a day (3,200 planted on top of its usual ~{int(a.volume)}), above its declared "
+        f"The mailbox triage agent user makes about {n_mail + int(a.volume):,} Graph requests "
+        f"in a day ({n_mail:,} planted on top of its usual ~{int(a.volume)}), above its declared "
         f"daily_request_limit of {a.limit}.",
         related=["AA-P03", "AA-M01"],
     )
@@ -425,7 +427,8 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
 
     # AA-P03: bulk read of sensitive resources far above baseline.
     a = A("payroll")
-    t = _spread(rng, plan.day_us(L, 4.1), 85, 2400)
+    n_bulk = _planted(tenant, 2400, 300)
+    t = _spread(rng, plan.day_us(L, 4.1), 85, n_bulk)
     s, g = _actor_calls(
         tenant,
         rng,
@@ -442,7 +445,7 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         _ids(a),
         s,
         g,
-        f"The payroll export agent reads 2,400 user profiles (catalogue: pii) in 85 minutes; "
+        f"The payroll export agent reads {n_bulk:,} user profiles (catalogue: pii) in 85 minutes; "
         f"its baseline is about {int(a.volume)} reads a night.",
         related=["AA-R03", "AA-M01", "AA-R02"],
     )
@@ -916,8 +919,9 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     # AA-M01: a day unlike any other for the knowledge base agent.
     a = A("knowledge")
     us_cloud = world.CLOUD_PLACES[0]
-    t = _spread(rng, plan.day_us(L - 2, 0.5), 22 * 60, 1100)
-    status = np.where(rng.random(1100) < 0.25, 403, 200)
+    n_odd = _planted(tenant, 1100, 150)
+    t = _spread(rng, plan.day_us(L - 2, 0.5), 22 * 60, n_odd)
+    status = np.where(rng.random(n_odd) < 0.25, 403, 200)
     s, g = _actor_calls(
         tenant,
         rng,
@@ -953,6 +957,12 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
 
     _benign(tenant, plan, rng)
     return plan
+
+
+def _planted(tenant: Tenant, full: int, floor: int) -> int:
+    """Size of a volume incident: ``full`` at normal volume, shrunk with --scale (the
+    baselines it must stand out from shrink too), never below ``floor``."""
+    return max(floor, int(full * min(1.0, tenant.scale)))
 
 
 def json_list(values: list[str]) -> str:
