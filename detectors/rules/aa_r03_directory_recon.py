@@ -4,9 +4,9 @@ Reading the directory (``/users``, ``/groups``, ``/directoryRoles``, ``/serviceP
 the first step of most intrusions with a stolen app credential (MITRE T1087 / T1069). The rule
 compares the day's enumeration requests with the identity's own daily history. It is an early-life
 rule too: a new identity that immediately enumerates the directory fires without any baseline,
-once the tenant has a baseline (on the first days of data every identity looks new). A registered
-agent whose ``allowed_resources`` name graph: paths of every collection it listed is doing its
-declared job and is left alone.
+once the tenant has a baseline (on the first days of data every identity looks new). A new
+registered agent whose ``allowed_resources`` name graph: paths of every collection it listed is
+doing its declared job and is left alone; far above its own baseline, even that agent fires.
 """
 
 from __future__ import annotations
@@ -54,11 +54,11 @@ class DirectoryRecon(Rule):
         out: list[Finding] = []
         for row in rows.iter_rows(named=True):
             agent = agent_of(keys, row)
-            if agent is not None and declared(agent.allowed_resources, row["paths"]):
-                continue
             early = row["history_days"] < int(p["min_history_days"])
             if early and row["tenant_days"] < int(p["min_history_days"]):
                 continue  # the tenant's first days: no way to tell a new identity from any other
+            if early and agent is not None and declared(agent.allowed_resources, row["paths"]):
+                continue  # a new agent doing the listing it was registered for
             typical = max(row["max_requests"], row["p95_requests"])
             if not early and row["requests"] < float(p["factor"]) * max(typical, 1.0):
                 continue
