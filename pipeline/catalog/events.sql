@@ -38,12 +38,18 @@ s AS (
 s2 AS (
     SELECT
         s.*,
-        coalesce(r_sp.id, r_user.id, r_app.id) AS reg_id,
-        coalesce(r_sp.kind, r_user.kind, r_app.kind) AS reg_kind,
-        coalesce(r_sp.name, r_user.name, r_app.name) AS reg_name,
-        coalesce(r_sp.app_id, r_user.app_id, r_app.app_id) AS reg_app_id,
-        coalesce(r_sp.blueprint, r_user.blueprint, r_app.blueprint) AS reg_blueprint,
-        coalesce(r_sp.sponsor, r_user.sponsor, r_app.sponsor) AS reg_sponsor,
+        CASE WHEN s.entra_kind = 'agent_user' THEN r_user.id
+             ELSE coalesce(r_sp.id, r_user.id, r_app.id) END AS reg_id,
+        CASE WHEN s.entra_kind = 'agent_user' THEN r_user.kind
+             ELSE coalesce(r_sp.kind, r_user.kind, r_app.kind) END AS reg_kind,
+        CASE WHEN s.entra_kind = 'agent_user' THEN r_user.name
+             ELSE coalesce(r_sp.name, r_user.name, r_app.name) END AS reg_name,
+        CASE WHEN s.entra_kind = 'agent_user' THEN r_user.app_id
+             ELSE coalesce(r_sp.app_id, r_user.app_id, r_app.app_id) END AS reg_app_id,
+        CASE WHEN s.entra_kind = 'agent_user' THEN r_user.blueprint
+             ELSE coalesce(r_sp.blueprint, r_user.blueprint, r_app.blueprint) END AS reg_blueprint,
+        CASE WHEN s.entra_kind = 'agent_user' THEN r_user.sponsor
+             ELSE coalesce(r_sp.sponsor, r_user.sponsor, r_app.sponsor) END AS reg_sponsor,
         d_app.identity_id AS dir_app_id,
         d_app.blueprint AS dir_blueprint
     FROM s
@@ -123,15 +129,20 @@ a AS (
         coalesce(d_sp.identity_id, d_app.identity_id) AS dir_id,
         coalesce(d_sp.blueprint, d_app.blueprint, d_user.blueprint) AS dir_blueprint,
         coalesce(d_sp.name, d_app.name, d_user.name) AS dir_name,
-        CASE WHEN r_user.kind = 'agent_user' THEN r_user.id ELSE coalesce(r_sp.id, r_app.id) END
-            AS reg_id,
+        CASE WHEN r_user.kind = 'agent_user' THEN r_user.id
+             WHEN d_user.kind = 'agent_user' THEN NULL  -- an agent user acts
+             ELSE coalesce(r_sp.id, r_app.id) END AS reg_id,
         CASE WHEN r_user.kind = 'agent_user' THEN r_user.kind
+             WHEN d_user.kind = 'agent_user' THEN NULL  -- an agent user acts
              ELSE coalesce(r_sp.kind, r_app.kind) END AS reg_kind,
         CASE WHEN r_user.kind = 'agent_user' THEN r_user.name
+             WHEN d_user.kind = 'agent_user' THEN NULL  -- an agent user acts
              ELSE coalesce(r_sp.name, r_app.name) END AS reg_name,
         CASE WHEN r_user.kind = 'agent_user' THEN r_user.blueprint
+             WHEN d_user.kind = 'agent_user' THEN NULL  -- an agent user acts
              ELSE coalesce(r_sp.blueprint, r_app.blueprint) END AS reg_blueprint,
         CASE WHEN r_user.kind = 'agent_user' THEN r_user.sponsor
+             WHEN d_user.kind = 'agent_user' THEN NULL  -- an agent user acts
              ELSE coalesce(r_sp.sponsor, r_app.sponsor) END AS reg_sponsor,
         CASE
             WHEN a.actor_kind IN ('human', 'guest') AND a.user_id IS NOT NULL THEN a.actor_kind

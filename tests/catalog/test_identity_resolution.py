@@ -26,6 +26,11 @@ kind = "agent_user"
 name = "Declared agent user"
 
 [[agents]]
+id = "sp-parent"
+kind = "agent_identity"
+name = "Registered parent of an unregistered agent user"
+
+[[agents]]
 id = "sp-both"
 app_id = "app-both"
 kind = "service_principal"
@@ -218,6 +223,22 @@ SIGNINS = [
         None,
     ),
     (
+        "agent_user_of_registered_parent",
+        dict(
+            log_type="non_interactive",
+            user_id="u-child",
+            service_principal_id="sp-parent",
+            app_id="app-parent",
+            agent_type="agenticAppInstance",
+            agent_subject_type="agentIDuser",
+        ),
+        "u-child",
+        "agent_user",
+        "entra_agent_fields",
+        False,
+        None,
+    ),
+    (
         "entra_beats_registry",
         dict(
             log_type="service_principal",
@@ -281,6 +302,15 @@ def resolved(tmp_path_factory):
                 operation_id="act_agent_user",
                 resource_path="/me",
             ),
+            # the unregistered agent user of a registered parent, with its own token
+            dict(
+                event_time=DAY,
+                service_principal_id="sp-parent",
+                user_id="u-child",
+                token_type="delegated",
+                operation_id="act_child",
+                resource_path="/me",
+            ),
             # a person using an ordinary app
             dict(
                 event_time=DAY,
@@ -337,6 +367,7 @@ ACTIVITY = [
     ("act_reg_obo", "sp-reg", "service_principal", "registry", "u-erin"),
     ("act_agent_user", "u-au", "agent_user", "entra_agent_fields", None),
     ("act_human", "u-bob", "human", "log_category", None),
+    ("act_child", "u-child", "agent_user", "entra_agent_fields", None),
     ("act_sp", "sp-plain", "service_principal", "log_category", None),
 ]
 
