@@ -47,6 +47,13 @@ class DetectSummary:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     rule_seconds: dict[str, float] = field(default_factory=dict)  # summed over the days
+    #: rollup / catalog / day_events / suppress+write: where the rest of the time went
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def _add(self, stage: str, since: float) -> float:
+        now = time.perf_counter()
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + now - since
+        return now
 
     def headline(self) -> str:
         sev = ", ".join(
@@ -123,20 +130,25 @@ def detect(
     enabled = [r for r in rule_classes if config.detector_enabled(r.id)]
     summary.rules_run = [r.id for r in enabled]
 
+    t = time.perf_counter()
     baselines.update(ws)
+    t = summary._add("rollup", t)
     con = catalog.connect(ws, read_only=False)
+    summary._add("catalog", t)
     try:
         available = baselines.days_with_events(ws)
         judged = sorted(set(days)) if days is not None else _default_days(ws, available)
         tenant = _tenant(con)
         for day in judged:
             found = _judge_day(con, ws, config, enabled, day, run, tenant, lookback_days, summary)
+            t = time.perf_counter()
             found, outcome = apply_suppressions(found, config.suppressions, day)
             summary.suppressed += outcome.suppressed
             for label in outcome.expired:
                 if label not in summary.expired_suppressions:
                     summary.expired_suppressions.append(label)
             store.write_day(ws, day.isoformat(), found)
+            summary._add("write", t)
             summary.days.append(day.isoformat())
             summary.findings += len(found)
             for f in found:
@@ -152,6 +164,7 @@ def detect(
 def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> list[Finding]:
     from pipeline import baselines
 
+    t = time.perf_counter()
     con.execute("DROP TABLE IF EXISTS day_events")  # ours from the previous day
     baselines.set_history(con, day, lookback)
     # the judged day's events, resolved once and shared by every rule (a view would re-run the
@@ -160,6 +173,7 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
     con.execute(
         "CREATE OR REPLACE TEMP TABLE day_events AS SELECT * FROM events WHERE day = ?", [day]
     )
+    summary._add("history+day_events", t)
     learning = _learning_identities(con)
     out: list[Finding] = []
     for rule_cls in rules:

@@ -32,7 +32,7 @@ WITH today AS (
       AND table_name = 'activity'
       AND sensitivity IS NOT NULL
       AND coalesce(succeeded, true)
-      AND (list_contains($keys, identity_id) OR list_contains($keys, lower(app_id)))
+      AND (identity_id IN (SELECT unnest($keys)) OR app_id IN (SELECT unnest($keys)))
     GROUP BY ALL
 ),
 seen AS (

@@ -29,7 +29,7 @@ WITH today AS (
         array_slice(list(event_id ORDER BY event_time), 1, 200) AS evidence
     FROM day_events
     WHERE day = $day
-      AND (list_contains($keys, identity_id) OR list_contains($keys, lower(app_id)))
+      AND (identity_id IN (SELECT unnest($keys)) OR app_id IN (SELECT unnest($keys)))
     GROUP BY ALL
 ),
 seen AS (

@@ -16,7 +16,7 @@ WITH today AS (
     FROM day_events
     WHERE day = $day
       AND table_name = 'activity'
-      AND (list_contains($keys, lower(identity_id)) OR list_contains($keys, lower(app_id)))
+      AND (identity_id IN (SELECT unnest($keys)) OR app_id IN (SELECT unnest($keys)))
     GROUP BY identity_id
 ),
 stats AS (
