@@ -172,7 +172,7 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: hostile nesting thousands deep
             continue
         if isinstance(record, dict) and (n == 0 or record):
             return _jsonl(record, line, body, is_gzip, path_hint)
@@ -206,7 +206,7 @@ def _jsonl(record: object, line: bytes, body: bytes, is_gzip: bool, path_hint: s
         for other in body.split(b"\n")[1:50]:
             try:
                 _, items = _wrapper_items(json.loads(other))
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 continue
             if items:
                 dialect = record_dialect(items[0])
