@@ -47,7 +47,7 @@ HISTORY_VIEWS = (
 )
 DEFAULT_LOOKBACK = 30
 #: [detectors.baseline] min_days / min_events / night_start / night_end override these
-DEFAULTS = {"min_days": 7, "min_events": 20, "night_start": 22, "night_end": 6, "lookback": 30}
+DEFAULTS = {"min_days": 7, "min_events": 20, "night_start": 22, "night_end": 6}
 
 
 @dataclass
