@@ -2,14 +2,28 @@
 -- registry does not allow it. One row per agent; the person it acted for most often is named.
 -- Parameters: $obo_allowed (lower-case ids / app ids of agents with on_behalf_of = true),
 -- $registered (lower-case ids / app ids of every registered agent), $max_evidence.
-WITH obo AS (
+WITH acting AS (
     SELECT *
     FROM day_events
     WHERE on_behalf_of_id IS NOT NULL
       AND identity_id IS NOT NULL
       AND on_behalf_of_id <> identity_id
-      AND NOT list_contains($obo_allowed, lower(identity_id))
+),
+not_allowed AS (
+    -- the registry lists are checked once per agent (and app), not once per event
+    SELECT DISTINCT identity_id, app_id
+    FROM acting
+),
+disallowed AS (
+    SELECT DISTINCT identity_id
+    FROM not_allowed
+    WHERE NOT list_contains($obo_allowed, lower(identity_id))
       AND NOT list_contains($obo_allowed, lower(coalesce(app_id, '')))
+),
+obo AS (
+    SELECT a.*
+    FROM acting AS a
+    WHERE a.identity_id IN (SELECT identity_id FROM disallowed)
 ),
 per_person AS (
     SELECT identity_id, on_behalf_of_id, count(*) AS n
@@ -40,8 +54,8 @@ SELECT
     any_value(o.kind_source) AS kind_source,
     any_value(t.person_id) AS person_id,
     any_value(n.person_name) AS person_name,
-    bool_or(list_contains($registered, lower(o.identity_id))
-        OR list_contains($registered, lower(coalesce(o.app_id, '')))) AS is_registered,
+    list_contains($registered, lower(o.identity_id))
+        OR list_contains($registered, lower(coalesce(any_value(o.app_id), ''))) AS is_registered,
     count(*) AS n_events,
     count(DISTINCT o.on_behalf_of_id) AS n_people,
     count(DISTINCT o.resource) AS n_resources,

@@ -5,13 +5,7 @@
 --               at least one of them new to it (networks: ASN, else the IP's /16 or /48).
 -- Parameters: $registered, $human_kinds, $min_networks, $max_evidence.
 WITH today AS (
-    SELECT
-        *,
-        CASE WHEN contains(coalesce(ip_address, ''), ':')
-             THEN regexp_extract(lower(ip_address), '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*)')
-             ELSE regexp_extract(coalesce(ip_address, ''), '^(\d+\.\d+)\.') END AS net16
-    FROM day_events
-    WHERE identity_id IS NOT NULL
+    SELECT * FROM day_events WHERE identity_id IS NOT NULL
 ),
 by_key AS (
     SELECT credential_key_id, identity_id, count(*) AS n
@@ -40,12 +34,14 @@ credential_rows AS (
     JOIN today AS t USING (credential_key_id)
 ),
 agent_apps AS (
-    SELECT app_id, identity_id, count(*) AS n
-    FROM today
-    WHERE app_id IS NOT NULL
-      AND identity_kind <> 'agent_user'
-      AND (registered IS true OR list_contains($registered, lower(identity_id)))
-    GROUP BY ALL
+    SELECT app_id, identity_id, n
+    FROM (
+        SELECT app_id, identity_id, count(*) AS n, bool_or(registered IS true) AS reg
+        FROM today
+        WHERE app_id IS NOT NULL AND identity_kind <> 'agent_user'
+        GROUP BY app_id, identity_id
+    )
+    WHERE reg OR list_contains($registered, lower(identity_id))
 ),
 shared_apps AS (
     SELECT
@@ -76,14 +72,28 @@ known_nets AS (
              ELSE regexp_extract(value, '^(\d+\.\d+)\.') END
     FROM history_values WHERE dimension = 'ip'
 ),
+addresses AS (
+    -- one row per non-human identity, hour and address (not per event)
+    SELECT
+        identity_id,
+        time_bucket(INTERVAL 1 HOUR, event_time) AS bucket,
+        ip_address,
+        asn,
+        count(DISTINCT user_agent) AS n_user_agents
+    FROM today
+    WHERE NOT list_contains($human_kinds, identity_kind)
+    GROUP BY ALL
+),
 nets AS (
     SELECT
-        t.*,
-        time_bucket(INTERVAL 1 HOUR, t.event_time) AS bucket,
-        CASE WHEN t.asn IS NOT NULL THEN 'asn:' || CAST(t.asn AS VARCHAR)
-             WHEN t.net16 <> '' THEN 'net:' || t.net16 END AS net
-    FROM today AS t
-    WHERE NOT list_contains($human_kinds, t.identity_kind)
+        a.*,
+        CASE WHEN a.asn IS NOT NULL THEN 'asn:' || CAST(a.asn AS VARCHAR)
+             WHEN contains(coalesce(a.ip_address, ''), ':') THEN 'net:' || regexp_extract(
+                lower(a.ip_address), '^([0-9a-f]*:[0-9a-f]*:[0-9a-f]*)')
+             WHEN a.ip_address IS NOT NULL THEN 'net:' || regexp_extract(
+                a.ip_address, '^(\d+\.\d+)\.')
+        END AS net
+    FROM addresses AS a
 ),
 nets_flagged AS (
     SELECT n.*, k.net IS NULL AND n.net IS NOT NULL AS new_net
@@ -91,22 +101,24 @@ nets_flagged AS (
     LEFT JOIN known_nets AS k ON k.identity_id = n.identity_id AND k.net = n.net
 ),
 busy_hours AS (
-    SELECT identity_id, bucket
+    SELECT identity_id, bucket, count(DISTINCT net) AS n_nets
     FROM nets_flagged
     GROUP BY identity_id, bucket
     HAVING count(DISTINCT net) >= $min_networks AND bool_or(new_net)
 ),
 concurrent_rows AS (
     SELECT
-        n.identity_id,
+        t.identity_id,
         'concurrent' AS shape,
-        'used from ' || count(DISTINCT n.net) OVER (PARTITION BY n.identity_id)
-            || ' networks and ' || count(DISTINCT n.user_agent) OVER (PARTITION BY n.identity_id)
+        'used from ' || max(b.n_nets) OVER (PARTITION BY t.identity_id)
+            || ' networks and ' || count(DISTINCT t.user_agent) OVER (PARTITION BY t.identity_id)
             || ' user agents within an hour' AS what,
-        count(DISTINCT n.net) OVER (PARTITION BY n.identity_id) AS n_parties,
-        n.event_id, n.event_time
-    FROM nets_flagged AS n
-    JOIN busy_hours AS b USING (identity_id, bucket)
+        max(b.n_nets) OVER (PARTITION BY t.identity_id) AS n_parties,
+        t.event_id, t.event_time
+    FROM today AS t
+    JOIN busy_hours AS b
+      ON b.identity_id = t.identity_id
+     AND b.bucket = time_bucket(INTERVAL 1 HOUR, t.event_time)
 ),
 found AS (
     SELECT * FROM credential_rows

@@ -4,21 +4,8 @@
 -- Parameters: $agent_kinds, $registered (lower-cased keys), $blueprints (lower-cased blueprint
 -- app ids of registered agents), $unsponsored (lower-cased keys of registered agents without a
 -- sponsor), $name_pattern, $ua_pattern, $max_evidence.
-WITH today AS (
-    SELECT
-        *,
-        registered IS true
-            OR list_contains($registered, lower(identity_id))
-            OR list_contains($registered, lower(coalesce(app_id, '')))
-            OR (identity_kind = 'agent_user'
-                AND list_contains($registered, lower(coalesce(blueprint, ''))))
-            OR (identity_kind = 'agent_blueprint'
-                AND (list_contains($blueprints, lower(identity_id))
-                     OR list_contains($blueprints, lower(coalesce(app_id, ''))))) AS is_registered
-    FROM day_events
-    WHERE identity_id IS NOT NULL
-),
-per_identity AS (
+WITH per_identity AS (
+    -- one row per identity first: registry lists are then checked per identity, not per event
     SELECT
         identity_id,
         arg_max(identity_kind, event_time) AS identity_kind,
@@ -27,9 +14,7 @@ per_identity AS (
         arg_max(blueprint, event_time) AS blueprint,
         arg_max(sponsor, event_time) AS sponsor,
         arg_max(kind_source, event_time) AS kind_source,
-        bool_or(is_registered) AS is_registered,
-        bool_or(regexp_matches(lower(coalesce(identity_name, '')), $name_pattern)) AS agent_name,
-        bool_or(regexp_matches(lower(coalesce(user_agent, '')), $ua_pattern)) AS agent_ua,
+        bool_or(registered IS true) AS registered_event,
         mode(user_agent) AS top_user_agent,
         count(*) AS n_events,
         count(DISTINCT resource) AS n_resources,
@@ -38,8 +23,38 @@ per_identity AS (
         min(event_time) AS window_start,
         max(event_time) AS window_end,
         list(event_id ORDER BY event_time)[1:$max_evidence] AS evidence
-    FROM today
+    FROM day_events
+    WHERE identity_id IS NOT NULL
     GROUP BY identity_id
+),
+registration AS (
+    SELECT
+        *,
+        registered_event
+            OR list_contains($registered, lower(identity_id))
+            OR list_contains($registered, lower(coalesce(app_id, '')))
+            OR (identity_kind = 'agent_user'
+                AND list_contains($registered, lower(coalesce(blueprint, ''))))
+            OR (identity_kind = 'agent_blueprint'
+                AND (list_contains($blueprints, lower(identity_id))
+                     OR list_contains($blueprints, lower(coalesce(app_id, ''))))) AS is_registered
+    FROM per_identity
+),
+agent_like_uas AS (
+    -- user agents only of the unregistered service principals that might look like agents
+    SELECT DISTINCT e.identity_id
+    FROM day_events AS e
+    JOIN registration AS r USING (identity_id)
+    WHERE r.identity_kind IN ('service_principal', 'unknown') AND NOT r.is_registered
+      AND regexp_matches(lower(coalesce(e.user_agent, '')), $ua_pattern)
+),
+flags AS (
+    SELECT
+        r.*,
+        regexp_matches(lower(coalesce(r.identity_name, '')), $name_pattern) AS agent_name,
+        u.identity_id IS NOT NULL AS agent_ua
+    FROM registration AS r
+    LEFT JOIN agent_like_uas AS u USING (identity_id)
 ),
 judged AS (
     SELECT
@@ -55,7 +70,7 @@ judged AS (
                  AND (p.agent_name OR p.agent_ua)
                 THEN 'agent_like'
         END AS reason
-    FROM per_identity AS p
+    FROM flags AS p
 )
 SELECT
     *,

@@ -21,19 +21,29 @@ usual_per_identity AS (
 established AS (
     SELECT identity_id FROM learning_state WHERE state = 'established'
 ),
+declared AS (
+    -- each identity's position in the declared-hours lists, looked up once per identity and app
+    SELECT
+        identity_id,
+        app_id,
+        coalesce(nullif(list_position($keys, lower(identity_id)), 0),
+                 nullif(list_position($keys, lower(coalesce(app_id, ''))), 0)) AS declared_at
+    FROM (SELECT DISTINCT identity_id, app_id FROM day_events WHERE identity_id IS NOT NULL)
+),
 judged AS (
     SELECT
         e.*,
-        coalesce(nullif(list_position($keys, lower(e.identity_id)), 0),
-                 nullif(list_position($keys, lower(coalesce(e.app_id, ''))), 0)) AS declared_at,
+        d.declared_at,
         hour(e.event_time AT TIME ZONE 'UTC') * 60 + minute(e.event_time AT TIME ZONE 'UTC')
             AS minute_of_day,
         u.hours AS usual_hours,
         u.events AS history_events,
         x.identity_id IS NOT NULL AS is_established
     FROM day_events AS e
-    LEFT JOIN usual_per_identity AS u USING (identity_id)
-    LEFT JOIN established AS x USING (identity_id)
+    LEFT JOIN declared AS d
+      ON d.identity_id = e.identity_id AND d.app_id IS NOT DISTINCT FROM e.app_id
+    LEFT JOIN usual_per_identity AS u ON u.identity_id = e.identity_id
+    LEFT JOIN established AS x ON x.identity_id = e.identity_id
     WHERE e.identity_id IS NOT NULL
 ),
 declared_distance AS (
