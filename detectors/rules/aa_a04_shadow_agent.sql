@@ -15,7 +15,6 @@ WITH per_identity AS (
         arg_max(sponsor, event_time) AS sponsor,
         arg_max(kind_source, event_time) AS kind_source,
         bool_or(registered IS true) AS registered_event,
-        mode(user_agent) AS top_user_agent,
         count(*) AS n_events,
         count(DISTINCT resource) AS n_resources,
         count(*) FILTER (WHERE sensitivity IS NOT NULL) AS n_sensitive,
@@ -42,17 +41,19 @@ registration AS (
 ),
 agent_like_uas AS (
     -- user agents only of the unregistered service principals that might look like agents
-    SELECT DISTINCT e.identity_id
+    SELECT e.identity_id, min(e.user_agent) AS top_user_agent
     FROM day_events AS e
     JOIN registration AS r USING (identity_id)
     WHERE r.identity_kind IN ('service_principal', 'unknown') AND NOT r.is_registered
       AND regexp_matches(lower(coalesce(e.user_agent, '')), $ua_pattern)
+    GROUP BY e.identity_id
 ),
 flags AS (
     SELECT
         r.*,
         regexp_matches(lower(coalesce(r.identity_name, '')), $name_pattern) AS agent_name,
-        u.identity_id IS NOT NULL AS agent_ua
+        u.identity_id IS NOT NULL AS agent_ua,
+        u.top_user_agent
     FROM registration AS r
     LEFT JOIN agent_like_uas AS u USING (identity_id)
 ),
