@@ -738,7 +738,9 @@ def build_tenant(seed: int, days: int, agents: int, humans: int, scale: float = 
         )
     for a in cast:
         a.volume *= scale
-    people = people.with_columns(pl.col("activity") * scale)
+    # People's Graph use shrinks less than agents' volume: a person signs in every working hour
+    # anyway, and a day with no call at all is not what people look like.
+    people = people.with_columns(pl.col("activity") * max(scale, 0.5))
     pools = {
         "user": people["id"].to_list(),
         "group": [str(g) for g in uuids(rng, 40)],

@@ -16,12 +16,13 @@ import polars as pl
 
 from pipeline.generate import audits as au
 from pipeline.generate import world
-from pipeline.generate.cast import Actor, Tenant
+from pipeline.generate.cast import HUMAN_CALLS, Actor, Tenant
 from pipeline.generate.frames import AUDIT, empty, frame
 from pipeline.generate.ids import ips, token_ids, uuid, uuids
 from pipeline.generate.traffic import (
     GRAPH_BASE,
     HOUR_US,
+    HUMAN_SCOPES,
     US,
     actor_signins,
     day_start_us,
@@ -1008,13 +1009,18 @@ def _benign(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
     p = tenant.human_by_role("traveller")
     people = tenant.humans.filter(pl.col("role") == "traveller")
     london = world.PLACES[4]
+    # A regular: an earlier two-day visit in the learning period (then a travel day home), and
+    # the trip that ends the period.
+    first = max(1, (L - 2) // 2)
+    earlier = (first, first + 1)
     away = (L - 2, L - 1, L)
-    for d in away:
+    arrivals = {first, L - 2}
+    for d in (*earlier, first + 2, *away):
         tenant.quiet.setdefault(d, set()).add(p["idx"])
     ip = np.array([str(ips(rng, np.array([london.prefix]))[0])])
     sig, gr = [], []
-    for d in away:
-        hour = 14.0 if d == L - 2 else 9.0  # arrival day: after a night flight and a transfer
+    for d in (*earlier, *away):
+        hour = 14.0 if d in arrivals else 9.0  # arrival day: after a night flight and a transfer
         t0 = plan.day_us(d, hour) + int(rng.integers(0, 30 * 60 * US))
         s1 = human_signins(
             tenant,
@@ -1036,16 +1042,18 @@ def _benign(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
             place_override=london,
             ip=np.repeat(ip, 7),
         )
-        tt = np.repeat(hours, 3) + rng.integers(60 * US, 50 * 60 * US, 21)
+        # the same Graph use as at home: ~2.2 calls per token times the person's activity
+        per = rng.poisson(2.2 * p["activity"], 7)
+        tt = np.repeat(hours, per) + rng.integers(60 * US, 50 * 60 * US, int(per.sum()))
         gr.append(
             calls(
                 tenant,
                 rng,
-                s2[np.repeat(np.arange(7), 3)],
+                s2[np.repeat(np.arange(7), per)],
                 tt,
-                ["/me/messages?$top=25", "/me/events?$top=10"],
+                [c[1] for c in HUMAN_CALLS],
                 delegated=True,
-                scopes="Mail.ReadWrite Calendars.ReadWrite",
+                scopes=HUMAN_SCOPES,
                 region=london.region,
                 user_agent=world.RICH_CLIENT[0],
             )
@@ -1059,7 +1067,8 @@ def _benign(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
             "description": f"A person based in {world.PLACES[p['place']].city} flies to London: "
             "last home activity the day before, first London sign-in at 14:00 UTC with MFA "
             "(at least 14 hours later: a plausible speed), then ordinary working days there to "
-            "the end of the period.",
+            "the end of the period. The person visited the London office once before, in the "
+            "learning period.",
             "identity_ids": _person_ids(p),
             "window_start": plan.iso(plan.day_us(L - 2)),
             "window_end": plan.iso(plan.day_us(L + 1) - US),

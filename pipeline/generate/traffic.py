@@ -180,7 +180,9 @@ def fill_paths(tenant: Tenant, paths: pl.Series, rng: np.random.Generator) -> pl
         df = df.with_columns(pl.Series(f"v_{name}", np.array(pool)[rng.integers(0, len(pool), n)]))
         expr = expr.str.replace_all("{" + name + "}", pl.col(f"v_{name}"), literal=True)
     if paths.str.contains("{msg}", literal=True).any():
-        df = df.with_columns(("AAMkAD" + token_ids(rng, n)).alias("v_msg"))
+        # Exchange item ids: long base64 ("AAMkAGI2…AAA="), like the real ones
+        msg = "AAMkAGI2" + token_ids(rng, n) + token_ids(rng, n) + "AAA="
+        df = df.with_columns(msg.alias("v_msg"))
         expr = expr.str.replace_all("{msg}", pl.col("v_msg"), literal=True)
     if paths.str.contains("{n}", literal=True).any():
         df = df.with_columns(pl.Series("v_n", rng.integers(1, 9000, n).astype(str)))
