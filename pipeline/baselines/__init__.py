@@ -1,12 +1,15 @@
 """Per-identity rollups and baselines, in SQL files run by DuckDB over the lake.
 
 ``update(workspace)`` rolls up every day whose raw events are newer than its rollup (so a nightly
-run only reads the new day): ``lake/rollups/agent_directory``, ``identity_day`` and
-``identity_day_values`` (see schemas.py). ``set_history(con, day)`` then points the TEMP baseline
-views at the days strictly before ``day`` (the ones rules query repeatedly are materialised once
-per judged day as TEMP tables): ``history_values``, ``history_volume``,
-``peer_groups``, ``peer_values``, ``tenant_values``, ``learning_state``, ``history_windows`` and
-``volume_windows`` (7 / 30 / 90 days), ``day_events`` and ``day_identity`` (the judged day).
+run only reads the new day) into ``lake/rollups/``: ``agent_directory``, ``resource_paths``,
+``identity_day`` and ``identity_day_values`` (see schemas.py), and writes a snapshot
+``lake/identities/identities.parquet`` for engines that read the lake without the catalog.
+
+``set_history(con, day)`` then points the TEMP baseline views at the days strictly before ``day``
+(those rules query repeatedly are materialised once per judged day as TEMP tables):
+``history_values``, ``history_volume``, ``peer_groups``, ``peer_values``, ``tenant_values``,
+``learning_state``, ``history_windows`` and ``volume_windows`` (7 / 30 / 90 days), and
+``day_events`` and ``day_identity`` (the judged day itself).
 """
 
 from __future__ import annotations
@@ -185,9 +188,10 @@ def update(
                 on_day(len(summary.days_rolled_up), len(todo), day)
         con.execute("DROP TABLE IF EXISTS rollup_input")
         catalog.refresh(con, ws, config)
-        summary.identities = con.execute(
-            "SELECT count(*) FROM identities WHERE identity_id IS NOT NULL"
-        ).fetchall()[0][0]
+        # a snapshot of the identities for engines that read the lake without the catalog
+        identities = con.sql("SELECT * FROM identities ORDER BY identity_id").to_arrow_table()
+        write_parquet_atomic(identities, ws.lake / "identities" / "identities.parquet")
+        summary.identities = identities.num_rows
     finally:
         con.close()
     summary.seconds = time.perf_counter() - started

@@ -309,3 +309,13 @@ def test_days_with_events(built):
         date(2026, 4, 2),
         date(2026, 4, 3),
     ]
+
+
+def test_identities_snapshot_in_the_lake(built):
+    import pyarrow.parquet as pq
+
+    snap = pq.read_table(built.lake / "identities" / "identities.parquet").to_pylist()
+    assert [(r["identity_id"], r["actor_kind"], r["events"]) for r in snap] == [
+        ("sp-x", "service_principal", 5),
+        ("sp-y", "service_principal", 1),
+    ]
