@@ -8,6 +8,8 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -96,3 +98,19 @@ def copy_config(source: Path, workspace: Workspace) -> None:
     workspace.root.mkdir(parents=True, exist_ok=True)
     text = (source / "agentaudit.toml").read_text()
     (workspace.root / "agentaudit.toml").write_text(text)
+
+
+def peak_rss(args: Sequence[str], timeout: float = 900) -> tuple[int, str, int]:
+    """Run ``agentaudit ARGS`` in a child process: (exit code, output, the child's peak RSS in
+    MiB, from wait4's rusage of that one child)."""
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(agentaudit(*args), stdout=out, stderr=subprocess.STDOUT)
+        timer = threading.Timer(timeout, os.kill, (proc.pid, signal.SIGKILL))
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        return proc.returncode, out.read(), usage.ru_maxrss // 1024
