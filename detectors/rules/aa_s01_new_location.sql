@@ -6,6 +6,12 @@
 WITH known AS (
     SELECT DISTINCT identity_id FROM history_values
 ),
+known_dimensions AS (
+    -- a value can only be new in a dimension the identity's history has values for
+    SELECT DISTINCT identity_id, dimension
+    FROM history_values
+    WHERE dimension IN ('country', 'asn', 'ip')
+),
 today AS (
     SELECT e.*
     FROM day_events AS e
@@ -15,15 +21,21 @@ today AS (
 judged AS (
     SELECT
         t.*,
-        t.country IS NOT NULL AND NOT EXISTS (
+        t.country IS NOT NULL AND EXISTS (
+            SELECT 1 FROM known_dimensions AS d
+            WHERE d.identity_id = t.identity_id AND d.dimension = 'country') AND NOT EXISTS (
             SELECT 1 FROM history_values AS h
             WHERE h.identity_id = t.identity_id AND h.dimension = 'country'
               AND upper(h.value) = t.country) AS new_country,
-        t.asn IS NOT NULL AND NOT EXISTS (
+        t.asn IS NOT NULL AND EXISTS (
+            SELECT 1 FROM known_dimensions AS d
+            WHERE d.identity_id = t.identity_id AND d.dimension = 'asn') AND NOT EXISTS (
             SELECT 1 FROM history_values AS h
             WHERE h.identity_id = t.identity_id AND h.dimension = 'asn'
               AND h.value = CAST(t.asn AS VARCHAR)) AS new_asn,
-        t.ip_address IS NOT NULL AND NOT EXISTS (
+        t.ip_address IS NOT NULL AND EXISTS (
+            SELECT 1 FROM known_dimensions AS d
+            WHERE d.identity_id = t.identity_id AND d.dimension = 'ip') AND NOT EXISTS (
             SELECT 1 FROM history_values AS h
             WHERE h.identity_id = t.identity_id AND h.dimension = 'ip'
               AND h.value = t.ip_address) AS new_ip,
