@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +12,12 @@ CONFIG_NAME = "agentaudit.toml"
 @dataclass(frozen=True)
 class Workspace:
     root: Path
+    lake_setting: str = "lake"  # [workspace] lake in agentaudit.toml, relative to the root
 
     @classmethod
     def at(cls, root: str | Path) -> Workspace:
-        return cls(Path(root).expanduser().resolve())
+        root = Path(root).expanduser().resolve()
+        return cls(root, _lake_setting(root / CONFIG_NAME))
 
     @property
     def config_file(self) -> Path:
@@ -22,7 +25,7 @@ class Workspace:
 
     @property
     def lake(self) -> Path:
-        return self.root / "lake"
+        return self.root / self.lake_setting
 
     @property
     def quarantine(self) -> Path:
@@ -42,3 +45,13 @@ class Workspace:
 
     def table_dir(self, table: str) -> Path:
         return self.lake / table
+
+
+def _lake_setting(config_file: Path) -> str:
+    """The lake folder named in agentaudit.toml; a broken file is reported by load_config."""
+    try:
+        with open(config_file, "rb") as fh:
+            value = tomllib.load(fh).get("workspace", {}).get("lake", "lake")
+    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        return "lake"
+    return value if isinstance(value, str) and value.strip() else "lake"
