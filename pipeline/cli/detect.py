@@ -74,6 +74,7 @@ def findings_command(
       agentaudit findings --workspace ws --severity high --family pii_touch
     """
     from detectors.filters import select_findings
+    from pipeline.catalog.query import clean  # log text: no escape sequence reaches the terminal
 
     found = select_findings(
         workspace,
@@ -84,11 +85,11 @@ def findings_command(
         include_suppressed=not hide_suppressed,
     )
     for f in found:
-        who = f.identity.name or f.identity.id
+        who = clean(f.identity.name or f.identity.id)
         mark = " [suppressed]" if f.suppressed else ""
         click.echo(
             f"{f.window_start:%Y-%m-%d} {f.severity:<8} {f.score:5.1f} {f.rule_id:<7} "
-            f"{who}{mark}\n    {f.explanation}"
+            f"{who}{mark}\n    {clean(f.explanation)}"
         )
     click.echo(f"{len(found)} finding(s)")
 
