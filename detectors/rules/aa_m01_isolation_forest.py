@@ -4,9 +4,9 @@ Each identity's day (volume, distinct resources, paths, IPs, countries, user age
 failure rate, bytes, sensitive share; the ``identity_day`` rollup) is turned into deviations from
 that identity's own previous days, and one ``IsolationForest`` per identity-kind group (agents,
 humans, service principals) fitted on the look-back window scores the judged day (see
-detectors/forest.py). A day fires when its score is high *and* at least one feature deviates
-strongly; the explanation names the features that deviate most. Behavioural: identities with too
-little history are held back.
+detectors/forest.py). A day fires when its score is high *and* at least one feature rose far and
+materially above its normal (MATERIAL); the explanation names the features that deviate most.
+Behavioural: identities with too little history are held back.
 """
 
 from __future__ import annotations
@@ -22,6 +22,19 @@ from detectors.rule import Case, DetectContext, Rule, build_finding
 
 SQL = Path(__file__).with_suffix(".sql")
 EVIDENCE_SQL = Path(__file__).with_name("aa_m01_isolation_forest_evidence.sql")
+#: the smallest rise above the identity's typical day that counts as material, per feature
+MATERIAL: dict[str, float] = {
+    "events": 50,
+    "distinct_resources": 3,
+    "distinct_paths": 5,
+    "distinct_ips": 5,
+    "distinct_countries": 2,
+    "distinct_user_agents": 3,
+    "active_hours": 6,
+    "failure_rate": 0.3,
+    "bytes": 5_000_000,
+    "sensitive_share": 0.3,
+}
 
 
 def _fmt(feature: str, value: float) -> str:
@@ -91,7 +104,8 @@ class BehaviourAnomaly(Rule):
         "random_state": 0,
         "min_score": 0.62,  # isolation forest score (0.5 is unremarkable)
         "train_quantile": 0.995,  # ... and above this quantile of the training days' scores
-        "min_deviation": 4.0,  # ... and one feature at least this many robust spreads above
+        "min_deviation": 4.0,  # ... and one feature at least this many robust spreads above,
+        "min_events_for_rates": 20,  # ... by a material amount (MATERIAL)
     }
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
@@ -99,10 +113,19 @@ class BehaviourAnomaly(Rule):
         scored = anomaly_scores(ctx, p)
         if scored.is_empty():
             return []
-        # a day fires for what rose far above the identity's normal: a quiet day (a holiday,
-        # the last partial day of an export) is unusual but not a threat
-        rise = pl.max_horizontal([pl.col(f"dev_{f}") for f in FEATURES])
-        flagged = scored.with_columns(max_rise=rise).filter(
+        # a day fires for what rose far above the identity's normal, by a material amount: a
+        # quiet day (a holiday, the last partial day of an export) or 3 calls instead of 1 is
+        # unusual but not a threat; a rate needs enough events to mean something
+        min_dev = float(p["min_deviation"])
+        material = []
+        for f in FEATURES:
+            big = (pl.col(f"dev_{f}") >= min_dev) & (
+                pl.col(f).cast(pl.Float64) - pl.col(f"med_{f}") >= MATERIAL[f]
+            )
+            if f in ("failure_rate", "sensitive_share"):
+                big = big & (pl.col("events") >= int(p["min_events_for_rates"]))
+            material.append(pl.when(big).then(pl.col(f"dev_{f}")).otherwise(0.0))
+        flagged = scored.with_columns(max_rise=pl.max_horizontal(material)).filter(
             (pl.col("score") >= float(p["min_score"]))
             & (pl.col("score") >= pl.col("train_cut"))
             & (pl.col("max_rise") >= float(p["min_deviation"]))
