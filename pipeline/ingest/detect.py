@@ -230,22 +230,35 @@ def _document(body: bytes, is_gzip: bool, doc_path: str | None) -> Detected:
     return Detected(shape="document", gzip=is_gzip, doc_path=doc_path)
 
 
-def document_layout(doc: object) -> tuple[str, str | None, str]:
-    """(items path, dialect, source_format) of a parsed JSON document."""
-    if isinstance(doc, list):
-        first = doc[0] if doc else None
-        if isinstance(first, dict):
-            key, items = _wrapper_items(first)
+def document_layout(
+    shape: dict[str, str | None], small_doc: str | None
+) -> tuple[str, str | None, str]:
+    """(items path, dialect, source_format) of a JSON document from document_shape.sql's row.
+
+    ``small_doc`` is the document text when it is small enough to parse whole (a single record).
+    """
+
+    def first(text: str | None) -> object:
+        try:
+            return json.loads(text) if text else None
+        except ValueError:
+            return None
+
+    if shape["kind"] == "ARRAY":
+        item = first(shape["first_item"])
+        if isinstance(item, dict):
+            key, items = _wrapper_items(item)
             if key == "records":
                 return "$[*].records[*]", record_dialect(items[0] if items else None), "eventhub"
-        dialect = record_dialect(first)
+        dialect = record_dialect(item)
         return "$[*]", dialect, _json_source_format(dialect, None, b"")
-    if isinstance(doc, dict):
-        key, items = _wrapper_items(doc)
-        if key:
-            dialect = record_dialect(items[0]) if items else None
-            fmt = "eventhub" if key == "records" else _json_source_format(dialect, key, b"")
-            return f"$.{key}[*]", dialect, fmt
-        dialect = record_dialect(doc)
+    if shape["kind"] == "OBJECT":
+        for key in ("records", "value"):
+            if shape[f"{key}_type"] == "ARRAY":
+                first_key = "first_record" if key == "records" else "first_value"
+                dialect = record_dialect(first(shape[first_key]))
+                fmt = "eventhub" if key == "records" else _json_source_format(dialect, key, b"")
+                return f"$.{key}[*]", dialect, fmt
+        dialect = record_dialect(first(small_doc))
         return "$", dialect, _json_source_format(dialect, None, b"")
     return "$", None, "unknown"

@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -263,19 +264,24 @@ def read_document(
             "(one record per line) or split it into pages"
         )
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    del data
     try:
-        doc = json.loads(text)
-    except ValueError as exc:
+        (row,) = con.sql(sql("document_shape.sql"), params={"doc": text}).fetchall()
+    except duckdb.InvalidInputException as exc:
         if text.count("\n") > 1:
             raise NotADocument from exc
+        at = re.search(r"at byte (\d+)", str(exc))
+        line = text.encode()[: int(at.group(1))].count(b"\n") + 1 if at else None
         return Batch(
             _lines_table(np.array([], np.int64), pa.array([], pa.string())),
             None,
             "unknown",
-            [Rejected(exc.lineno, f"malformed JSON document: {exc.msg}", text[:RAW_TEXT_LIMIT])],
+            [Rejected(line, "malformed JSON document", text[:RAW_TEXT_LIMIT])],
         )
-    items_path, dialect, source_format = document_layout(doc)
-    del doc
+    names = ("kind", "records_type", "value_type", "first_item", "first_record", "first_value")
+    shape = dict(zip(names, row, strict=True))
+    small = text if len(text) <= MAX_RECORD_BYTES else None
+    items_path, dialect, source_format = document_layout(shape, small)
     if items_path == "$":
         lines = _lines_table(np.array([1], np.int64), pa.array([text.strip()], pa.string()))
     else:

@@ -185,3 +185,11 @@ def test_workspace_lake_is_not_ingested(tmp_path: Path, records) -> None:
     assert first.rows_written == {"signins": 2} and first.files_seen == 1
     again = ingest_paths(ws, [tmp_path])  # the lake now holds Parquet and JSON manifests
     assert again.files_seen == 1 and again.files_skipped == 1 and not again.errors
+
+
+def test_malformed_document(tmp_path: Path, workspace: Workspace) -> None:
+    (tmp_path / "page.json").write_text('{"value": [{"id": "1", "createdDateTime": ')
+    summary = ingest_paths(workspace, [tmp_path])
+    assert summary.rows_read == 1 and summary.quarantined == 1 and summary.conserved
+    (q,) = quarantine_rows(workspace)
+    assert q["reason"] == "malformed JSON document" and q["source_line"] == 1

@@ -1,0 +1,9 @@
+-- The layout of a whole JSON document (bound as a parameter), without building it in Python:
+-- its type, whether it wraps records / value arrays, and the first record of each layout.
+SELECT
+    json_type($doc) AS kind,
+    json_type($doc, '$.records') AS records_type,
+    json_type($doc, '$.value') AS value_type,
+    CAST(json_extract($doc, '$[0]') AS VARCHAR) AS first_item,
+    CAST(json_extract($doc, '$.records[0]') AS VARCHAR) AS first_record,
+    CAST(json_extract($doc, '$.value[0]') AS VARCHAR) AS first_value
