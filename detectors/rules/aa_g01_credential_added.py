@@ -179,7 +179,7 @@ class CredentialAdded(Rule):
                 severity = "critical"  # added, then used from a place the identity never used
             elif is_user:
                 severity = "medium"  # an app password bypasses MFA for that person
-            elif registered and not r["all_by_owner"] or r["any_by_itself"]:
+            elif (registered and not r["all_by_owner"]) or r["any_by_itself"]:
                 severity = "high"  # someone else (or the agent itself) keyed a declared agent
             elif agent and not registered:
                 severity = "medium"  # a shadow agent being given credentials
