@@ -31,7 +31,7 @@ from pipeline.ingest.normalise import sql
 
 CHUNK_BYTES = 32 * 1024 * 1024
 MAX_RECORD_BYTES = 16 * 1024 * 1024
-MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # whole documents and CSV files are read at once
 RAW_TEXT_LIMIT = 64 * 1024  # quarantine keeps this much of a bad line
 
 LINES_SCHEMA = pa.schema([("line_no", pa.int64()), ("raw", pa.string())])
