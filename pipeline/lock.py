@@ -40,9 +40,15 @@ def workspace_lock(root: Path, command: str, wait_seconds: float = 0.0) -> Itera
 
     ``wait_seconds`` > 0 waits that long for the other job to finish before giving up.
     """
-    root.mkdir(parents=True, exist_ok=True)
     path = root / LOCK_NAME
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise AgentAuditError(
+            f"{root}: cannot use this workspace folder ({exc.strerror or exc}: "
+            f"{exc.filename or path}); pass --workspace with a folder you can write to"
+        ) from exc
     deadline = time.monotonic() + wait_seconds
     try:
         while True:

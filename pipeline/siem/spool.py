@@ -42,10 +42,21 @@ def destination_id(url: str) -> str:
 
 
 def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename) with ``mode``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename) with ``mode``.
+
+    Raises AgentAuditError naming the path when the folder cannot be made or written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            why = "a file is where a folder should be"
+        raise AgentAuditError(
+            f"cannot write {path}: {why} ({exc.filename or path.parent}); "
+            "choose an output folder you can write to"
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -53,6 +64,12 @@ def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise AgentAuditError(
+            f"cannot write {path}: {exc.strerror or exc}; check the free space and permissions "
+            "of its folder"
+        ) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
