@@ -105,7 +105,7 @@ class BehaviourAnomaly(Rule):
         "min_score": 0.62,  # isolation forest score (0.5 is unremarkable)
         "train_quantile": 0.995,  # ... and above this quantile of the training days' scores
         "min_deviation": 4.0,  # ... and one feature at least this many robust spreads above,
-        "min_events_for_rates": 20,  # ... by a material amount (MATERIAL)
+        "min_events_for_rates": 50,  # ... by a material amount (MATERIAL)
     }
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
