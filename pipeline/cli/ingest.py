@@ -26,8 +26,11 @@ def ingest_command(paths: tuple[str, ...], progress: bool, workspace: Workspace)
       agentaudit ingest --workspace ./ws exports/insights-logs-signinlogs/ 'exports/*.json.gz'
     """
     from pipeline.ingest import ingest_paths
+    from pipeline.lock import workspace_lock
 
-    summary = ingest_paths(workspace, list(paths), progress=progress)
+    # one writer per workspace: a second ingest (or a nightly run) would store new events twice
+    with workspace_lock(workspace.root, "agentaudit ingest"):
+        summary = ingest_paths(workspace, list(paths), progress=progress)
     for line in summary.lines():
         click.echo(line)
     if summary.nothing_read:
