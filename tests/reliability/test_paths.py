@@ -149,16 +149,13 @@ def test_unwritable_workspace_for_run_gives_a_clear_error(tmp_path: Path, sample
         run_nightly(Workspace.at(ws), [str(samples_dir / "event-hub")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG pipeline/ingest (runner.py / lake.py) with pipeline/cli/ingest.py: `agentaudit "
-    "ingest -w <path under a regular file>` ends in a NotADirectoryError traceback instead of a "
-    "clear error naming the workspace",
-)
 def test_unwritable_workspace_for_ingest_gives_a_clear_error(tmp_path: Path, samples_dir) -> None:
+    """Found here and fixed (ingest now holds the workspace lock, which checks the folder): was a
+    NotADirectoryError traceback."""
     ws = _blocked(tmp_path)
     done = run_cli(["ingest", "-w", str(ws), str(samples_dir / "event-hub")])
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert str(ws) in done.stderr
 
 
 def test_read_only_output_folder_when_not_root(small_workspace, tmp_path: Path) -> None:
