@@ -228,3 +228,40 @@ def test_rules_run_on_a_lake_holding_one_table_only(table, tmp_path) -> None:
 
     summary = detect(ws, days=[date.fromisoformat(case.day)], rules=RULES, run_id="t")
     assert summary.errors == []
+
+
+def test_a_service_that_always_fails_is_not_a_burst(tmp_path) -> None:
+    """Failures far above the identity's own history fire; its usual failure rate does not."""
+
+    def failures(day: str, n: int, prefix: str) -> list[dict]:
+        return [
+            {
+                "event_id": f"{prefix}{day}-{i}",
+                "event_time": f"{day}T10:{i % 60:02d}:00Z",
+                "log_type": "service_principal",
+                "service_principal_id": "sp-flaky",
+                "app_id": "app-flaky",
+                "ip_address": "10.0.0.5",
+                "succeeded": False,
+                "error_code": 7000222,
+            }
+            for i in range(n)
+        ]
+
+    history = [r for d in range(1, 10) for r in failures(f"2026-03-0{d}", 20, "h")]
+    usual = Case(
+        name="usual",
+        fires=False,
+        day="2026-03-10",
+        rows={"signins": history + failures("2026-03-10", 25, "t")},
+    )
+    assert run_case(FailedSigninBurst, usual, tmp_path / "usual") == []
+    surge = Case(
+        name="surge",
+        fires=True,
+        day="2026-03-10",
+        rows={"signins": history + failures("2026-03-10", 61, "t")},
+    )
+    found = run_case(FailedSigninBurst, surge, tmp_path / "surge")
+    assert [f.identity.id for f in found] == ["sp-flaky"]
+    assert any(b.name == "failed_per_day_max" and b.value == 20 for b in found[0].baseline)
