@@ -234,14 +234,14 @@ def _expand(
 ) -> Batch:
     """Split wrapper lines ({"records": [...]}) into their records (same line number)."""
     if detected.wrapper and lines.num_rows:
-        con.register("batch", lines)
+        con.register("wrapped", lines)
         try:
             lines = con.sql(
                 sql("explode.sql"),
                 params={"key": f"$.{detected.wrapper}", "items": f"$.{detected.wrapper}[*]"},
             ).to_arrow_table()
         finally:
-            con.unregister("batch")
+            con.unregister("wrapped")
         lines = lines.cast(LINES_SCHEMA)
     return Batch(lines, detected.dialect, detected.source_format, rejected)
 

@@ -13,11 +13,13 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from queue import Full, Queue
+from threading import Event, Thread
 
 import duckdb
 import numpy as np
@@ -257,6 +259,52 @@ def _batches(path: Path, detected: Detected, con: duckdb.DuckDBPyConnection, lim
         yield read_csv(path, detected, limits["max_document"])
 
 
+_DONE = object()
+
+
+def prefetch(items: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """Run a batch iterator in a background thread, ``depth`` batches ahead of the consumer.
+
+    Reading, splitting and trimming the next chunk (file I/O, numpy and Arrow kernels, all of
+    which release the GIL) then overlap the parse and normalisation of the current one. An
+    exception in the reader reaches the consumer at the same point in the sequence.
+    """
+    queue: Queue = Queue(maxsize=depth)
+    stop = Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            put(exc)
+
+    worker = Thread(target=run, name="agentaudit-read", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
+
+
 def ingest_paths(
     workspace: Workspace,
     paths: Sequence[str | Path],
@@ -385,10 +433,14 @@ def _ingest_file(
             result.error = reason
             result.failed = True
         else:
-            for batch in _batches(path, detected, con, limits):
-                if result.source_format in (None, "unknown") or detected.shape != "jsonl":
-                    result.source_format = batch.source_format
-                job.batch(batch)
+            reader_con = con.cursor()  # DuckDB connections are per thread
+            try:
+                for batch in prefetch(_batches(path, detected, reader_con, limits)):
+                    if result.source_format in (None, "unknown") or detected.shape != "jsonl":
+                        result.source_format = batch.source_format
+                    job.batch(batch)
+            finally:
+                reader_con.close()
     except FileProblem as exc:
         result.error = str(exc)
     except OSError as exc:

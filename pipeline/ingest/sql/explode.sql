@@ -2,7 +2,7 @@
 -- number; a line that is not such a wrapper (or not JSON) stays as it is, to be judged later.
 WITH x AS (
     SELECT line_no, raw, try(json_type(raw, $key)) = 'ARRAY' AS wraps
-    FROM batch
+    FROM wrapped
 )
 SELECT line_no, CAST(unnest(json_extract(raw, $items)) AS VARCHAR) AS raw
 FROM x
