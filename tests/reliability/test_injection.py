@@ -177,3 +177,18 @@ def test_identities_and_findings_tables_strip_control_characters(hostile_run) ->
         result = CliRunner().invoke(cli, [*args, "-w", str(ws.root)])
         assert result.exit_code == 0, result.output
         assert "\x1b" not in result.stdout and "\u202e" not in result.stdout, args
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG pipeline/ingest/summary.py (lines()): the ingest summary strips escape "
+    "sequences from quarantine reasons and file names but prints Unicode direction overrides "
+    "(U+202E) raw, so a hostile log category can reorder what the terminal shows",
+)
+def test_ingest_summary_strips_direction_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "x.json"
+    record = {"time": "2026-11-20T00:00:00Z", "category": f"{ANSI}{BIDI}", "properties": {}}
+    path.write_text(json.dumps(record) + "\n")
+    result = CliRunner().invoke(cli, ["ingest", "-w", str(tmp_path / "ws"), str(path)])
+    assert "\x1b" not in result.output
+    assert "\u202e" not in result.output
