@@ -136,7 +136,11 @@ class Writer:
         data = text.encode("utf-8") if isinstance(text, str) else text
         if self.gzip:
             path = path.with_name(path.name + ".gz")
-            with gzip.open(path, "ab", compresslevel=9) as fh:
+            # mtime 0 and no file name in the header: same seed, same bytes
+            with (
+                open(path, "ab") as raw,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as fh,
+            ):
                 fh.write(data)
         else:
             with open(path, "ab") as fh:

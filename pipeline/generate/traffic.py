@@ -4,13 +4,13 @@ made with them (every Graph record names the sign-in behind its token).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 import polars as pl
 
 from pipeline.generate import world
-from pipeline.generate.cast import Actor, Call, Tenant
+from pipeline.generate.cast import HUMAN_CALLS, Actor, Call, Tenant
 from pipeline.generate.frames import SIGNIN, empty, frame
 from pipeline.generate.ids import token_ids, uuids
 
@@ -542,7 +542,7 @@ def humans_day(
         rng,
         refresh,
         counts,
-        [_human_calls()],
+        [HUMAN_CALLS],
         np.zeros(len(who), dtype=np.int64),
         delegated=np.ones(len(who), dtype=bool),
         roles=np.full(len(who), ""),
@@ -551,12 +551,6 @@ def humans_day(
         region=np.array([world.PLACES[p].region for p in present["place"].to_numpy()[who]]),
     )
     return pl.concat([inter, refresh]), g
-
-
-def _human_calls() -> list[Call]:
-    from pipeline.generate.cast import HUMAN_CALLS
-
-    return HUMAN_CALLS
 
 
 def obo_day(
@@ -649,7 +643,3 @@ def normal_day(
         obo_day(tenant, day_index, day, rng, tenant.actors),
     ]
     return pl.concat([p[0] for p in parts]), pl.concat([p[1] for p in parts])
-
-
-def after(day: date, n: int) -> date:
-    return day + timedelta(days=n)

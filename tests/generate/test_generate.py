@@ -216,6 +216,10 @@ def test_same_seed_same_bytes(tmp_path):
     generate_tenant(tmp_path / "c", seed=4, **kw)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+    # gzip output too: no time stamp or file name in the gzip header
+    generate_tenant(tmp_path / "gz1", seed=3, gzip_files=True, **kw)
+    generate_tenant(tmp_path / "gz2", seed=3, gzip_files=True, **kw)
+    assert _digest(tmp_path / "gz1") == _digest(tmp_path / "gz2")
 
 
 KW = dict(days=8, agents=24, humans=40, scale=0.05, seed=5)
