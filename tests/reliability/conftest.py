@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.generate import generate_tenant
+from pipeline.run import run_nightly
+from pipeline.workspace import Workspace
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +35,12 @@ def few_files(small_tenant: Path, tmp_path_factory: pytest.TempPathFactory) -> P
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     return out
+
+
+@pytest.fixture(scope="session")
+def samples_run(samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A workspace after one nightly run over every real sample (report, SIEM file, findings).
+    Tests may add exports to it but must not change its lake."""
+    ws = Workspace.at(tmp_path_factory.mktemp("samples-run") / "ws")
+    run_nightly(ws, [str(samples_dir)])
+    return ws

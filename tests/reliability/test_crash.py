@@ -64,7 +64,7 @@ def test_ingest_killed_at_random_moments(few_files: Path, tmp_path: Path) -> Non
     assert chain.kills + chain.finished_early >= 1
 
 
-def test_run_killed_during_detect_finishes_the_work_next_time(few_files: Path, tmp_path) -> None:
+def test_run_killed_during_detect_finishes_the_work_next_time(samples_dir: Path, tmp_path) -> None:
     """A run that ingested new rows and died in detect: the next run has nothing new to ingest,
     yet must still judge those days, write the report and the SIEM file."""
     ws = Workspace.at(tmp_path / "ws")
@@ -82,20 +82,20 @@ def test_run_killed_during_detect_finishes_the_work_next_time(few_files: Path, t
         """
     )
     died = subprocess.run(
-        [sys.executable, "-c", script, str(ws.root), str(few_files)], check=False, timeout=600
+        [sys.executable, "-c", script, str(ws.root), str(samples_dir)], check=False, timeout=600
     )
     assert died.returncode == -9
     before = snapshot(ws)
     assert before.rows > 0 and not before.findings
     assert (ws.lake / "_runs" / UNFINISHED).exists()
 
-    summary = run_nightly(ws, [str(few_files)])
+    summary = run_nightly(ws, [str(samples_dir)])
     assert summary.resumed and summary.changed and summary.rows_written == 0
     after = snapshot(ws)
     assert not after.problems() and after.findings
     assert summary.siem_file and Path(summary.siem_file).exists()
     assert not (ws.lake / "_runs" / UNFINISHED).exists()
-    again = run_nightly(ws, [str(few_files)])
+    again = run_nightly(ws, [str(samples_dir)])
     assert not again.changed and not again.resumed
     assert snapshot(ws).findings == after.findings
 

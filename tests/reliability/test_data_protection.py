@@ -24,11 +24,9 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
-@pytest.fixture(scope="module")
-def sample_run(samples_dir: Path, tmp_path_factory) -> Workspace:
-    ws = Workspace.at(tmp_path_factory.mktemp("protect") / "ws")
-    run_nightly(ws, [str(samples_dir)])
-    return ws
+@pytest.fixture
+def sample_run(samples_run: Workspace) -> Workspace:
+    return samples_run
 
 
 def _people_and_addresses(ws: Workspace) -> tuple[set[str], set[str]]:

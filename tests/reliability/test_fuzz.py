@@ -22,6 +22,7 @@ import gzip
 import io
 import json
 import os
+import re
 import signal
 import tempfile
 from collections import Counter
@@ -297,12 +298,18 @@ def check_one_file(lines: list[str], container: str) -> None:
         if container in ("jsonl", "jsonl.gz", "records") and not summary.errors:
             text = data if container != "jsonl.gz" else gzip.decompress(data)
             nonblank = {
-                i for i, ln in enumerate(text.split(b"\n"), start=1) if ln.strip(b" \t\r\x0b\x0c")
+                i
+                for i, ln in enumerate(text.split(b"\n"), start=1)
+                if ln.strip(b" \t\r\x0b\x0c") and not EMPTY_WRAPPER.fullmatch(ln.strip())
             }
             file_level = any(r is None for r in _null_lines(ws))
             missing = nonblank - covered - q_lines
             if not file_level:
                 assert len(missing) <= summary.duplicates, sorted(missing)[:10]
+
+
+#: a wrapper line holding no record: nothing to store, nothing to quarantine
+EMPTY_WRAPPER = re.compile(rb'\{"records": \[\s*\]\}')
 
 
 def _null_lines(ws: Workspace) -> list:
@@ -324,7 +331,7 @@ COMMON = dict(
 
 
 @pytest.mark.parametrize("container", CONTAINERS)
-@settings(max_examples=12, **COMMON)
+@settings(max_examples=10, **COMMON)
 @given(records=st.lists(RECORD, min_size=1, max_size=20))
 def test_fuzzed_records_conserved(pool: list[str], records: list, container: str) -> None:
     check_one_file(_lines(pool, records), container)
@@ -338,7 +345,7 @@ def test_fuzzed_records_conserved_long(pool: list[str], records: list, container
     check_one_file(_lines(pool, records), container)
 
 
-@settings(max_examples=30, **COMMON)
+@settings(max_examples=20, **COMMON)
 @given(data=st.binary(max_size=3000), gz=st.booleans())
 def test_arbitrary_bytes_never_crash(data: bytes, gz: bool) -> None:
     """Any bytes at all (as a .json or .json.gz file): a clean result, never an exception."""

@@ -115,12 +115,9 @@ def _blocked(tmp_path: Path) -> Path:
     return blocker / "out"
 
 
-@pytest.fixture(scope="module")
-def small_workspace(samples_dir: Path, tmp_path_factory) -> Workspace:
-    root = tmp_path_factory.mktemp("paths")
-    ws = Workspace.at(root / "ws")
-    run_nightly(ws, [str(samples_dir / "azure-monitor-storage")])
-    return ws
+@pytest.fixture
+def small_workspace(samples_run: Workspace) -> Workspace:
+    return samples_run
 
 
 @pytest.mark.parametrize(
