@@ -62,6 +62,7 @@ class BaselineSummary:
     value_rows: int = 0
     identities: int = 0
     seconds: float = 0.0
+    rebuilt_for_changed_logic: bool = False  # the registry or rollup SQL changed: all days redone
 
     def line(self) -> str:
         return (
@@ -114,6 +115,32 @@ def days_with_events(workspace: Workspace) -> list[date]:
     return sorted(date.fromisoformat(d) for d in days)
 
 
+def fingerprint(config: Config) -> str:
+    """What the rollups were computed with: the rollup and identity-resolution SQL and the parts
+    of the configuration that decide who an event belongs to. A change rebuilds every rollup."""
+    import hashlib
+
+    from pipeline import catalog
+
+    digest = hashlib.sha256()
+    for package in (__package__, catalog.__name__):
+        for entry in sorted(resources.files(package).iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".sql"):
+                digest.update(entry.name.encode() + entry.read_bytes())
+    digest.update(str(settings(config)).encode())
+    for agent in config.agents:
+        digest.update(agent.model_dump_json().encode())
+    for rule in config.resources:
+        digest.update(rule.model_dump_json().encode())
+    return digest.hexdigest()
+
+
+def _fingerprint_file(workspace: Workspace) -> Path:
+    from pipeline.catalog import rollup_dir
+
+    return rollup_dir(workspace, "identity_day").parent / "_fingerprint"
+
+
 def days_to_roll_up(workspace: Workspace) -> list[str]:
     """Days whose raw sign-ins or activity are newer than their rollup (or have none)."""
     from pipeline.catalog import rollup_dir
@@ -142,6 +169,11 @@ def update(
     config = load_config(ws)
     opts = settings(config)
     summary = BaselineSummary()
+    stamp = fingerprint(config)
+    stamp_file = _fingerprint_file(ws)
+    stale = stamp_file.exists() and stamp_file.read_text().strip() != stamp
+    rebuild = rebuild or (days is None and stale)
+    summary.rebuilt_for_changed_logic = days is None and stale
     if days is not None:
         todo = sorted({str(d)[:10] for d in days})
     elif rebuild:
@@ -192,6 +224,9 @@ def update(
         identities = con.sql("SELECT * FROM identities ORDER BY identity_id").to_arrow_table()
         write_parquet_atomic(identities, ws.lake / "identities" / "identities.parquet")
         summary.identities = identities.num_rows
+        if days is None:
+            stamp_file.parent.mkdir(parents=True, exist_ok=True)
+            stamp_file.write_text(stamp + "\n")
     finally:
         con.close()
     summary.seconds = time.perf_counter() - started

@@ -319,3 +319,16 @@ def test_identities_snapshot_in_the_lake(built):
         ("sp-x", "service_principal", 5),
         ("sp-y", "service_principal", 1),
     ]
+
+
+def test_changed_registry_rebuilds_every_rollup(workspace):
+    build(workspace)
+    assert baselines.update(workspace).days_rolled_up == []
+    # declaring an agent changes who events belong to: yesterday's rollups are stale
+    workspace.config_file.write_text(
+        '[[agents]]\nid = "sp-x"\nname = "Declared later"\nkind = "service_principal"\n'
+    )
+    again = baselines.update(workspace)
+    assert again.rebuilt_for_changed_logic
+    assert again.days_rolled_up == [D1, D2, D3]
+    assert baselines.update(workspace).days_rolled_up == []
