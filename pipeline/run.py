@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from pipeline import __version__
 from pipeline.errors import UsageError
+from pipeline.lake import write_json_atomic
 from pipeline.lock import workspace_lock
 from pipeline.workspace import Workspace
 
@@ -144,10 +145,13 @@ def run_nightly(
 
         # A run killed after its ingest wrote rows but before detect / report / export ended
         # leaves this marker: the next run finds nothing new to ingest, yet must finish that work.
+        # It names every run since the last one that finished: their days go to the SIEM file too.
         unfinished = workspace.lake / "_runs" / UNFINISHED
         summary.resumed = unfinished.exists()
-        unfinished.parent.mkdir(parents=True, exist_ok=True)
-        unfinished.write_text(json.dumps({"run_id": run_id, "pid": os.getpid()}))
+        earlier = _unfinished_runs(unfinished) if summary.resumed else []
+        write_json_atomic(
+            json.dumps({"run_ids": [*(earlier or []), run_id], "pid": os.getpid()}), unfinished
+        )
         ingested = stage("ingest", lambda: ingest_paths(workspace, paths, progress=progress))
         summary.rows_read = ingested.rows_read
         summary.rows_written = sum(ingested.rows_written.values())
@@ -157,7 +161,12 @@ def run_nightly(
         else:
             stage("baseline", lambda: baselines.update(workspace))
             detected = stage("detect", lambda: detect(workspace, days=None, run_id=run_id))
-            summary.days_judged = [str(d) for d in detected.days]
+            judged = {str(d) for d in detected.days}
+            if earlier is None:  # an unreadable marker: which days the killed run judged is unknown
+                judged |= {p.parent.name.removeprefix("date=") for p in _finding_files(workspace)}
+            elif earlier:  # days judged by killed runs, whose findings never reached the SIEM file
+                judged |= _days_judged_by(workspace, set(earlier))
+            summary.days_judged = sorted(judged)
             summary.findings_by_severity = dict(detected.by_severity)
             day = max(detected.days) if detected.days else None
             report = stage(
@@ -167,8 +176,9 @@ def run_nightly(
             summary.report = str(report)
             tag = str(day) if day else datetime.now(UTC).date().isoformat()
             siem_file = workspace.siem / f"findings-{tag}.ocsf.jsonl"
-            # one judged day: that day's findings; a first run over history: all of them
-            only = str(day) if len(detected.days) == 1 else None
+            # one judged day: that day's findings; a first run over history (or a run finishing
+            # the work of killed ones over several days): all of them
+            only = summary.days_judged[0] if len(summary.days_judged) == 1 else None
             stage("export", lambda: export(workspace, out=siem_file, day=only))
             if config.siem.url:
                 env = config.siem.hec_token_env
@@ -182,6 +192,31 @@ def run_nightly(
         write_manifest(workspace, summary)
         unfinished.unlink(missing_ok=True)
         return summary
+
+
+def _unfinished_runs(marker: Path) -> list[str] | None:
+    """Run ids named by the unfinished-run marker; None when it cannot be read."""
+    try:
+        ids = json.loads(marker.read_text()).get("run_ids")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return [str(i) for i in ids] if isinstance(ids, list) else None
+
+
+def _finding_files(workspace: Workspace) -> list[Path]:
+    return sorted(workspace.table_dir("findings").glob("date=*/*.parquet"))
+
+
+def _days_judged_by(workspace: Workspace, run_ids: set[str]) -> set[str]:
+    """Days whose stored findings were written by one of ``run_ids``."""
+    import pyarrow.parquet as pq
+
+    days = set()
+    for path in _finding_files(workspace):
+        stored = set(pq.read_table(path, columns=["run_id"]).column(0).to_pylist())
+        if stored & run_ids:
+            days.add(path.parent.name.removeprefix("date="))
+    return days
 
 
 def write_manifest(workspace: Workspace, summary: RunSummary) -> Path:

@@ -65,19 +65,26 @@ def test_ingest_killed_at_random_moments(few_files: Path, tmp_path: Path) -> Non
 
 
 def test_run_killed_during_detect_finishes_the_work_next_time(samples_dir: Path, tmp_path) -> None:
-    """A run that ingested new rows and died in detect: the next run has nothing new to ingest,
-    yet must still judge those days, write the report and the SIEM file."""
+    """A run that ingested new rows and died in detect after judging its first day: the next run
+    has nothing new to ingest, yet must judge the rest, write the report, and put every judged
+    day's findings in the SIEM file, exactly as one clean run does. Both were bugs found by the
+    long kill trials (the work was skipped as "nothing new"; then only the last day was exported).
+    """
     ws = Workspace.at(tmp_path / "ws")
     ws.root.mkdir()
     script = textwrap.dedent(
         """
         import os, signal, sys
-        import detectors.engine
+        import detectors.store
         from pipeline.run import run_nightly
         from pipeline.workspace import Workspace
-        def die(*args, **kwargs):
-            os.kill(os.getpid(), signal.SIGKILL)
-        detectors.engine.detect = die
+        real, calls = detectors.store.write_day, []
+        def write_then_die(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return real(*args, **kwargs)
+        detectors.store.write_day = write_then_die
         run_nightly(Workspace.at(sys.argv[1]), [sys.argv[2]])
         """
     )
@@ -86,15 +93,19 @@ def test_run_killed_during_detect_finishes_the_work_next_time(samples_dir: Path,
     )
     assert died.returncode == -9
     before = snapshot(ws)
-    assert before.rows > 0 and not before.findings
-    assert (ws.lake / "_runs" / UNFINISHED).exists()
+    assert before.rows > 0 and len(list(ws.table_dir("findings").glob("date=*/*.parquet"))) == 1
+    assert (ws.lake / "_runs" / UNFINISHED).exists() and not list(ws.siem.glob("*.jsonl"))
 
     summary = run_nightly(ws, [str(samples_dir)])
     assert summary.resumed and summary.changed and summary.rows_written == 0
-    after = snapshot(ws)
-    assert not after.problems() and after.findings
-    assert summary.siem_file and Path(summary.siem_file).exists()
     assert not (ws.lake / "_runs" / UNFINISHED).exists()
+    clean = Workspace.at(tmp_path / "clean")
+    reference = run_nightly(clean, [str(samples_dir)])
+    after = snapshot(ws)
+    assert not after.problems() and after.findings == snapshot(clean).findings
+    assert set(summary.days_judged) <= set(reference.days_judged)
+    uids = sorted(line["finding_info"]["uid"] for line in siem_lines(ws))
+    assert uids and uids == sorted(line["finding_info"]["uid"] for line in siem_lines(clean))
     again = run_nightly(ws, [str(samples_dir)])
     assert not again.changed and not again.resumed
     assert snapshot(ws).findings == after.findings
