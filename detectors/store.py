@@ -79,8 +79,12 @@ def day_path(workspace: Workspace, day: str) -> Path:
 
 
 def write_day(workspace: Workspace, day: str, findings: Iterable[Finding]) -> Path:
-    """Replace the findings of ``day`` (YYYY-MM-DD) atomically."""
-    return write_parquet_atomic(to_arrow(findings), day_path(workspace, day))
+    """Replace the findings of ``day`` (YYYY-MM-DD) atomically, with the workspace's
+    ``file_mode`` (0600 by default): findings name people and what they touched."""
+    from pipeline.config import load_config
+
+    mode = load_config(workspace).workspace.file_mode_int
+    return write_parquet_atomic(to_arrow(findings), day_path(workspace, day), mode)
 
 
 def read_findings(workspace: Workspace, day: str | None = None) -> list[Finding]:

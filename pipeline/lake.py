@@ -23,8 +23,9 @@ TMP_SUFFIX = ".parquet.tmp"
 BULKY_COLUMNS = frozenset({"raw", "raw_text"})
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
-    """Write ``table`` to ``path`` (zstd) via a temporary file and an atomic rename."""
+def write_parquet_atomic(table: pa.Table, path: Path, mode: int | None = None) -> Path:
+    """Write ``table`` to ``path`` (zstd) via a temporary file and an atomic rename; ``mode``:
+    its permissions (set before it becomes visible), else the process umask's default."""
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = dict(table.schema.metadata or {})
     meta[METADATA_KEY] = SCHEMA_VERSION.encode()
@@ -33,6 +34,8 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> Path:
     with open(tmp, "wb") as fh:
         pq.write_table(table, fh, compression="zstd")
         fh.flush()
+        if mode is not None:
+            os.fchmod(fh.fileno(), mode)
         os.fsync(fh.fileno())
     os.replace(tmp, path)
     _fsync_dir(path.parent)

@@ -42,7 +42,9 @@ def _people_and_addresses(ws: Workspace) -> tuple[set[str], set[str]]:
 
 def test_report_and_siem_files_are_owner_only_by_default(sample_run: Workspace) -> None:
     written = [*sample_run.reports.glob("*.html"), *sample_run.siem.glob("*.jsonl")]
-    assert len(written) >= 2
+    # the findings in the lake too, as agentaudit.toml's file_mode promises (found here: 0644)
+    written += sample_run.table_dir("findings").glob("date=*/*.parquet")
+    assert len(written) >= 3
     for path in written:
         assert _mode(path) == 0o600, f"{path}: {oct(_mode(path))}"
     out = export(sample_run, out=sample_run.root / "elsewhere" / "all.jsonl", redact=True)
@@ -57,6 +59,7 @@ def test_file_mode_is_configurable(samples_dir: Path, tmp_path: Path) -> None:
     (ws.root / "agentaudit.toml").write_text('[workspace]\nfile_mode = "0640"\n')
     run_nightly(ws, [str(samples_dir / "event-hub")])
     written = [*ws.reports.glob("*.html"), *ws.siem.glob("*.jsonl")]
+    written += ws.table_dir("findings").glob("date=*/*.parquet")
     assert written and all(_mode(p) == 0o640 for p in written)
 
 
