@@ -3,7 +3,7 @@
 #   >= 50 SIGKILL trials of `agentaudit ingest` / `agentaudit run` over a ~700-file generated tenant,
 #   >= 10,000 fuzzed records through every reader, the 200 MB line, gzip bomb and 1M-column CSV.
 # Knobs: AGENTAUDIT_CRASH_TRIALS (default 60), AGENTAUDIT_FUZZ_EXAMPLES (per container, default
-# 100), AGENTAUDIT_CRASH_SEED. Extra arguments go to pytest (e.g. -k crash).
+# 120), AGENTAUDIT_CRASH_SEED. Extra arguments go to pytest (e.g. -k crash).
 # Usage: tests/reliability/run_long.sh            (from anywhere; uses .venv/bin/python if present)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,10 +12,10 @@ PY=${PYTHON:-.venv/bin/python}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 started=$(date +%s)
-"$PY" -m pytest tests/reliability -m slow -s -q -p no:cacheprovider -W ignore "$@" 2>&1 | tee "$log"
+"$PY" -m pytest tests/reliability -m slow -s -p no:cacheprovider -W ignore "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 echo
 echo "== reliability figures ($(( $(date +%s) - started )) s, pytest exit $rc) =="
-grep -E '^\s*\[(crash|fuzz|size|concurrency)\]' "$log" | sed 's/^\s*//' || echo "(no figures printed)"
+grep -oE "\[(crash|fuzz|size|concurrency)\].*" "$log" || echo "(no figures printed)"
 grep -E '(passed|failed|xfailed|error)' "$log" | tail -1
 exit "$rc"

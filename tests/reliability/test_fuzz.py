@@ -339,8 +339,8 @@ def test_fuzzed_records_conserved(pool: list[str], records: list, container: str
 
 @pytest.mark.slow
 @pytest.mark.parametrize("container", CONTAINERS)
-@settings(max_examples=int(os.environ.get("AGENTAUDIT_FUZZ_EXAMPLES", "100")), **COMMON)
-@given(records=st.lists(RECORD, min_size=5, max_size=30))
+@settings(max_examples=int(os.environ.get("AGENTAUDIT_FUZZ_EXAMPLES", "120")), **COMMON)
+@given(records=st.lists(RECORD, min_size=12, max_size=40))
 def test_fuzzed_records_conserved_long(pool: list[str], records: list, container: str) -> None:
     check_one_file(_lines(pool, records), container)
 
