@@ -147,10 +147,13 @@ class PartitionWriter:
         while self._pending:
             self._pending.popleft().result()
 
-    def commit(self) -> list[Path]:
+    def commit(self, name: str | None = None) -> list[Path]:
+        """Close the files and rename each into place (as ``<name>.parquet`` when given)."""
         self._drain()
         written = []
         for writer, tmp, final in self._open.values():
+            if name:
+                final = final.with_name(f"{name}.parquet")
             writer.close()
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())

@@ -233,10 +233,15 @@ class _FileIngest:
                     self.result.rows_written.get(str(table), 0) + fresh.height
                 )
 
-    def commit(self) -> None:
+    def commit(self, content_hash: str | None) -> None:
         for writer in self.writers.values():
             writer.commit()
-        self.quarantine.commit()
+        # Quarantine rows have no event key: they are named after the file's content, and an
+        # earlier copy (a run killed before its manifest entry) is replaced, not added to.
+        if content_hash:
+            for old in self.workspace.quarantine.glob(f"date=*/{content_hash}.parquet"):
+                old.unlink(missing_ok=True)
+        self.quarantine.commit(name=content_hash)
 
     def abort(self) -> None:
         for writer in self.writers.values():
@@ -461,7 +466,7 @@ def _ingest_file(
             job.abort()
             seen.rollback()
             return FileResult(file=str(path), content_hash=result.content_hash, skipped=True)
-    job.commit()
+    job.commit(result.content_hash)
     reasons.update(file_reasons)
     examples.extend(job.examples[: max(EXAMPLES - len(examples), 0)])
     manifest.record_file(workspace, run_id, result, fp)
