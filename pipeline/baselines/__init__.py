@@ -211,8 +211,10 @@ def update(
             values = con.sql(
                 sql_text("identity_day_values"), params={"day": _as_date(day)}
             ).to_arrow_table()
-            _write(ws, "identity_day", day, "rollup", rollup, IDENTITY_DAY)
+            # identity_day marks the day as done, so it is written last: a run killed between
+            # the two writes leaves the day to be rolled up again, never half done
             _write(ws, "identity_day_values", day, "values", values, IDENTITY_DAY_VALUES)
+            _write(ws, "identity_day", day, "rollup", rollup, IDENTITY_DAY)
             summary.identity_days += rollup.num_rows
             summary.value_rows += values.num_rows
             summary.days_rolled_up.append(day)
