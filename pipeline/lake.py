@@ -179,14 +179,23 @@ class PartitionWriter:
 _WRITE_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentaudit-parquet")
 
 
-def write_json_atomic(payload: str, path: Path) -> Path:
-    """Write a small text file (a manifest entry) via a temporary file and an atomic rename."""
+def write_json_atomic(payload: str, path: Path, sync: bool = True) -> Path:
+    """Write a small text file (a manifest entry) via a temporary file and an atomic rename.
+
+    ``sync=False`` skips the fsyncs (the caller syncs the folder once for many entries)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
         fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if sync:
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    if sync:
+        _fsync_dir(path.parent)
     return path
+
+
+def sync_dir(folder: Path) -> None:
+    """fsync a folder (its entries' renames), when the platform allows it."""
+    _fsync_dir(folder)

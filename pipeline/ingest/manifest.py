@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from pipeline.ingest.summary import FileResult, IngestSummary
-from pipeline.lake import write_json_atomic
+from pipeline.lake import sync_dir, write_json_atomic
 from pipeline.workspace import Workspace
 
 HASH_BLOCK = 8 * 1024 * 1024
@@ -66,18 +66,39 @@ def ingested_before(workspace: Workspace, digest: str) -> dict | None:
 
 
 def record_file(
-    workspace: Workspace, run_id: str, result: FileResult, fp: str | None = None
+    workspace: Workspace,
+    run_id: str,
+    result: FileResult,
+    fp: str | None = None,
+    sync: bool = True,
 ) -> Path:
     assert result.content_hash
     payload = {"run_id": run_id, **result.model_dump(mode="json")}
     path = manifest_dir(workspace) / "files" / f"{result.content_hash}.json"
-    write_json_atomic(json.dumps(payload, indent=1), path)
+    write_json_atomic(json.dumps(payload, indent=1), path, sync=sync)
     if fp:
         hint = {"content_hash": result.content_hash, "file": result.file}
-        write_json_atomic(json.dumps(hint), manifest_dir(workspace) / "paths" / f"{fp}.json")
+        hint_path = manifest_dir(workspace) / "paths" / f"{fp}.json"
+        write_json_atomic(json.dumps(hint), hint_path, sync=sync)
     return path
 
 
 def record_run(workspace: Workspace, summary: IngestSummary) -> Path:
     path = manifest_dir(workspace) / "runs" / f"{summary.run_id}.json"
     return write_json_atomic(summary.model_dump_json(indent=1), path)
+
+
+def record_files(
+    workspace: Workspace, run_id: str, entries: list[tuple[FileResult, str | None]]
+) -> None:
+    """Record the files of one commit unit (after its Parquet files are in place).
+
+    Entries are written without an fsync each, then each manifest folder is synced once: an
+    entry lost to a power cut only makes the next run read its file again, and the rows are
+    then recognised as duplicates.
+    """
+    for result, fp in entries:
+        record_file(workspace, run_id, result, fp, sync=False)
+    if entries:
+        for sub in ("files", "paths"):
+            sync_dir(manifest_dir(workspace) / sub)

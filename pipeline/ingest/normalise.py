@@ -502,6 +502,14 @@ def attach_targets(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.Da
     return frame.with_columns(out.get_column("targets"), out.get_column("target_ids"))
 
 
+def _context_column(frame: pl.DataFrame, context: dict[str, object], name: str) -> pl.Expr:
+    """``name`` from ``context`` (one value for the batch) or, when absent there, per row from
+    the frame's column of that name (a batch coalesced from several files)."""
+    if name in context:
+        return pl.lit(context[name], pl.String).alias(name)
+    return pl.col(name).cast(pl.String).alias(name)
+
+
 def normalise(
     con: duckdb.DuckDBPyConnection,
     frame: pl.DataFrame,
@@ -513,8 +521,8 @@ def normalise(
     quarantine (_row, line_no, reason).
 
     ``frame`` holds the extracted fields plus line_no, _row (the record's index in its batch,
-    where the caller takes ``raw`` from), category, kind. ``context`` gives source_file,
-    source_format and ingest_time.
+    where the caller takes ``raw`` from), category, kind. ``context`` gives ingest_time and
+    source_file / source_format (each either there or a column of ``frame``).
     """
     if table == "audits":
         frame = attach_targets(con, frame)
@@ -537,8 +545,8 @@ def normalise(
         pl.col("_row"),
         pl.col("category").alias("log_category"),
         pl.lit(ingest_time, pl.Datetime("us", "UTC")).alias("ingest_time"),
-        pl.lit(context["source_format"], pl.String).alias("source_format"),
-        pl.lit(context["source_file"], pl.String).alias("source_file"),
+        _context_column(frame, context, "source_format"),
+        _context_column(frame, context, "source_file"),
         pl.col(_time_field(table, dialect)).alias("_time_text"),
         *exprs,
     )
