@@ -11,9 +11,14 @@ from pipeline.workspace import Workspace
 
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option("--progress/--no-progress", default=False, help="Print each file as it is read.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="A progress bar on stderr (default: when stderr is a terminal); without a terminal, "
+    "--progress prints a line every tenth of the files.",
+)
 @workspace_option
-def ingest_command(paths: tuple[str, ...], progress: bool, workspace: Workspace) -> None:
+def ingest_command(paths: tuple[str, ...], progress: bool | None, workspace: Workspace) -> None:
     """Ingest files, folders (recursive) or globs of Entra exports into the lake.
 
     The format is detected per file from its content: Azure Monitor storage (PT1H.json) and
@@ -25,8 +30,13 @@ def ingest_command(paths: tuple[str, ...], progress: bool, workspace: Workspace)
     Example:
       agentaudit ingest --workspace ./ws exports/insights-logs-signinlogs/ 'exports/*.json.gz'
     """
+    import sys
+
     from pipeline.ingest import ingest_paths
     from pipeline.lock import workspace_lock
+
+    if progress is None:
+        progress = sys.stderr.isatty()
 
     # one writer per workspace: a second ingest (or a nightly run) would store new events twice
     with workspace_lock(workspace.root, "agentaudit ingest"):
