@@ -42,38 +42,54 @@ class GunzipReader(io.RawIOBase):
     def __init__(self, path: Path):
         self._fh = open(path, "rb")  # noqa: SIM115
         self._inflate = zlib.decompressobj(wbits=31)
-        self._buffer = b""
+        self._parts: list[bytes] = []
+        self._held = 0
+        self._pending = b""  # compressed input not inflated yet (bounded output per call)
         self._done = False
         self.problem: str | None = None
 
     def readable(self) -> bool:
         return True
 
+    def _inflate_some(self, limit: int) -> bytes:
+        """Inflate at most ``limit`` bytes from the pending input (a bomb never inflates whole)."""
+        out = self._inflate.decompress(self._pending, limit)
+        self._pending = self._inflate.unconsumed_tail
+        if self._inflate.eof and self._inflate.unused_data:
+            self._pending = self._inflate.unused_data + self._pending
+            self._inflate = zlib.decompressobj(wbits=31)
+        return out
+
     def _fill(self, want: int) -> None:
-        while len(self._buffer) < want and not self._done:
-            block = self._fh.read(1024 * 1024)
-            if not block:
-                self._done = True
-                if not self._inflate.eof:
-                    self.problem = "the compressed stream ends before its end marker (truncated)"
-                break
+        while self._held < want and not self._done:
+            if not self._pending:
+                block = self._fh.read(1024 * 1024)
+                if not block:
+                    self._done = True
+                    if not self._inflate.eof:
+                        self.problem = (
+                            "the compressed stream ends before its end marker (truncated)"
+                        )
+                    break
+                self._pending = block
             try:
-                self._buffer += self._inflate.decompress(block)
-                while self._inflate.eof and self._inflate.unused_data:
-                    rest = self._inflate.unused_data
-                    self._inflate = zlib.decompressobj(wbits=31)
-                    self._buffer += self._inflate.decompress(rest)
+                out = self._inflate_some(max(min(want - self._held, 1 << 24), 1 << 16))
             except zlib.error as exc:
                 self._done = True
                 self.problem = f"corrupt compressed data ({exc})"
+                break
+            if out:
+                self._parts.append(out)
+                self._held += len(out)
 
     def read(self, size: int = -1) -> bytes:
         if size is None or size < 0:
-            self._fill(1 << 62)
-            out, self._buffer = self._buffer, b""
-            return out
+            size = 1 << 62
         self._fill(size)
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        data = b"".join(self._parts)
+        out, rest = data[:size], data[size:]
+        self._parts = [rest] if rest else []
+        self._held = len(rest)
         return out
 
     def close(self) -> None:
@@ -241,7 +257,7 @@ def document_layout(
     def first(text: str | None) -> object:
         try:
             return json.loads(text) if text else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: hostile nesting
             return None
 
     if shape["kind"] == "ARRAY":

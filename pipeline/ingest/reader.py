@@ -26,13 +26,22 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ingest.detect import Detected, document_layout, open_bytes, record_dialect
+from pipeline.ingest.detect import (
+    HEAD_BYTES,
+    Detected,
+    document_layout,
+    open_bytes,
+    record_dialect,
+)
 from pipeline.ingest.normalise import sql
 
 CHUNK_BYTES = 32 * 1024 * 1024
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # whole documents and CSV files are read at once
 RAW_TEXT_LIMIT = 64 * 1024  # quarantine keeps this much of a bad line
+MAX_NESTING = 256  # Entra records nest a dozen levels; Python's json stops near 1,000
+MAX_CSV_COLUMNS = 2000  # Entra CSV exports have a few hundred columns at most
+SCAN_BYTES = 4 * 1024 * 1024  # the size pre-pass reads this much at a time
 
 LINES_SCHEMA = pa.schema([("line_no", pa.int64()), ("raw", pa.string())])
 
@@ -246,10 +255,121 @@ def _expand(
     return Batch(lines, detected.dialect, detected.source_format, rejected)
 
 
+def _no_lines() -> pa.Table:
+    return _lines_table(np.array([], np.int64), pa.array([], pa.string()))
+
+
+@dataclass
+class Extent:
+    """What a streamed pre-pass over a file saw, holding one block at a time."""
+
+    size: int  # bytes of content read; max_bytes + 1 or more when the file is over the limit
+    head: bytes  # the first bytes (for a quarantine row's raw_text)
+    lines_after_long_first: bool  # a first line longer than HEAD_BYTES, then more text
+
+
+def measure(path: Path, detected: Detected, max_bytes: int) -> Extent:
+    """Stream ``path`` (through gzip) to learn its size, stopping just past ``max_bytes``.
+
+    A gzip bomb is inflated a block at a time and never held. For a plain file the size comes
+    from the file system, and the content is scanned only while the first line is longer than
+    HEAD_BYTES (to tell a JSON-lines file with an oversized first line from a one-line document).
+    """
+    size, head, first_nl = 0, b"", -1
+    with open_bytes(path, detected.gzip) as fh:
+        plain_size = None if detected.gzip else path.stat().st_size
+        while size <= max_bytes:
+            try:
+                block = fh.read(SCAN_BYTES)
+            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                raise FileProblem(_gzip_message(exc, 1)) from exc
+            if not block:
+                break
+            head = head or block[:RAW_TEXT_LIMIT]
+            start, size = size, size + len(block)
+            rest = block
+            if first_nl < 0:
+                cut = block.find(b"\n")
+                if cut < 0:
+                    continue
+                first_nl, rest = start + cut, block[cut + 1 :]
+            if first_nl > HEAD_BYTES and rest.strip():
+                return Extent(size, head, True)
+            if plain_size is not None and first_nl <= HEAD_BYTES:
+                break  # a plain file: its size is known, its first line is short
+    if plain_size is not None:
+        size = plain_size
+    return Extent(size, head, False)
+
+
+def _over_limit(extent: Extent, what: str, max_bytes: int, advice: str) -> Batch:
+    """A file over the size limit: one quarantine row with the reason; the run goes on."""
+    reason = f"{what} is over the {max_bytes // (1024 * 1024)} MiB file limit: {advice}"
+    raw = extent.head.decode("utf-8", errors="replace")[:RAW_TEXT_LIMIT]
+    return Batch(_no_lines(), None, "unknown", [Rejected(None, reason, raw)])
+
+
+def nesting_depth(text: str) -> int:
+    """How deep JSON ``text`` nests (brackets inside strings not counted), without recursion."""
+    data = re.sub(rb"\\.", b"", text.encode("utf-8", errors="replace"), flags=re.DOTALL)
+    data = re.sub(rb'"[^"]*"', b"", data)
+    codes = np.frombuffer(data, dtype=np.uint8)
+    if not len(codes):
+        return 0
+    opens = (codes == 123) | (codes == 91)
+    closes = (codes == 125) | (codes == 93)
+    return int(np.cumsum(opens.astype(np.int32) - closes.astype(np.int32)).max())
+
+
+def reject_deep(lines: pa.Table) -> tuple[pa.Table, list[Rejected]]:
+    """Records nested deeper than MAX_NESTING -> quarantine rows (Python's json would crash).
+
+    Only records holding more than MAX_NESTING brackets in all are measured exactly.
+    """
+    if not lines.num_rows:
+        return lines, []
+    raw = lines.column("raw")
+    marks = pc.add(pc.count_substring(raw, "{"), pc.count_substring(raw, "["))
+    candidates = np.flatnonzero(marks.to_numpy() > MAX_NESTING)
+    rejected = []
+    bad = np.zeros(lines.num_rows, dtype=bool)
+    for idx in candidates.tolist():
+        text = raw[idx].as_py()
+        depth = nesting_depth(text)
+        if depth > MAX_NESTING:
+            bad[idx] = True
+            rejected.append(
+                Rejected(
+                    int(lines.column("line_no")[idx].as_py()),
+                    f"JSON nested deeper than {MAX_NESTING} levels ({depth:,}): "
+                    "not an Entra log record",
+                    text[:RAW_TEXT_LIMIT],
+                )
+            )
+    if not rejected:
+        return lines, []
+    return lines.filter(pa.array(~bad)), rejected
+
+
 def read_document(
     path: Path, detected: Detected, con: duckdb.DuckDBPyConnection, max_bytes: int
 ) -> Batch:
-    """A whole-file JSON document (array, ``{"value": [...]}`` page, records body)."""
+    """A whole-file JSON document (array, ``{"value": [...]}`` page, records body).
+
+    The size is measured while streaming first: a document over ``max_bytes`` (or a gzip bomb)
+    becomes one quarantine row and is never held in memory. Raises NotADocument when the file is
+    JSON lines after all (a first line longer than the sniffed head, then more lines).
+    """
+    extent = measure(path, detected, max_bytes)
+    if extent.lines_after_long_first:
+        raise NotADocument
+    if extent.size > max_bytes:
+        return _over_limit(
+            extent,
+            "JSON document" + (" (decompressed)" if detected.gzip else ""),
+            max_bytes,
+            "export it as JSON lines (one record per line) or split it into pages",
+        )
     with open_bytes(path, detected.gzip) as fh:
         try:
             data = fh.read(max_bytes + 1)
@@ -258,11 +378,6 @@ def read_document(
         problem = getattr(fh, "problem", None)
     if problem:
         raise FileProblem(_gzip_message(problem, 1) + " (a JSON document cannot be read in part)")
-    if len(data) > max_bytes:
-        raise FileProblem(
-            f"JSON document is over {max_bytes // (1024 * 1024)} MiB: export it as JSON lines "
-            "(one record per line) or split it into pages"
-        )
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     del data
     try:
@@ -273,7 +388,7 @@ def read_document(
         at = re.search(r"at byte (\d+)", str(exc))
         line = text.encode()[: int(at.group(1))].count(b"\n") + 1 if at else None
         return Batch(
-            _lines_table(np.array([], np.int64), pa.array([], pa.string())),
+            _no_lines(),
             None,
             "unknown",
             [Rejected(line, "malformed JSON document", text[:RAW_TEXT_LIMIT])],
@@ -289,7 +404,8 @@ def read_document(
             sql("document.sql"), params={"doc": text, "items": items_path}
         ).to_arrow_table()
         lines = lines.cast(LINES_SCHEMA)
-    return Batch(lines, dialect, source_format)
+    lines, deep = reject_deep(lines)
+    return Batch(lines, dialect, source_format, deep)
 
 
 # ---- CSV ---------------------------------------------------------------------------------------
@@ -316,15 +432,26 @@ M365_MARKERS = {"auditdata"}
 
 
 def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
-    """A CSV export: Log Analytics rows, an admin center download or a Purview audit export."""
+    """A CSV export: Log Analytics rows, an admin center download or a Purview audit export.
+
+    A file over ``max_bytes`` (measured while streaming) and a header of more than
+    MAX_CSV_COLUMNS columns are quarantined with their reason; a header without rows is 0 rows.
+    """
+    extent = measure(path, detected, max_bytes)
+    if extent.size > max_bytes:
+        return _over_limit(extent, "CSV file", max_bytes, "split it into smaller exports")
     with open_bytes(path, detected.gzip) as fh:
         try:
             data = fh.read(max_bytes + 1)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise FileProblem(_gzip_message(exc, 1)) from exc
-    if len(data) > max_bytes:
-        raise FileProblem(f"CSV file is over {max_bytes // (1024 * 1024)} MiB: split it")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    width = data[: data.find(b"\n") if b"\n" in data else len(data)].count(b",") + 1
+    if width > MAX_CSV_COLUMNS:
+        return _too_wide(data, width)
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    del data
     header_line = next(csv.reader(io.StringIO(text)), [])
     headers = [h.replace("\ufeff", "").strip() for h in header_line]
     keys = {normalise_header(h) for h in headers}
@@ -336,15 +463,18 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
         dialect, names = "portal", _unique([normalise_header(h) for h in headers])
     else:
         dialect, names = None, _unique(headers or ["column"])
-    frame = pl.read_csv(
-        io.StringIO(text),
-        has_header=False,
-        skip_rows=1,
-        new_columns=names,
-        infer_schema=False,
-        truncate_ragged_lines=True,
-        quote_char='"',
-    )
+    try:
+        frame = pl.read_csv(
+            io.StringIO(text),
+            has_header=False,
+            skip_rows=1,
+            new_columns=names,
+            infer_schema=False,
+            truncate_ragged_lines=True,
+            quote_char='"',
+        )
+    except pl.exceptions.NoDataError:  # a header and no row: an empty export is 0 rows
+        frame = pl.DataFrame(schema={n: pl.String for n in names})
     if frame.width < len(names):
         frame = frame.with_columns(
             [pl.lit(None, pl.String).alias(n) for n in names if n not in frame.columns]
@@ -376,11 +506,32 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     return batch
 
 
+def _too_wide(data: bytes, width: int) -> Batch:
+    """A CSV whose header has more than MAX_CSV_COLUMNS columns: every row to the quarantine.
+
+    Rows are cut at newlines (no frame of that width is ever built).
+    """
+    lines, rejected, _count = _split_lines(data + b"\n", 1, MAX_RECORD_BYTES)
+    rows = lines.filter(pc.greater(lines.column("line_no"), 1))
+    reason = (
+        f"CSV with {width:,} columns is over the {MAX_CSV_COLUMNS:,} column limit: "
+        "not an Entra export (they have a few hundred columns at most)"
+    )
+    rejected = [r for r in rejected if r.line_no != 1]
+    rejected += [
+        Rejected(int(n), reason, text[:RAW_TEXT_LIMIT])
+        for n, text in zip(
+            rows.column("line_no").to_pylist(), rows.column("raw").to_pylist(), strict=True
+        )
+    ]
+    return Batch(_no_lines(), None, "csv", rejected)
+
+
 def first_dialect(lines: pa.Table) -> str | None:
     """Dialect of the first parseable record of a batch (for files whose head did not tell)."""
     for text in lines.column("raw").slice(0, 50).to_pylist():
         try:
             return record_dialect(json.loads(text))
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):  # RecursionError: hostile nesting
             continue
     return None

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import BaseModel, Field, computed_field
+
+#: control characters (ESC starts a terminal escape sequence), line / paragraph separators and
+#: the Unicode direction marks, embeddings, overrides and isolates (U+202E can make a hostile
+#: "exe.txt" read "txt.exe"): file names and reasons are attacker-controlled text
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def inert(text: str) -> str:
+    """``text`` safe for a terminal: each unsafe character written as its escape (``\\u202e``)."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class FileError(BaseModel):
@@ -98,4 +109,4 @@ class IngestSummary(BaseModel):
             out.append(f"error: {where}: {err.message}")
         if len(self.errors) > top * 2:
             out.append(f"… and {len(self.errors) - top * 2} more errors (see the manifest)")
-        return out
+        return [inert(line) for line in out]

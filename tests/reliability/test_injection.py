@@ -179,12 +179,6 @@ def test_identities_and_findings_tables_strip_control_characters(hostile_run) ->
         assert "\x1b" not in result.stdout and "\u202e" not in result.stdout, args
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG pipeline/ingest/summary.py (lines()): the ingest summary strips escape "
-    "sequences from quarantine reasons and file names but prints Unicode direction overrides "
-    "(U+202E) raw, so a hostile log category can reorder what the terminal shows",
-)
 def test_ingest_summary_strips_direction_overrides(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     record = {"time": "2026-11-20T00:00:00Z", "category": f"{ANSI}{BIDI}", "properties": {}}
