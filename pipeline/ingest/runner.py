@@ -34,8 +34,15 @@ from pipeline.schema import QUARANTINE_SCHEMA
 from pipeline.workspace import Workspace
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named, files under folders (recursive, hidden ones skipped) and glob matches."""
+def expand_paths(
+    paths: Iterable[str | Path], passed_over: list[FileError] | None = None
+) -> list[Path]:
+    """Files named, files under folders (recursive, hidden ones skipped) and glob matches.
+
+    Inside a folder, a linked folder is not walked (a link back up would loop) and a dangling
+    link cannot be read: each is added to ``passed_over`` with what to do, so no export goes
+    unread without a word.
+    """
     found: dict[Path, None] = {}
     for given in paths:
         text = str(given)
@@ -43,8 +50,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         if candidate.is_dir():
             for sub in sorted(candidate.rglob("*")):
                 rel = sub.relative_to(candidate)
-                if sub.is_file() and not any(p.startswith(".") for p in rel.parts):
+                if any(p.startswith(".") for p in rel.parts):
+                    continue
+                if sub.is_file():
                     found[sub] = None
+                elif sub.is_symlink() and passed_over is not None:
+                    passed_over.append(_link_passed_over(sub))
         elif candidate.exists() or candidate.is_symlink():
             found[candidate] = None
         else:
@@ -60,6 +71,26 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             for sub in files:
                 found[sub] = None
     return list(found)
+
+
+def _link_passed_over(link: Path) -> FileError:
+    """Why a symlink inside an input folder was not read."""
+    if link.is_dir():
+        message = (
+            "linked folder not followed (a link can loop back up the tree): "
+            "give it as an input of its own to read it"
+        )
+    else:
+        message = "dangling link (its target is missing or a link loop): not read; fix the link"
+    return FileError(file=str(link), message=message)
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` with its links resolved; a link loop stays as given (reading it fails later)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return path.absolute()
 
 
 def ingest_paths(
@@ -78,16 +109,18 @@ def ingest_paths(
     on stderr (when it is a terminal; else a line every tenth of the files).
     """
     own = (workspace.lake.resolve(), workspace.catalog.resolve())
+    passed_over: list[FileError] = []
     files = [
         f
-        for f in expand_paths(paths)
-        if not any(f.resolve() == p or p in f.resolve().parents for p in own)
+        for f in expand_paths(paths, passed_over)
+        if not any(_resolved(f) == p or p in _resolved(f).parents for p in own)
     ]  # never the workspace's own lake or catalog (``agentaudit ingest .`` in a workspace)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     summary = IngestSummary(run_id=run_id, started=started)
     summary.files_seen = len(files)
+    summary.errors.extend(passed_over)
     limits = {
         "chunk_bytes": chunk_bytes,
         "max_record": max_record_bytes,

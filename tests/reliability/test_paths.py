@@ -80,12 +80,6 @@ def test_symlinks_dangling_links_and_loops(tmp_path: Path, record_lines) -> None
     assert snap.rows == 4 and not snap.problems()  # a.json once, b.json once, nothing twice
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG pipeline/ingest/runner.py expand_paths: inside an input folder, a dangling "
-    "symlink and a symlinked folder are skipped without a word (only is_file() entries are "
-    "kept): an export that is not read should be named in the summary",
-)
 def test_skipped_links_inside_a_folder_are_named(tmp_path: Path, record_lines) -> None:
     inputs = tmp_path / "inputs"
     _write(inputs / "a.json", record_lines[:1])
@@ -94,13 +88,6 @@ def test_skipped_links_inside_a_folder_are_named(tmp_path: Path, record_lines) -
     assert "dangling.json" in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="BUG pipeline/ingest/runner.py ingest_paths: f.resolve() of a path given on the "
-    "command line that is a symlink loop raises RuntimeError('Symlink loop'): the whole ingest "
-    "dies instead of failing that one input with a message",
-)
 def test_a_symlink_loop_given_directly(tmp_path: Path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
