@@ -130,18 +130,24 @@ class PartitionWriter:
         return self._open[day][0]
 
     def write(self, table: pa.Table, day: str | None = None) -> None:
-        """Append rows (cast to the schema); split by UTC date of ``time_column`` unless ``day``."""
+        """Append rows (cast to the schema); split by UTC date of ``time_column`` unless ``day``.
+
+        The cast, the split by date and the Parquet encoding run in the writer thread (one for
+        all writers, so the order of writes is kept); at most three batches wait for it.
+        """
         if table.num_rows == 0:
             return
+        self._pending.append(_WRITE_POOL.submit(self._write_now, table, day))
+        while len(self._pending) > 2:
+            self._pending.popleft().result()
+
+    def _write_now(self, table: pa.Table, day: str | None) -> None:
         table = table.select(self.schema.names).cast(self.schema)
         parts = [(day, table)] if day else split_by_date(table, self.time_column or "")
         for part_day, part in parts:
             assert part_day is not None
-            writer = self._writer(part_day)
-            self._pending.append(_WRITE_POOL.submit(writer.write_table, part))
+            self._writer(part_day).write_table(part)
             self.rows[part_day] = self.rows.get(part_day, 0) + part.num_rows
-        while len(self._pending) > 2:
-            self._pending.popleft().result()
 
     def _drain(self) -> None:
         while self._pending:
