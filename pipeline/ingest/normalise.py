@@ -52,8 +52,10 @@ def extract(
         params = {"paths": compiled.paths}
         try:
             result = con.sql(sql("extract.sql"), params=params).to_arrow_table()
-        except duckdb.InvalidInputException:
-            # a malformed record in the batch: parse again, that record giving NULL
+        except (duckdb.InvalidInputException, UnicodeDecodeError):
+            # a malformed record in the batch: parse again, that record giving NULL. (DuckDB's
+            # message quotes the input cut at a byte count: inside a multi-byte character the
+            # exception reaches Python as UnicodeDecodeError.)
             result = con.sql(sql("extract_lenient.sql"), params=params).to_arrow_table()
     finally:
         con.unregister("batch")

@@ -193,3 +193,17 @@ def test_malformed_document(tmp_path: Path, workspace: Workspace) -> None:
     assert summary.rows_read == 1 and summary.quarantined == 1 and summary.conserved
     (q,) = quarantine_rows(workspace)
     assert q["reason"] == "malformed JSON document" and q["source_line"] == 1
+
+
+def test_malformed_line_with_non_ascii_text_is_quarantined(
+    workspace, tmp_path: Path, samples_dir: Path
+) -> None:
+    """DuckDB's parse error quotes the line cut at a byte count; cut inside 'é' it surfaced as a
+    UnicodeDecodeError that stopped the whole ingest."""
+    good = sample_records(samples_dir, "sign_in_logs.json")[0]
+    bad = '{"a": "' + "é" * 200 + "\x01" + "é" * 100 + '"}'
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(good) + "\n" + bad + "\n", encoding="utf-8")
+    summary = ingest_paths(workspace, [path])
+    assert summary.conserved and summary.rows_written_total == 1 and summary.quarantined == 1
+    assert summary.quarantine_examples[0].line == 2
