@@ -382,11 +382,16 @@ def read_document(
     del data
     try:
         (row,) = con.sql(sql("document_shape.sql"), params={"doc": text}).fetchall()
-    except duckdb.InvalidInputException as exc:
+    except (duckdb.InvalidInputException, UnicodeDecodeError) as exc:
+        # UnicodeDecodeError: DuckDB's message quotes the input cut in the middle of a character
         if text.count("\n") > 1:
             raise NotADocument from exc
         at = re.search(r"at byte (\d+)", str(exc))
-        line = text.encode()[: int(at.group(1))].count(b"\n") + 1 if at else None
+        last = text.rstrip().count("\n") + 1  # an error at the end names the last line
+        if at:
+            line: int | None = min(text.encode()[: int(at.group(1))].count(b"\n") + 1, last)
+        else:
+            line = 1 if last == 1 else None
         return Batch(
             _no_lines(),
             None,
