@@ -4,10 +4,8 @@ Target (issue 6): under 3 minutes on this machine with peak memory under 2 GB; p
 stage's time.
 
 Setup (not measured): 30 days of history are written straight into the lake with the vectorised
-traffic of benchmarks/baseline_bench.py and rolled up; the new day comes from the generator as real
-Azure Monitor storage files (``insights-logs-*/…/PT1H.json``): a tenant is generated whose last day
-holds about ``--events`` events, and only that day's folders are handed to the run.
-The new day's identities are strangers to the history, so every rule has work to do.
+traffic of benchmarks/baseline_bench.py and rolled up; the new day is the same traffic for the next
+day, rendered as Azure Monitor storage files (``insights-logs-*/…/h=HH/m=00/PT1H.json``).
 Measured, in a fresh process: ``agentaudit run --input <that day>`` — ingest, baseline, detect,
 report, export.
 
@@ -34,8 +32,6 @@ from detect_bench import registry  # noqa: E402
 from pipeline.workspace import Workspace  # noqa: E402
 
 FIRST = date(2026, 1, 1)
-#: generated events per person and per agent a day are about 37 (measured on the generator)
-EVENTS_PER_IDENTITY = 37
 
 
 def measure(ws_dir: str, inputs: list[str]) -> dict:
@@ -54,15 +50,87 @@ def measure(ws_dir: str, inputs: list[str]) -> dict:
     }
 
 
-def new_day_input(folder: Path, day: date, events: int) -> list[str]:
-    """Generate storage files whose last day is ``day`` with about ``events`` events."""
-    from pipeline.generate import generate_tenant
+def new_day_input(folder: Path, day: date, events: int, identities: int, seed: int) -> list[str]:
+    """The new day as Azure Monitor storage files (``insights-logs-<category>/…/PT1H.json``):
+    the same vectorised traffic as the history, rendered as the JSON records Entra writes, one
+    file per category and hour, so the run ingests real export shapes."""
+    import polars as pl
 
-    identities = max(60, events // EVENTS_PER_IDENTITY)
-    agents = max(24, identities // 10)
-    generate_tenant(folder, days=7, humans=identities - agents, agents=agents, seed=1, end_date=day)
+    scratch = Workspace.at(folder / "scratch")
+    make_day(scratch, day, events, identities, seed)
+    signins = pl.read_parquet(scratch.table_dir("signins") / f"date={day}" / "*.parquet")
+    activity = pl.read_parquet(scratch.table_dir("activity") / f"date={day}" / "*.parquet")
+    iso = pl.col("event_time").dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+    envelope = {
+        "time": iso,
+        "resourceId": pl.lit("/tenants/tenant-1/providers/Microsoft.aadiam"),
+        "tenantId": pl.col("tenant_id"),
+        "Level": pl.lit(4),
+    }
+    sign = signins.select(
+        hour=pl.col("event_time").dt.hour(),
+        category=pl.when(pl.col("log_type") == "service_principal")
+        .then(pl.lit("ServicePrincipalSignInLogs"))
+        .otherwise(pl.lit("NonInteractiveUserSignInLogs")),
+        record=pl.struct(
+            **envelope,
+            operationName=pl.lit("Sign-in activity"),
+            category=pl.when(pl.col("log_type") == "service_principal")
+            .then(pl.lit("ServicePrincipalSignInLogs"))
+            .otherwise(pl.lit("NonInteractiveUserSignInLogs")),
+            resultType=pl.when(pl.col("succeeded")).then(pl.lit("0")).otherwise(pl.lit("50126")),
+            properties=pl.struct(
+                id=pl.col("event_id"),
+                createdDateTime=iso,
+                userId=pl.col("user_id"),
+                appId=pl.col("app_id"),
+                servicePrincipalId=pl.col("service_principal_id"),
+                ipAddress=pl.col("ip_address"),
+                autonomousSystemNumber=pl.col("autonomous_system_number"),
+                location=pl.struct(countryOrRegion=pl.col("country")),
+                status=pl.struct(errorCode=pl.when(pl.col("succeeded")).then(0).otherwise(50126)),
+                resourceDisplayName=pl.col("resource_display_name"),
+                userAgent=pl.col("user_agent"),
+                servicePrincipalCredentialKeyId=pl.col("credential_key_id"),
+                agent=pl.struct(agentType=pl.col("agent_type")),
+            ),
+        ),
+    )
+    act = activity.select(
+        hour=pl.col("event_time").dt.hour(),
+        category=pl.lit("MicrosoftGraphActivityLogs"),
+        record=pl.struct(
+            **envelope,
+            operationName=pl.lit("Microsoft Graph Activity"),
+            category=pl.lit("MicrosoftGraphActivityLogs"),
+            properties=pl.struct(
+                requestId=pl.col("event_id"),
+                operationId=pl.col("event_id"),
+                timeGenerated=iso,
+                appId=pl.col("app_id"),
+                servicePrincipalId=pl.col("service_principal_id"),
+                userId=pl.col("user_id"),
+                requestMethod=pl.col("operation"),
+                requestUri=pl.lit("https://graph.microsoft.com/v1.0") + pl.col("resource_path"),
+                responseStatusCode=pl.col("status_code"),
+                responseSizeBytes=pl.col("response_size_bytes"),
+                ipAddress=pl.col("ip_address"),
+                userAgent=pl.col("user_agent"),
+                roles=pl.when(pl.col("token_type") == "app").then(pl.lit("User.Read.All")),
+                scopes=pl.when(pl.col("token_type") == "delegated").then(pl.lit("User.Read")),
+            ),
+        ),
+    )
     stamp = f"y={day.year}/m={day.month:02d}/d={day.day:02d}"
-    return sorted(str(p) for p in (folder / "input").glob(f"insights-logs-*/*/{stamp}"))
+    roots: set[str] = set()
+    for frame in (sign, act):
+        for (category, hour), part in frame.group_by(["category", "hour"]):
+            root = folder / "input" / f"insights-logs-{category.lower()}" / "tenantId=tenant-1"
+            target = root / stamp / f"h={hour:02d}" / "m=00" / "PT1H.json"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part.select(pl.col("record").struct.unnest()).write_ndjson(target)
+            roots.add(str(root / stamp))
+    return sorted(roots)
 
 
 def main() -> None:
@@ -90,13 +158,19 @@ def main() -> None:
     from pipeline import baselines
 
     baselines.update(ws)
+    # the history's nights already ran: their days are judged (empty findings files), so the
+    # measured run judges only the new day, as a real night does
+    from detectors.store import write_day
+
+    for i in range(args.days):
+        write_day(ws, str(FIRST + timedelta(days=i)), [])
     print(f"history: {args.days} days x {args.events:,} events in {time.perf_counter() - t0:.0f}s")
     t0 = time.perf_counter()
-    inputs = new_day_input(root / "tenant", new_day, args.events)
+    inputs = new_day_input(root / "new-day", new_day, args.events, args.identities, args.days)
     size = sum(f.stat().st_size for p in inputs for f in Path(p).rglob("*") if f.is_file())
     print(
         f"new day {new_day}: {len(inputs)} category folders, {size / 1e9:.2f} GB of storage JSON, "
-        f"generated in {time.perf_counter() - t0:.0f}s"
+        f"rendered in {time.perf_counter() - t0:.0f}s"
     )
     out = subprocess.run(
         [sys.executable, __file__, "--dir", str(root), "--measure", *inputs],
