@@ -47,9 +47,12 @@ def run_sql(ctx: DetectContext, sql_file: Path, **params: Any) -> pl.DataFrame:
     return pl.from_arrow(ctx.con.sql(text, params=used).to_arrow_table())
 
 
-def identity(row: dict[str, Any]) -> Identity:
-    """The Identity of a result row with the usual identity columns."""
-    fields = {dst: row.get(src) for src, dst in IDENTITY_COLUMNS.items() if row.get(src)}
+def identity(row: dict[str, Any], prefix: str = "") -> Identity:
+    """The Identity described by the identity columns of a result row (optionally prefixed,
+    e.g. ``target_identity_id``); empty values count as absent."""
+    fields = {
+        dst: row.get(prefix + src) for src, dst in IDENTITY_COLUMNS.items() if row.get(prefix + src)
+    }
     fields["id"] = str(fields.get("id") or "unknown")
     if fields.get("kind_source") not in KIND_SOURCES:
         fields.pop("kind_source", None)
@@ -61,9 +64,17 @@ def on_behalf_of(row: dict[str, Any]) -> Identity | None:
     return Identity(id=str(obo), kind="human") if obo else None
 
 
-def plural(n: float, word: str) -> str:
-    n_text = f"{int(n):,}" if float(n).is_integer() else f"{n:,.1f}"
-    return f"{n_text} {word}{'' if n == 1 else 's'}"
+def plural(n: float | None, word: str) -> str:
+    """'1 request', '3 requests', '2.5 requests', '2 addresses', '4 identities'."""
+    n = n or 0
+    text = f"{int(n):,}" if float(n).is_integer() else f"{n:,.1f}"
+    if n == 1:
+        return f"{text} {word}"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return f"{text} {word}es"
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "o", "u"):
+        return f"{text} {word[:-1]}ies"
+    return f"{text} {word}s"
 
 
 def who(row: dict[str, Any]) -> str:

@@ -1,10 +1,10 @@
 """Rule query rows to Findings, shared by the attribution, credential and sign-in rules.
 
 Each of those rules runs one ``.sql`` file beside it that returns ONE row per identity and window,
-with the columns named in ``IDENTITY_COLUMNS`` plus ``window_start``, ``window_end``, ``evidence``
-(a list of event ids) and whatever facts the rule explains itself with. This module runs that
-query with its values bound as parameters and turns each row into a ``Finding``; the loop here is
-over findings (a handful a day), never over events.
+with the identity columns of ``detectors.query.IDENTITY_COLUMNS`` plus ``window_start``,
+``window_end``, ``evidence`` (a list of event ids) and whatever facts the rule explains itself
+with. This module runs that query with its values bound as parameters and turns each row into a
+``Finding``; the loop here is over findings (a handful a day), never over events.
 """
 
 from __future__ import annotations
@@ -15,19 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from detectors.finding import BaselineFact, Finding, Identity
+from detectors.query import identity, plural  # noqa: F401 (plural: re-exported to the rules)
 from detectors.rule import DetectContext, Rule, build_finding
 from detectors.scoring import ANCHORS
 
-IDENTITY_COLUMNS = (
-    "identity_id",
-    "identity_kind",
-    "identity_name",
-    "app_id",
-    "blueprint",
-    "sponsor",
-    "kind_source",
-)
-KIND_SOURCES = ("entra_agent_fields", "registry", "log_category", "none")
 AGENT_KINDS = ["agent_identity", "agent_user", "agent_blueprint"]
 HUMAN_KINDS = ["human", "guest"]
 
@@ -69,20 +60,6 @@ def _utc(value: Any, fallback: datetime) -> datetime:
     if isinstance(value, datetime):
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return fallback
-
-
-def identity_of(row: dict[str, Any], prefix: str = "") -> Identity:
-    """The Identity described by the identity columns of a row (optionally prefixed)."""
-    source = row.get(f"{prefix}kind_source") or "none"
-    return Identity(
-        id=str(row.get(f"{prefix}identity_id") or "unknown"),
-        kind=str(row.get(f"{prefix}identity_kind") or "unknown"),
-        name=row.get(f"{prefix}identity_name"),
-        app_id=row.get(f"{prefix}app_id"),
-        blueprint=row.get(f"{prefix}blueprint"),
-        sponsor=row.get(f"{prefix}sponsor"),
-        kind_source=source if source in KIND_SOURCES else "none",
-    )
 
 
 def fact(name: str, description: str, value: Any = None, observed: Any = None) -> BaselineFact:
@@ -134,7 +111,7 @@ def make_finding(
     finding = build_finding(
         rule,
         ctx,
-        identity=identity_of(row),
+        identity=identity(row),
         window_start=start,
         window_end=end,
         evidence=[str(e) for e in (row.get("evidence") or []) if e is not None],
@@ -156,18 +133,6 @@ def label(row: dict[str, Any], prefix: str = "") -> str:
     name = row.get(f"{prefix}identity_name")
     ident = row.get(f"{prefix}identity_id") or "an unknown identity"
     return f"{name} ({ident})" if name and name != ident else str(ident)
-
-
-def plural(n: int | float | None, word: str) -> str:
-    """'1 request', '3 requests', '2 addresses', '4 identities'."""
-    n = int(n or 0)
-    if n == 1:
-        return f"1 {word}"
-    if word.endswith(("s", "x", "ch", "sh")):
-        return f"{n:,} {word}es"
-    if word.endswith("y") and word[-2:-1] not in ("a", "e", "o", "u"):
-        return f"{n:,} {word[:-1]}ies"
-    return f"{n:,} {word}s"
 
 
 #: Entra agent types (case-insensitive; agenticAppBuilder is the retired name) to actor kinds
