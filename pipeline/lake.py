@@ -21,6 +21,8 @@ from pipeline.workspace import Workspace
 
 TMP_SUFFIX = ".parquet.tmp"
 BULKY_COLUMNS = frozenset({"raw", "raw_text"})
+ROW_GROUP_BYTES = 32 * 1024 * 1024  # a date's rows are written as a row group once this many wait
+HELD_BYTES = 64 * 1024 * 1024  # rows waiting over all dates of one writer, at most
 
 
 def write_parquet_atomic(table: pa.Table, path: Path, mode: int | None = None) -> Path:
@@ -95,7 +97,9 @@ class PartitionWriter:
 
     Each date gets one Parquet file, written row group by row group under a hidden temporary
     name; ``commit`` closes them and renames each into place (atomic per file), ``abort`` removes
-    them. Memory stays at one row group, whatever the input's size.
+    them. A batch that spans many dates is split; each date's rows wait until they make a row
+    group of ROW_GROUP_BYTES (fewer, larger row groups encode faster and read faster). Memory
+    stays under HELD_BYTES plus one batch, whatever the input's size.
     """
 
     def __init__(
@@ -109,6 +113,8 @@ class PartitionWriter:
         self.time_column = time_column
         self._open: dict[str, tuple[pq.ParquetWriter, Path, Path]] = {}
         self.rows: dict[str, int] = {}
+        self._held: dict[str, list[pa.Table]] = {}  # date -> rows waiting to be written
+        self._held_bytes: dict[str, int] = {}
         # Parquet encoding and compression run in a background thread (pyarrow releases the
         # GIL) so that the next batch is parsed meanwhile; at most two batches wait.
         self._pending: deque[Future] = deque()
@@ -146,8 +152,19 @@ class PartitionWriter:
         parts = [(day, table)] if day else split_by_date(table, self.time_column or "")
         for part_day, part in parts:
             assert part_day is not None
-            self._writer(part_day).write_table(part)
+            self._held.setdefault(part_day, []).append(part)
+            self._held_bytes[part_day] = self._held_bytes.get(part_day, 0) + part.nbytes
             self.rows[part_day] = self.rows.get(part_day, 0) + part.num_rows
+            if self._held_bytes[part_day] >= ROW_GROUP_BYTES:
+                self._write_held(part_day)
+        while sum(self._held_bytes.values()) > HELD_BYTES:
+            self._write_held(max(self._held_bytes, key=self._held_bytes.__getitem__))
+
+    def _write_held(self, day: str) -> None:
+        """The rows waiting for ``day`` -> one row group of its file."""
+        parts = self._held.pop(day)
+        del self._held_bytes[day]
+        self._writer(day).write_table(pa.concat_tables(parts) if len(parts) > 1 else parts[0])
 
     def _drain(self) -> None:
         while self._pending:
@@ -156,6 +173,8 @@ class PartitionWriter:
     def commit(self, name: str | None = None) -> list[Path]:
         """Close the files and rename each into place (as ``<name>.parquet`` when given)."""
         self._drain()
+        for day in list(self._held):
+            self._write_held(day)
         written = []
         for writer, tmp, final in self._open.values():
             if name:
@@ -174,6 +193,8 @@ class PartitionWriter:
             self._drain()
         except Exception:  # noqa: BLE001 - the files are removed either way
             pass
+        self._held.clear()
+        self._held_bytes.clear()
         for writer, tmp, _final in self._open.values():
             try:
                 writer.close()

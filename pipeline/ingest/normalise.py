@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -47,7 +48,8 @@ def extract(
     caller checks each record's category and extracts again the records of another table.
     """
     compiled = COMPILED_FOR_TABLE.get((dialect, table or ""), COMPILED[dialect])
-    con.register("batch", lines)
+    position = np.arange(lines.num_rows, dtype=np.int32)
+    con.register("batch", _in_parts(lines.append_column("_pos", pa.array(position))))
     try:
         params = {"paths": compiled.paths}
         try:
@@ -59,9 +61,19 @@ def extract(
             result = con.sql(sql("extract_lenient.sql"), params=params).to_arrow_table()
     finally:
         con.unregister("batch")
-    frame = pl.from_arrow(result)
+    if not np.array_equal(result.column("_pos").to_numpy(), position):  # pragma: no cover
+        raise AssertionError("DuckDB returned the records of a batch out of order")
+    frame = pl.from_arrow(result.drop_columns(["_pos"]))
     assert isinstance(frame, pl.DataFrame)
     return frame_fields(frame, dialect, compiled)
+
+
+def _in_parts(lines: pa.Table, rows: int = 2048) -> pa.Table:
+    """``lines`` as record batches of ``rows``: DuckDB parses them on all its threads (and
+    returns them in order, as ``preserve_insertion_order`` promises; ``extract`` checks)."""
+    if lines.num_rows <= rows:
+        return lines
+    return pa.Table.from_batches(lines.to_batches(max_chunksize=rows), lines.schema)
 
 
 def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
