@@ -22,7 +22,7 @@ from pipeline.workspace import Workspace
 TMP_SUFFIX = ".parquet.tmp"
 BULKY_COLUMNS = frozenset({"raw", "raw_text"})
 ROW_GROUP_BYTES = 32 * 1024 * 1024  # a date's rows are written as a row group once this many wait
-HELD_BYTES = 64 * 1024 * 1024  # rows waiting over all dates of one writer, at most
+HELD_BYTES = 128 * 1024 * 1024  # rows waiting over all dates of one writer, at most
 
 
 def write_parquet_atomic(table: pa.Table, path: Path, mode: int | None = None) -> Path:

@@ -25,6 +25,7 @@ import pyarrow as pa
 from pipeline.errors import AgentAuditError
 from pipeline.ingest import manifest
 from pipeline.ingest.dedupe import SeenKeys
+from pipeline.ingest.pages import small_pages
 from pipeline.ingest.progress import Progress
 from pipeline.ingest.reader import CHUNK_BYTES, MAX_DOCUMENT_BYTES, MAX_RECORD_BYTES, Batch
 from pipeline.ingest.sources import Ended, Opened, file_events, prefetch
@@ -130,7 +131,8 @@ def ingest_paths(
     con = duckdb.connect()
     reader_con = con.cursor()  # DuckDB connections are per thread: this one is the reader's
     try:
-        run.consume(con, prefetch(file_events(workspace, files, reader_con, limits)))
+        with small_pages():
+            run.consume(con, prefetch(file_events(workspace, files, reader_con, limits)))
     finally:
         run.progress.close()
         reader_con.close()
