@@ -112,5 +112,7 @@ class SeenKeys:
             seen = self._contains(key, hashes[rows])
             keep[rows[seen]] = False
             self._add(key, hashes[rows[~seen]])
+        if keep.all():  # the usual case: nothing seen before, no copy
+            return frame, 0
         kept = frame.filter(pl.Series(keep))
         return kept, frame.height - kept.height

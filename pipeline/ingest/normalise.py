@@ -582,7 +582,6 @@ def normalise(
     bad = built.filter(pl.col("_reason").is_not_null()).select(
         "_row", "line_no", pl.col("_reason").alias("reason")
     )
-    good = built.filter(pl.col("_reason").is_null()).with_columns(
-        pl.col("line_no").alias("source_line")
-    )
+    good = built.filter(pl.col("_reason").is_null()) if bad.height else built
+    good = good.with_columns(pl.col("line_no").alias("source_line"))
     return good.select(*[n for n in schema.names if n != "raw"], "_row"), bad

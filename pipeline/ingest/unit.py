@@ -230,7 +230,7 @@ class CommitUnit:
         rejected = frame.filter(pl.col("reason").is_not_null())
         if rejected.height:
             self._quarantine_rows(lines, rejected)
-        frame = frame.filter(pl.col("reason").is_null())
+            frame = frame.filter(pl.col("reason").is_null())
         slot_of_row = lines.column("_slot").to_numpy()
         member_of_slot = np.array([m for m, _f in self._slots], dtype=np.int64)
         context: dict[str, object] = {"ingest_time": self.ingest_time}
@@ -249,8 +249,7 @@ class CommitUnit:
                 formats.gather(slots).alias("source_format"),
             )
         count = len(self.members)
-        for (table,), part in frame.partition_by("table", as_dict=True).items():
-            name = str(table)
+        for name, part in _by_table(frame):
             good, bad = normalise(self.con, part, name, dialect, context)
             if bad.height:
                 self._quarantine_rows(lines, bad)
@@ -295,3 +294,11 @@ class CommitUnit:
             writer.abort()
         self._pending, self._slots = [], []
         self.seen.rollback()
+
+
+def _by_table(frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
+    """(table, its rows) for each table in ``frame``; a batch of one table is not copied."""
+    tables = frame.get_column("table").unique()
+    if tables.len() == 1:
+        return [(str(tables.item()), frame)]
+    return [(str(t), part) for (t,), part in frame.partition_by("table", as_dict=True).items()]
