@@ -8,9 +8,11 @@ kind, lists). Nothing here loops over records in Python.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import numpy as np
@@ -18,7 +20,7 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.ingest.fields import ALL_FIELDS, COMPILED, COMPILED_FOR_TABLE, CompiledDialect
-from pipeline.ingest.timeparse import parse_time_series
+from pipeline.ingest.timeparse import parse_time_columns
 from pipeline.resource_path import resource_path_expr
 from pipeline.schema import TABLES
 
@@ -91,7 +93,13 @@ def frame_fields(
 ) -> pl.DataFrame:
     """Columns ``parsed`` (bool) and one String column per field, first non-empty spec wins."""
     compiled = compiled or COMPILED[dialect]
-    exprs = [pl.col("line_no"), pl.col("f").is_not_null().alias("parsed")]
+    return frame.select(_field_exprs(dialect, compiled))
+
+
+@cache
+def _field_exprs(dialect: str, compiled: CompiledDialect) -> list[pl.Expr]:
+    """``frame_fields``' expressions, built once per dialect and field set."""
+    fields: dict[str, pl.Expr] = {}
     for field, candidates in compiled.fields.items():
         parts = []
         for index, inner in candidates:
@@ -99,11 +107,12 @@ def frame_fields(
             if inner is not None:
                 value = value.str.json_path_match(inner)
             parts.append(_clean(value, strip=dialect in PADDED or inner is not None))
-        exprs.append((pl.coalesce(parts) if parts else pl.lit(None, pl.String)).alias(field))
-    exprs += [
-        pl.lit(None, pl.String).alias(name) for name in ALL_FIELDS if name not in compiled.fields
+        fields[field] = pl.coalesce(parts) if parts else pl.lit(None, pl.String)
+    return [
+        pl.col("line_no"),
+        pl.col("f").is_not_null().alias("parsed"),
+        *(fields.get(name, pl.lit(None, pl.String)).alias(name) for name in ALL_FIELDS),
     ]
-    return frame.select(exprs).select("line_no", "parsed", *ALL_FIELDS)
 
 
 # ---- typed helpers -----------------------------------------------------------------------------
@@ -524,6 +533,27 @@ def _context_column(frame: pl.DataFrame, context: dict[str, object], name: str) 
     return pl.col(name).cast(pl.String).alias(name)
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """What the expression builders look at in a frame: which columns it has."""
+
+    columns: tuple[str, ...]
+
+
+@cache
+def _table_exprs(table: str, dialect: str, columns: tuple[str, ...]) -> list[pl.Expr]:
+    """``table``'s canonical column expressions for a frame with ``columns`` (built once:
+    polars expressions are plans, reused for every batch of the same shape)."""
+    shape = cast(pl.DataFrame, _Columns(columns))
+    if table == "signins":
+        return _signins(shape)
+    if table == "audits":
+        return _audits(shape)
+    if table == "activity":
+        return _activity_m365(shape) if dialect == "m365" else _activity_graph(shape)
+    return _risk_events(shape)
+
+
 def normalise(
     con: duckdb.DuckDBPyConnection,
     frame: pl.DataFrame,
@@ -540,17 +570,8 @@ def normalise(
     """
     if table == "audits":
         frame = attach_targets(con, frame)
-    frame = frame.with_columns(
-        parse_time_series(frame.get_column(name)).alias(f"__t_{name}") for name in TIME_FIELDS
-    )
-    if table == "signins":
-        exprs = _signins(frame)
-    elif table == "audits":
-        exprs = _audits(frame)
-    elif table == "activity":
-        exprs = _activity_m365(frame) if dialect == "m365" else _activity_graph(frame)
-    else:
-        exprs = _risk_events(frame)
+    frame = parse_time_columns(frame, TIME_FIELDS, "__t_")
+    exprs = _table_exprs(table, dialect, tuple(frame.columns))
     schema = TABLES[table]
     ingest_time = context["ingest_time"]
     assert isinstance(ingest_time, datetime)

@@ -8,6 +8,8 @@ Analytics exports, ``12/12/2025 3:03:58 PM`` / ``4/11/2025, 8:16:11.051 AM``. An
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 _ISO = (
@@ -87,25 +89,38 @@ def parse_time_expr(col: pl.Expr | str) -> pl.Expr:
 _FAST_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.fZ")
 
 
+def _fast(col: pl.Expr) -> pl.Expr:
+    """The usual ISO forms, parsed without regular expressions (null where they do not fit)."""
+    return pl.coalesce(
+        [
+            col.str.to_datetime(
+                fmt, time_unit="us", time_zone="UTC", strict=False
+            ).dt.convert_time_zone("UTC")
+            for fmt in _FAST_FORMATS
+        ]
+    ).cast(pl.Datetime("us", "UTC"))
+
+
+def parse_time_columns(frame: pl.DataFrame, names: Sequence[str], prefix: str) -> pl.DataFrame:
+    """``frame`` with ``<prefix><name>`` = ``name`` parsed, for each of ``names``.
+
+    The fast parsers run on every column in one pass; only the values they leave null go
+    through the regular-expression parser (``parse_time_expr``).
+    """
+    fast = frame.select(_fast(pl.col(n).cast(pl.String)).alias(prefix + n) for n in names)
+    out = []
+    for name in names:
+        parsed = fast.get_column(prefix + name)
+        text = frame.get_column(name).cast(pl.String)
+        todo = parsed.is_null() & text.is_not_null()
+        if todo.any():
+            slow = text.filter(todo).to_frame("t").select(parse_time_expr("t")).to_series()
+            parsed = parsed.scatter(todo.arg_true(), slow)
+        out.append(parsed.alias(prefix + name))
+    return frame.with_columns(out)
+
+
 def parse_time_series(values: pl.Series) -> pl.Series:
-    """Like ``parse_time_expr`` on a Series, with a fast path for the usual ISO forms: only the
-    values the fast parsers leave null go through the regular-expression parser."""
-    text = values.cast(pl.String)
-    frame = pl.DataFrame({"t": text})
-    fast = frame.select(
-        pl.coalesce(
-            [
-                pl.col("t")
-                .str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False)
-                .dt.convert_time_zone("UTC")
-                for fmt in _FAST_FORMATS
-            ]
-        )
-        .cast(pl.Datetime("us", "UTC"))
-        .alias("t")
-    ).to_series()
-    todo = fast.is_null() & text.is_not_null()
-    if not todo.any():
-        return fast.alias(values.name)
-    slow = frame.filter(todo).select(parse_time_expr("t")).to_series()
-    return fast.scatter(todo.arg_true(), slow).alias(values.name)
+    """``parse_time_columns`` for one Series."""
+    frame = values.cast(pl.String).to_frame("t")
+    return parse_time_columns(frame, ["t"], "_").get_column("_t").alias(values.name)
