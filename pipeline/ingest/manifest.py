@@ -26,17 +26,28 @@ except ImportError:  # pragma: no cover - depends on the install
     _blake3 = None
 
 
+class Digest:
+    """A content hash fed piece by piece (``update``); ``text`` gives ``<algorithm>-<hex>``."""
+
+    def __init__(self) -> None:
+        self._digest = _blake3() if _blake3 is not None else hashlib.sha256()
+        self._name = "blake3" if _blake3 is not None else "sha256"
+        self.update = self._digest.update
+
+    def text(self) -> str:
+        return f"{self._name}-{self._digest.hexdigest()}"
+
+
 def content_hash(path: Path) -> str:
     """``<algorithm>-<hex digest>`` of the file's bytes (BLAKE3 when installed, else SHA-256).
 
     A cryptographic hash: a crafted file cannot pass for one already ingested and be skipped.
     """
-    digest = _blake3() if _blake3 is not None else hashlib.sha256()
-    name = "blake3" if _blake3 is not None else "sha256"
+    digest = Digest()
     with open(path, "rb") as fh:
         while block := fh.read(HASH_BLOCK):
             digest.update(block)
-    return f"{name}-{digest.hexdigest()}"
+    return digest.text()
 
 
 def fingerprint(path: Path) -> str:

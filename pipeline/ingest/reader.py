@@ -16,7 +16,7 @@ import io
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -196,8 +196,12 @@ def iter_jsonl(
     con: duckdb.DuckDBPyConnection,
     chunk_bytes: int = CHUNK_BYTES,
     max_record: int = MAX_RECORD_BYTES,
+    feed: Callable[[bytes | memoryview], object] | None = None,
 ) -> Iterator[Batch]:
-    """Stream a JSON-lines file in chunks. Raises FileProblem at a truncated / corrupt end."""
+    """Stream a JSON-lines file in chunks. Raises FileProblem at a truncated / corrupt end.
+
+    ``feed`` (a content hash's ``update``) is given every byte read, in order.
+    """
     line_no = 1
     carry = b""
     skipping: Rejected | None = None  # an over-long line being skipped to its end
@@ -207,6 +211,8 @@ def iter_jsonl(
             head = fh.read(3)
         except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
             raise FileProblem(_gzip_message(exc, line_no)) from exc
+        if feed is not None:
+            feed(head)
         carry = b"" if head == b"\xef\xbb\xbf" else head
         while True:
             try:
@@ -217,6 +223,9 @@ def iter_jsonl(
                 raise FileProblem(_gzip_message(exc, line_no)) from exc
             if filled == len(carry):  # nothing more to read
                 break
+            if feed is not None:
+                with memoryview(buf) as view, view[len(carry) : filled] as fresh:
+                    feed(fresh)
             begin = 0
             if skipping is not None:
                 cut = buf.find(b"\n", 0, filled)

@@ -10,7 +10,7 @@ others); a file over ``chunk_bytes`` is hashed while it is read and has a unit o
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from queue import Full, Queue
@@ -60,9 +60,23 @@ class Ended:
     replace: FileResult | None = None
 
 
-def _batches(path: Path, detected: Detected, con: duckdb.DuckDBPyConnection, limits: dict):
+def _batches(
+    path: Path,
+    detected: Detected,
+    con: duckdb.DuckDBPyConnection,
+    limits: dict,
+    digest: manifest.Digest | None = None,
+):
+    """The file's batches; ``digest`` (a plain JSON-lines file only) is fed every byte read."""
     if detected.shape == "jsonl":
-        yield from iter_jsonl(path, detected, con, limits["chunk_bytes"], limits["max_record"])
+        yield from iter_jsonl(
+            path,
+            detected,
+            con,
+            limits["chunk_bytes"],
+            limits["max_record"],
+            feed=digest.update if digest is not None else None,
+        )
     elif detected.shape == "document":
         try:
             batch = read_document(path, detected, con, limits["max_document"])
@@ -86,7 +100,8 @@ def file_events(
     for path in files:
         result = FileResult(file=str(path))
         member = Member(path=path, result=result)
-        hashing = None
+        hashing: Future | None = None
+        digest: manifest.Digest | None = None
         try:
             member.fingerprint = manifest.fingerprint(path)
             hinted = manifest.hash_for_fingerprint(workspace, member.fingerprint)
@@ -103,7 +118,9 @@ def file_events(
                 yield Opened(member, done=True)
                 continue
             detected = sniff(path, str(path))
-            if result.content_hash is None:
+            if result.content_hash is None and detected.shape == "jsonl" and not detected.gzip:
+                digest = manifest.Digest()  # the reader hashes what it reads: one read
+            elif result.content_hash is None:
                 # hash while the file is read (the hash runs outside the GIL)
                 hashing = _HASHER.submit(manifest.content_hash, path)
         except OSError as exc:
@@ -131,11 +148,16 @@ def file_events(
             continue
         end = Ended()
         try:
-            yield from _batches(path, detected, con, limits)
+            yield from _batches(path, detected, con, limits, digest)
+            if digest is not None:
+                hashing = Future()
+                hashing.set_result(digest.text())
         except FileProblem as exc:
             end.error = str(exc)
         except OSError as exc:
             end.error = f"read failed: {exc}"
+        if digest is not None and hashing is None:  # read in part: hash the whole file
+            hashing = _HASHER.submit(manifest.content_hash, path)
         yield _end_of(path, hashing, claimed, workspace, end)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ingest_paths
+from pipeline.ingest import ingest_paths, manifest
 from pipeline.workspace import Workspace
 
 from .records import lake_rows, read_quarantine, sample_records, write_lines
@@ -129,6 +129,30 @@ def test_units_split_at_chunk_size_and_big_files_alone(
     assert mine == theirs
     again = ingest_paths(ws, [tmp_path / "in"], chunk_bytes=chunk)
     assert again.files_skipped == len(made) and again.rows_read == 0
+
+
+@pytest.mark.parametrize("shape", ["plain", "bom", "gzip", "long line"])
+def test_big_file_hashed_while_read_matches_its_content_hash(
+    samples_dir: Path, tmp_path: Path, shape: str
+) -> None:
+    """A big JSON-lines file is hashed from the bytes the reader reads (one read, no second
+    pass); the manifest then holds the same hash as hashing the file on its own."""
+    records = [copy.deepcopy(r) for r in sample_records(samples_dir, "sign_in_logs.json") * 3]
+    for i, rec in enumerate(records):
+        rec["properties"]["id"] = f"{rec['properties']['id']}-{i}"
+    path = write_lines(tmp_path / "in" / "big.json", records, gz=shape == "gzip")
+    if shape == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    if shape == "long line":  # a line over the record limit is skipped, yet hashed
+        lines = path.read_bytes().splitlines(keepends=True)
+        path.write_bytes(b"".join([*lines[:7], b'{"x": "' + b"y" * 9_000 + b'"}\n', *lines[7:]]))
+    ws = Workspace.at(tmp_path / "ws")
+    summary = ingest_paths(ws, [path], chunk_bytes=4_096, max_record_bytes=8_192)
+    (result,) = summary.files
+    assert result.content_hash == manifest.content_hash(path)
+    assert summary.rows_written_total == len(records)
+    again = ingest_paths(ws, [path], chunk_bytes=4_096, max_record_bytes=8_192)
+    assert again.files_skipped == 1
 
 
 def test_progress_without_a_terminal_prints_a_line_per_tenth(
