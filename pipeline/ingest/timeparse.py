@@ -87,34 +87,54 @@ def parse_time_expr(col: pl.Expr | str) -> pl.Expr:
 
 
 _FAST_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.fZ")
+DATETIME = pl.Datetime("us", "UTC")
 
 
-def _fast(col: pl.Expr) -> pl.Expr:
+def _fast(col: pl.Expr, formats: Sequence[str] = _FAST_FORMATS) -> pl.Expr:
     """The usual ISO forms, parsed without regular expressions (null where they do not fit)."""
     return pl.coalesce(
         [
             col.str.to_datetime(
                 fmt, time_unit="us", time_zone="UTC", strict=False
             ).dt.convert_time_zone("UTC")
-            for fmt in _FAST_FORMATS
+            for fmt in formats
         ]
     ).cast(pl.Datetime("us", "UTC"))
+
+
+def _likely_format(values: pl.Series) -> str | None:
+    """The fast format the column's first value has (a column is mostly one form); None when
+    the column holds no value at all."""
+    first = values.drop_nulls().head(1)
+    if first.is_empty():
+        return None
+    return _FAST_FORMATS[1] if first.item().rstrip().endswith(("Z", "z")) else _FAST_FORMATS[0]
 
 
 def parse_time_columns(frame: pl.DataFrame, names: Sequence[str], prefix: str) -> pl.DataFrame:
     """``frame`` with ``<prefix><name>`` = ``name`` parsed, for each of ``names``.
 
-    The fast parsers run on every column in one pass; only the values they leave null go
-    through the regular-expression parser (``parse_time_expr``).
+    Each column is parsed in one pass with the fast format its first value has; only the values
+    left null go on to the other fast format, then the regular-expression parser
+    (``parse_time_expr``).
     """
-    fast = frame.select(_fast(pl.col(n).cast(pl.String)).alias(prefix + n) for n in names)
+    texts = {name: frame.get_column(name).cast(pl.String) for name in names}
+    likely = {name: _likely_format(text) for name, text in texts.items()}
+    fast = frame.select(
+        _fast(pl.col(n).cast(pl.String), [fmt]).alias(prefix + n)
+        for n, fmt in likely.items()
+        if fmt is not None
+    )
     out = []
-    for name in names:
+    for name, text in texts.items():
+        if likely[name] is None:
+            out.append(pl.repeat(None, frame.height, dtype=DATETIME).alias(prefix + name))
+            continue
         parsed = fast.get_column(prefix + name)
-        text = frame.get_column(name).cast(pl.String)
         todo = parsed.is_null() & text.is_not_null()
         if todo.any():
-            slow = text.filter(todo).to_frame("t").select(parse_time_expr("t")).to_series()
+            rest = text.filter(todo).to_frame("t")
+            slow = rest.select(pl.coalesce(_fast(pl.col("t")), parse_time_expr("t"))).to_series()
             parsed = parsed.scatter(todo.arg_true(), slow)
         out.append(parsed.alias(prefix + name))
     return frame.with_columns(out)
