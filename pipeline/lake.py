@@ -21,6 +21,10 @@ from pipeline.workspace import Workspace
 
 TMP_SUFFIX = ".parquet.tmp"
 BULKY_COLUMNS = frozenset({"raw", "raw_text"})
+# a value per row: a dictionary would only cost (hashing every value) and grow the file
+UNIQUE_COLUMNS = frozenset(
+    {"event_id", "event_time", "source_line", "correlation_id", "unique_token_id", "request_id"}
+)
 ROW_GROUP_BYTES = 32 * 1024 * 1024  # a date's rows are written as a row group once this many wait
 HELD_BYTES = 128 * 1024 * 1024  # rows waiting over all dates of one writer, at most
 
@@ -129,7 +133,9 @@ class PartitionWriter:
                 self.schema,
                 compression="zstd",
                 # long unique text (the raw record) gains nothing from a dictionary or min/max
-                use_dictionary=[n for n in self.schema.names if n not in BULKY_COLUMNS],
+                use_dictionary=[
+                    n for n in self.schema.names if n not in BULKY_COLUMNS | UNIQUE_COLUMNS
+                ],
                 write_statistics=[n for n in self.schema.names if n not in BULKY_COLUMNS],
             )
             self._open[day] = (writer, tmp, final)
