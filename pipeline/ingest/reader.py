@@ -44,6 +44,7 @@ MAX_NESTING = 256  # Entra records nest a dozen levels; Python's json stops near
 MAX_CSV_COLUMNS = 2000  # Entra CSV exports have a few hundred columns at most
 SCAN_BYTES = 4 * 1024 * 1024  # the size pre-pass reads this much at a time
 SHORT_LINES_PROBE, SHORT_LINE_BYTES = 64, 512  # lines shorter than this are split by numpy
+CARRY_ROOM = 1024 * 1024  # a chunk buffer's room beyond the chunk, for the partial line before
 
 LINES_SCHEMA = pa.schema([("line_no", pa.int64()), ("raw", pa.string())])
 
@@ -179,7 +180,10 @@ def _read_after(
     is copied. The buffer may be reused because ``_split_lines`` keeps nothing of it.
     """
     need = len(carry) + size
-    buf = spare if spare is not None and len(spare) >= need else bytearray(need)
+    if spare is not None and len(spare) >= need:
+        buf = spare
+    else:  # room for the carry of later chunks too (a partial line, up to a record's size)
+        buf = bytearray(need + CARRY_ROOM)
     buf[: len(carry)] = carry
     if isinstance(fh, io.BufferedReader):
         got = fh.readinto(memoryview(buf)[len(carry) : need]) or 0
