@@ -7,6 +7,8 @@ portal and Microsoft 365 records all map here. A category not listed is quaranti
 
 from __future__ import annotations
 
+from functools import cache
+
 import polars as pl
 
 #: category (lower case) -> (table, kind). kind is the sign-in log_type, the risk_kind, or the
@@ -57,6 +59,7 @@ def _event_types_has(kind: str) -> pl.Expr:
     return pl.col("event_types").fill_null("").str.contains(f"(?i)\\b{kind}\\b")
 
 
+@cache
 def category_expr(dialect: str) -> pl.Expr:
     """The log category of each record (a string) from the fields extracted for ``dialect``."""
     if dialect in ("azure_monitor", "loganalytics"):
@@ -116,6 +119,7 @@ def category_expr(dialect: str) -> pl.Expr:
     )
 
 
+@cache
 def route_exprs() -> tuple[pl.Expr, pl.Expr]:
     """(table, kind) expressions from the ``category`` column (null when unknown)."""
     key = pl.col("category").str.strip_chars().str.to_lowercase()
