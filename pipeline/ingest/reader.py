@@ -36,7 +36,7 @@ from pipeline.ingest.detect import (
 )
 from pipeline.ingest.normalise import sql
 
-CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024 * 1024  # per batch: larger batches spread the fixed cost of each step
 MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # whole documents and CSV files are read at once
 RAW_TEXT_LIMIT = 64 * 1024  # quarantine keeps this much of a bad line

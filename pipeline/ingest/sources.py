@@ -190,7 +190,7 @@ _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentaudit-hash"
 _DONE = object()
 
 
-def prefetch(items: Iterator, depth: int = 3) -> Iterator:
+def prefetch(items: Iterator, depth: int = 2) -> Iterator:
     """Run an iterator in a background thread, ``depth`` items ahead of the consumer.
 
     Reading, splitting and trimming the next chunk (file I/O, numpy and Arrow kernels, all of
