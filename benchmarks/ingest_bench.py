@@ -8,10 +8,15 @@ addresses, errors), then, each in a fresh process so that peak memory is the pha
 * ``ingest``: ``pipeline.ingest.ingest_paths`` end to end (detection, normalisation, dedupe,
   Parquet with the raw column) into a fresh workspace.
 
-Prints rows/s, the ingest / copy time ratio (target <= 1.5), the same ratio in CPU seconds (steadier
-on a shared machine) and peak RSS (target < 1.5 GB, flat from 1M to 3M rows).
+Prints rows/s, the ingest / copy time ratio, the same ratio in CPU seconds (steadier on a shared
+machine) and peak RSS. With ``--repeat N`` the two phases alternate N times and the fastest of
+each counts (the least disturbed by other work on the machine).
 
-    .venv/bin/python benchmarks/ingest_bench.py --rows 1000000,3000000 --dir /tmp/aa-ingest-bench
+Targets (issue 2): at 1,000,000 rows the ingest takes at most 1.5x the copy; at every size every
+row is written and the peak stays under 1.5 GB; the peak does not grow with the input (the
+largest size's peak within 25% of the smallest's).
+
+    .venv/bin/python benchmarks/ingest_bench.py --rows 1000000,3000000 --repeat 3 --dir <dir>
 """
 
 from __future__ import annotations
@@ -148,6 +153,7 @@ def main() -> int:
     parser.add_argument("--dir", default="/tmp/agentaudit-ingest-bench", type=Path)
     parser.add_argument("--sample", default=SAMPLE, type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each phase (fastest counts)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--src", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--target", type=Path, help=argparse.SUPPRESS)
@@ -164,18 +170,26 @@ def main() -> int:
         f"{'rows':>9} {'GB':>5} {'copy s':>7} {'copy r/s':>9} {'copy MB':>8} "
         f"{'ingest s':>8} {'ingest r/s':>10} {'ingest MB':>9} {'ratio':>6} {'cpu ratio':>9}"
     )
-    ok = True
+    ok, peaks = True, []
     for rows in (int(r) for r in args.rows.split(",")):
         src = args.dir / f"PT1H-{rows}.json"
         if not src.exists():
             generate(src, rows, args.sample)
         size = src.stat().st_size
-        shutil.rmtree(args.dir / "ws", ignore_errors=True)
-        (args.dir / "copy.parquet").unlink(missing_ok=True)
-        copy = _child("copy", src, args.dir / "copy.parquet")
-        ingest = _child("ingest", src, args.dir / "ws")
+        copies, ingests = [], []
+        for _ in range(args.repeat):
+            shutil.rmtree(args.dir / "ws", ignore_errors=True)
+            (args.dir / "copy.parquet").unlink(missing_ok=True)
+            copies.append(_child("copy", src, args.dir / "copy.parquet"))
+            ingests.append(_child("ingest", src, args.dir / "ws"))
+        copy = min(copies, key=lambda r: r["seconds"])
+        ingest = min(ingests, key=lambda r: r["seconds"])
+        peak = max(r["peak_rss_mb"] for r in ingests)
+        peaks.append(peak)
         ratio = ingest["seconds"] / copy["seconds"]
-        ok &= ingest["rows"] == rows and ratio <= 1.5 and ingest["peak_rss_mb"] < 1536
+        ok &= all(r["rows"] == rows for r in ingests) and peak < 1536
+        if rows == 1_000_000:
+            ok &= ratio <= 1.5
         print(
             f"  cpu seconds: copy {copy['cpu']:.1f}, ingest {ingest['cpu']:.1f}",
             file=sys.stderr,
@@ -184,7 +198,7 @@ def main() -> int:
         print(
             f"{rows:>9} {size / 1e9:>5.2f} {copy['seconds']:>7.1f} {rows / copy['seconds']:>9.0f} "
             f"{copy['peak_rss_mb']:>8.0f} {ingest['seconds']:>8.1f} "
-            f"{rows / ingest['seconds']:>10.0f} {ingest['peak_rss_mb']:>9.0f} {ratio:>6.2f} "
+            f"{rows / ingest['seconds']:>10.0f} {peak:>9.0f} {ratio:>6.2f} "
             f"{ingest['cpu'] / copy['cpu']:>9.2f}",
             flush=True,
         )
@@ -192,7 +206,11 @@ def main() -> int:
         (args.dir / "copy.parquet").unlink(missing_ok=True)
         if not args.keep:
             src.unlink()
-    print("targets (ratio <= 1.5, peak < 1.5 GB, every row written):", "met" if ok else "NOT met")
+    ok &= peaks[-1] <= 1.25 * peaks[0]
+    print(
+        "targets (ratio <= 1.5 at 1M rows, peak < 1.5 GB and flat, every row written):",
+        "met" if ok else "NOT met",
+    )
     return 0 if ok else 1
 
 
