@@ -100,6 +100,12 @@ class IngestSummary(BaseModel):
             for ex in self.quarantine_examples[:top]:
                 where = f"{ex.file}:{ex.line}" if ex.line else ex.file
                 out.append(f"  e.g. {where}: {ex.message}")
+        empty = [f.file for f in self.files if not (f.skipped or f.failed) and not f.rows_read]
+        if empty:
+            shown = ", ".join(empty[:top]) + (" …" if len(empty) > top else "")
+            out.append(
+                f"no records in {len(empty)} file(s) (a header or an empty list only): {shown}"
+            )
         skipped = [f.file for f in self.files if f.skipped]
         if skipped:
             shown = ", ".join(skipped[:top]) + (" …" if len(skipped) > top else "")

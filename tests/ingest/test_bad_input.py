@@ -83,6 +83,19 @@ def test_empty_file_and_cli_exit_code(tmp_path: Path, records) -> None:
     assert "signins 1" in result.output and "blank.json: empty file" in result.output
 
 
+def test_exports_without_records_are_named(tmp_path: Path) -> None:
+    """A portal CSV with its header only, an empty array, an empty Graph page: valid exports of
+    a quiet period. They are not failures, but the summary says they held no records."""
+    (tmp_path / "header.csv").write_text("Date (UTC),Request ID,User,Application\n")
+    (tmp_path / "array.json").write_text("[]\n")
+    (tmp_path / "page.json").write_text('{"value": []}\n')
+    result = CliRunner().invoke(cli, ["ingest", "-w", str(tmp_path / "ws"), str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "3 ingested" in result.output and "0 failed" in result.output
+    assert "no records in 3 file(s)" in result.output
+    assert all(name in result.output for name in ("header.csv", "array.json", "page.json"))
+
+
 def test_csv_with_unknown_headers(tmp_path: Path, workspace: Workspace) -> None:
     (tmp_path / "people.csv").write_text("name,shoe size,colour\nann,38,red\nbob,44,blue\n")
     summary = ingest_paths(workspace, [tmp_path])
