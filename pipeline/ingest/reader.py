@@ -14,7 +14,9 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
+import stat
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -177,20 +179,24 @@ def _read_after(
 
     A plain file is read straight into ``spare`` (the previous chunk's buffer, when it is large
     enough), so a chunk is neither copied nor paged in afresh; only the carried partial line
-    is copied. The buffer may be reused because ``_split_lines`` keeps nothing of it.
+    is copied. The buffer may be reused because ``_split_lines`` keeps nothing of it. A new
+    buffer is as large as what is left of the file (a small file gets a small one), with room
+    for the next chunk's carry when the file goes on.
     """
-    need = len(carry) + size
+    if not isinstance(fh, io.BufferedReader):  # gzip: its reader hands out new bytes anyway
+        block = fh.read(size)
+        return bytearray(carry) + block, len(carry) + len(block)
+    info = os.fstat(fh.fileno())
+    want = size
+    if stat.S_ISREG(info.st_mode):  # +1: a file that grew meanwhile is read on
+        want = min(size, max(info.st_size - fh.tell(), 0) + 1)
+    need = len(carry) + want
     if spare is not None and len(spare) >= need:
         buf = spare
-    else:  # room for the carry of later chunks too (a partial line, up to a record's size)
-        buf = bytearray(need + CARRY_ROOM)
-    buf[: len(carry)] = carry
-    if isinstance(fh, io.BufferedReader):
-        got = fh.readinto(memoryview(buf)[len(carry) : need]) or 0
     else:
-        block = fh.read(size)
-        got = len(block)
-        buf[len(carry) : len(carry) + got] = block
+        buf = bytearray(need + (CARRY_ROOM if want == size else 0))
+    buf[: len(carry)] = carry
+    got = fh.readinto(memoryview(buf)[len(carry) : need]) or 0
     return buf, len(carry) + got
 
 

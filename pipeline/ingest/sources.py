@@ -9,6 +9,7 @@ others); a file over ``chunk_bytes`` is hashed while it is read and has a unit o
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -103,6 +104,15 @@ def file_events(
         hashing: Future | None = None
         digest: manifest.Digest | None = None
         try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                # a pipe or device: it can be read once only, and ingest reads a file twice
+                result.error = (
+                    "not a regular file (a pipe, socket or device): save the export to a file "
+                    "and ingest that"
+                )
+                result.failed, member.record = True, False
+                yield Opened(member, done=True)
+                continue
             member.fingerprint = manifest.fingerprint(path)
             hinted = manifest.hash_for_fingerprint(workspace, member.fingerprint)
             if hinted and manifest.ingested_before(workspace, hinted):

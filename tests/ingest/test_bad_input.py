@@ -96,6 +96,15 @@ def test_exports_without_records_are_named(tmp_path: Path) -> None:
     assert all(name in result.output for name in ("header.csv", "array.json", "page.json"))
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    """A pipe can be read once only (ingest hashes, sniffs, then reads): it used to hang."""
+    os.mkfifo(tmp_path / "pipe.json")
+    summary = ingest_paths(Workspace.at(tmp_path / "ws"), [tmp_path / "pipe.json"])
+    (err,) = summary.errors
+    assert summary.files_failed == 1 and "not a regular file" in err.message
+
+
 def test_csv_with_unknown_headers(tmp_path: Path, workspace: Workspace) -> None:
     (tmp_path / "people.csv").write_text("name,shoe size,colour\nann,38,red\nbob,44,blue\n")
     summary = ingest_paths(workspace, [tmp_path])

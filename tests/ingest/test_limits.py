@@ -18,6 +18,7 @@ from pipeline.ingest.reader import (
     MAX_CSV_COLUMNS,
     MAX_NESTING,
     NotADocument,
+    _read_after,
     measure,
     nesting_depth,
     read_csv,
@@ -165,3 +166,15 @@ def test_summary_lines_show_controls_and_direction_marks_escaped() -> None:
     summary.errors.append(FileError(file="exe.\u202etxt", message="bad \x07 bell"))
     text = "\n".join(summary.lines())
     assert "\u202e" not in text and "\x07" not in text and "exe.\\u202etxt" in text
+
+
+def test_small_file_gets_a_buffer_of_its_size(tmp_path: Path) -> None:
+    """A chunk buffer is as large as what is left of the file: thousands of small hourly files
+    must not each allocate (and zero) a whole chunk (it made a 2,237-file ingest 12x slower)."""
+    path = tmp_path / "small.json"
+    path.write_bytes(b'{"a": 1}\n' * 100)
+    with open(path, "rb") as fh:
+        buf, filled = _read_after(fh, b"", 64 * 1024 * 1024, None)
+        assert filled == path.stat().st_size and len(buf) <= filled + 1
+        again, more = _read_after(fh, b"", 64 * 1024 * 1024, buf)
+        assert more == 0 and again is buf  # at the end: the same buffer, nothing read
