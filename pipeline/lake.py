@@ -179,11 +179,9 @@ class PartitionWriter:
     def commit(self, name: str | None = None) -> list[Path]:
         """Close the files and rename each into place (as ``<name>.parquet`` when given)."""
         self._drain()
-        if len(self._held) > 1:  # dates are separate files: their last row groups in parallel
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                list(pool.map(self._write_held, list(self._held)))
-        for day in list(self._held):
-            self._write_held(day)
+        # dates are separate files: their last row groups are written in parallel
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(self._write_held, list(self._held)))
         written = []
         for writer, tmp, final in self._open.values():
             if name:

@@ -242,7 +242,7 @@ def iter_jsonl(
                 if cut < 0:
                     carry = b""
                     continue
-                yield Batch(_no_lines(), detected.dialect, detected.source_format, [skipping])
+                yield Batch(no_lines(), detected.dialect, detected.source_format, [skipping])
                 skipping = None
                 line_no += 1
                 begin = cut + 1
@@ -265,7 +265,7 @@ def iter_jsonl(
             yield _expand(lines, rejected, detected, con)
         problem = getattr(fh, "problem", None)
     if skipping is not None:
-        yield Batch(_no_lines(), detected.dialect, detected.source_format, [skipping])
+        yield Batch(no_lines(), detected.dialect, detected.source_format, [skipping])
     elif carry.strip():
         yield _final_batch(carry, line_no, detected, con, max_record)
     if problem:
@@ -303,7 +303,7 @@ def _expand(
     return Batch(lines, detected.dialect, detected.source_format, rejected)
 
 
-def _no_lines() -> pa.Table:
+def no_lines() -> pa.Table:
     return _lines_table(np.array([], np.int64), pa.array([], pa.string()))
 
 
@@ -354,7 +354,7 @@ def _over_limit(extent: Extent, what: str, max_bytes: int, advice: str) -> Batch
     """A file over the size limit: one quarantine row with the reason; the run goes on."""
     reason = f"{what} is over the {max_bytes // (1024 * 1024)} MiB file limit: {advice}"
     raw = extent.head.decode("utf-8", errors="replace")[:RAW_TEXT_LIMIT]
-    return Batch(_no_lines(), None, "unknown", [Rejected(None, reason, raw)])
+    return Batch(no_lines(), None, "unknown", [Rejected(None, reason, raw)])
 
 
 def nesting_depth(text: str) -> int:
@@ -441,7 +441,7 @@ def read_document(
         else:
             line = 1 if last == 1 else None
         return Batch(
-            _no_lines(),
+            no_lines(),
             None,
             "unknown",
             [Rejected(line, "malformed JSON document", text[:RAW_TEXT_LIMIT])],
@@ -577,7 +577,7 @@ def _too_wide(data: bytes, width: int) -> Batch:
             rows.column("line_no").to_pylist(), rows.column("raw").to_pylist(), strict=True
         )
     ]
-    return Batch(_no_lines(), None, "csv", rejected)
+    return Batch(no_lines(), None, "csv", rejected)
 
 
 def first_dialect(lines: pa.Table) -> str | None:

@@ -18,18 +18,16 @@ from queue import Full, Queue
 from threading import Event, Thread
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 from pipeline.ingest import manifest
 from pipeline.ingest.detect import Detected, sniff
 from pipeline.ingest.reader import (
-    LINES_SCHEMA,
     Batch,
     FileProblem,
     NotADocument,
     Rejected,
     iter_jsonl,
+    no_lines,
     read_csv,
     read_document,
 )
@@ -153,7 +151,7 @@ def file_events(
         yield Opened(member, detected, big=big)
         if detected.shape in NOT_READABLE:
             reason = NOT_READABLE[detected.shape]
-            yield Batch(_no_lines(), None, "unknown", [Rejected(None, reason, "")])
+            yield Batch(no_lines(), None, "unknown", [Rejected(None, reason, "")])
             yield _end_of(path, hashing, claimed, workspace, Ended(error=reason, failed=True))
             continue
         end = Ended()
@@ -187,13 +185,6 @@ def _end_of(path: Path, hashing, claimed: set[str], workspace: Workspace, end: E
     else:
         claimed.add(digest)
     return end
-
-
-def _no_lines() -> pa.Table:
-    return pa.table(
-        {"line_no": pa.array(np.array([], np.int64)), "raw": pa.array([], pa.string())},
-        schema=LINES_SCHEMA,
-    )
 
 
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentaudit-hash")
