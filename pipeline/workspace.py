@@ -43,6 +43,11 @@ class Workspace:
     def siem(self) -> Path:
         return self.root / "siem"
 
+    @property
+    def exists(self) -> bool:
+        """True when the folder is a workspace: it holds agentaudit.toml or a lake."""
+        return self.config_file.is_file() or self.lake.is_dir()
+
     def table_dir(self, table: str) -> Path:
         return self.lake / table
 

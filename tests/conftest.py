@@ -23,4 +23,7 @@ def samples_dir() -> Path:
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
-    return Workspace.at(tmp_path / "ws")
+    """An empty workspace (its lake folder exists, nothing in it yet)."""
+    ws = Workspace.at(tmp_path / "ws")
+    ws.lake.mkdir(parents=True)
+    return ws

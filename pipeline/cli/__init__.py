@@ -15,8 +15,19 @@ from pipeline.errors import AgentAuditError
 from pipeline.workspace import Workspace
 
 
-def workspace_option(func):
-    """Adds ``--workspace DIR`` to a command and passes it on as a ``Workspace``."""
+def _existing_workspace(_ctx: click.Context, param: click.Parameter, value: str) -> Workspace:
+    workspace = Workspace.at(value)
+    if not workspace.exists:
+        raise click.BadParameter(
+            f"{workspace.root} is not an agentaudit workspace (it holds no agentaudit.toml and no "
+            "lake/): check the path, or create one with `agentaudit init --workspace DIR` and "
+            "ingest exports into it",
+            param=param,
+        )
+    return workspace
+
+
+def _workspace_option(callback):
     return click.option(
         "--workspace",
         "-w",
@@ -24,9 +35,16 @@ def workspace_option(func):
         default=".",
         show_default=True,
         type=click.Path(file_okay=False),
-        callback=lambda _ctx, _param, value: Workspace.at(value),
+        callback=callback,
         help="Workspace folder (holds agentaudit.toml, lake/, catalog.duckdb, reports/, siem/).",
-    )(func)
+    )
+
+
+#: ``--workspace DIR`` of a command that reads a workspace: a folder that is none is refused
+#: (a typo'd path must not print "0 findings" or create a folder)
+workspace_option = _workspace_option(_existing_workspace)
+#: ``--workspace DIR`` of a command that may create the workspace (init, ingest, run, generate)
+new_workspace_option = _workspace_option(lambda _ctx, _param, value: Workspace.at(value))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +53,8 @@ def workspace_option(func):
 def cli(debug: bool) -> None:
     """agentaudit: governance and anomaly detection for AI agents in Microsoft Entra logs.
 
-    Exit codes: 0 ok, 1 error, 2 usage error, 3 findings at or above --fail-on.
+    Exit codes: 0 ok, 1 error, 2 usage error, 3 findings at or above --fail-on,
+    4 no new input where the workspace expects it (expect_new_data).
     """
 
 

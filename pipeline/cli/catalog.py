@@ -6,14 +6,14 @@ import sys
 
 import click
 
-from pipeline.cli import cli, workspace_option
+from pipeline.cli import cli, new_workspace_option, workspace_option
 from pipeline.workspace import Workspace
 
 FORMAT = click.Choice(["table", "csv", "json"])
 
 
 @cli.command()
-@workspace_option
+@new_workspace_option
 @click.option("--force", is_flag=True, help="Overwrite an existing agentaudit.toml.")
 def init(workspace: Workspace, force: bool) -> None:
     """Create a workspace with a commented agentaudit.toml.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline.cli import cli, workspace_option
+from pipeline.cli import cli, new_workspace_option
 from pipeline.generate import FORMATS, generate_tenant
 from pipeline.generate.generator import DEFAULT_AGENTS, DEFAULT_HUMANS
 from pipeline.workspace import Workspace
@@ -12,7 +12,7 @@ from pipeline.workspace import Workspace
 
 @cli.command("generate")
 @click.argument("folder", required=False, type=click.Path(file_okay=False))
-@workspace_option
+@new_workspace_option
 @click.option(
     "--days",
     type=int,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from pipeline.cli import cli, workspace_option
+from pipeline.cli import cli, new_workspace_option
 from pipeline.errors import AgentAuditError
+from pipeline.ingest.summary import inert
 from pipeline.workspace import Workspace
 
 
@@ -17,7 +18,7 @@ from pipeline.workspace import Workspace
     help="A progress bar on stderr (default: when stderr is a terminal); without a terminal, "
     "--progress prints a line every tenth of the files.",
 )
-@workspace_option
+@new_workspace_option
 def ingest_command(paths: tuple[str, ...], progress: bool | None, workspace: Workspace) -> None:
     """Ingest files, folders (recursive) or globs of Entra exports into the lake.
 
@@ -47,4 +48,11 @@ def ingest_command(paths: tuple[str, ...], progress: bool | None, workspace: Wor
         raise AgentAuditError(
             "nothing could be read from the given paths (see the errors above): check that they "
             "are Entra log exports"
+        )
+    if summary.all_quarantined:
+        bad = summary.all_quarantined
+        shown = ", ".join(inert(f) for f in bad[:5]) + (" …" if len(bad) > 5 else "")
+        raise AgentAuditError(
+            f"every row of {len(bad)} input(s) was quarantined: {shown}; the reasons are above "
+            "and in lake/_quarantine: check that these are Entra log exports of a known shape"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from detectors.finding import SEVERITIES
-from pipeline.cli import cli, workspace_option
+from pipeline.cli import cli, new_workspace_option
 from pipeline.run import RunSummary, demo, findings_at_or_above, run_nightly
 from pipeline.workspace import Workspace
 
@@ -25,7 +25,7 @@ def _stage_echo(name: str) -> None:
 
 
 @cli.command("run")
-@workspace_option
+@new_workspace_option
 @click.option(
     "--input",
     "-i",

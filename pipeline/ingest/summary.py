@@ -73,6 +73,11 @@ class IngestSummary(BaseModel):
         """True when no input could be read at all (every file failed, none skipped)."""
         return self.files_seen > 0 and self.files_failed == self.files_seen
 
+    @property
+    def all_quarantined(self) -> list[str]:
+        """Inputs that held rows of which every one was quarantined (none landed)."""
+        return [f.file for f in self.files if f.rows_read and f.quarantined == f.rows_read]
+
     def add(self, result: FileResult) -> None:
         self.files.append(result)
         self.rows_read += result.rows_read

@@ -94,3 +94,17 @@ def test_shell_reads_statements_and_dot_commands(ws):
     assert "one\n1" in text
     assert "error:" in text and "never reached" not in text
     assert (summary.statements, summary.errors) == (4, 1)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["findings"], ["sql", "SELECT 1"], ["report"], ["identities"], ["baseline"], ["export"]],
+    ids=" ".join,
+)
+def test_a_folder_that_is_no_workspace_is_refused(tmp_path, command):
+    """A typo'd --workspace used to print "0 findings" or even create the folder."""
+    typo = tmp_path / "wrokspace"
+    result = CliRunner().invoke(cli, [*command, "-w", str(typo)])
+    assert result.exit_code == 2, result.output
+    assert "is not an agentaudit workspace" in result.output and "agentaudit init" in result.output
+    assert not typo.exists()

@@ -229,3 +229,15 @@ def test_malformed_line_with_non_ascii_text_is_quarantined(
     summary = ingest_paths(workspace, [path])
     assert summary.conserved and summary.rows_written_total == 1 and summary.quarantined == 1
     assert summary.quarantine_examples[0].line == 2
+
+
+def test_input_whose_every_row_is_quarantined_fails_the_ingest(tmp_path: Path) -> None:
+    """Exit 0 and "1 ingested" for a file of which nothing landed hid a wrong export: exit 1,
+    naming it; the rows stay in quarantine with their reasons."""
+    (tmp_path / "people.csv").write_text("name,shoe size\nann,38\nbob,44\n")
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(cli, ["ingest", "-w", str(ws), str(tmp_path / "people.csv")])
+    assert isinstance(result.exception, AgentAuditError) and result.exception.exit_code == 1
+    assert "every row of 1 input(s) was quarantined:" in str(result.exception)
+    assert str(tmp_path / "people.csv") in str(result.exception)
+    assert len(quarantine_rows(Workspace.at(ws))) == 2
