@@ -36,6 +36,7 @@ class WorkspaceSettings(_Strict):
     inputs: list[str] = Field(default_factory=list)  # folders `agentaudit run` ingests
     report_mode: ReportMode = "full"  # redacted: the report masks user names and addresses
     file_mode: str = "0600"  # permissions of reports, SIEM files and findings we write
+    expect_new_data: bool = False  # a run that ingests no new rows exits 4 ("no new input")
 
     @field_validator("file_mode")
     @classmethod
@@ -310,6 +311,7 @@ lake = "lake"                       # where the Parquet lake lives
 inputs = []                         # folders `agentaudit run` ingests, e.g. ["exports/entra"]
 report_mode = "full"                # full | redacted (mask user names and addresses in the report)
 file_mode = "0600"                  # permissions of reports, findings and SIEM files
+expect_new_data = false             # true: `run` exits 4 when no new rows arrived (a dead feed)
 
 # The agent registry: what each agent is meant to do. `agentaudit registry import FILE` merges a
 # Microsoft Graph export of agent identities and their sponsors into this list.

@@ -49,6 +49,8 @@ class RunSummary(BaseModel):
     siem_file: str | None = None
     changed: bool = True
     resumed: bool = False  # the previous run was killed before its end: its work is redone
+    #: no new row arrived although [workspace] expect_new_data says the feed delivers nightly
+    no_new_input: bool = False
     versions: dict[str, str] = Field(default_factory=dict)
 
     def headline(self) -> str:
@@ -155,6 +157,7 @@ def run_nightly(
         ingested = stage("ingest", lambda: ingest_paths(workspace, paths, progress=progress))
         summary.rows_read = ingested.rows_read
         summary.rows_written = sum(ingested.rows_written.values())
+        summary.no_new_input = config.workspace.expect_new_data and summary.rows_written == 0
         first_run = not workspace.reports.exists()
         if summary.rows_written == 0 and not first_run and not summary.resumed:
             summary.changed = False
@@ -229,8 +232,24 @@ def write_manifest(workspace: Workspace, summary: RunSummary) -> Path:
     return path
 
 
+def open_days(workspace: Workspace, summary: RunSummary) -> list[str]:
+    """The days whose findings stand after ``summary``'s run: the days it judged, or, when it
+    judged none (nothing new arrived), those of the latest run that judged any, so that
+    ``--fail-on`` keeps failing while those findings stay open."""
+    if summary.days_judged:
+        return summary.days_judged
+    for path in sorted((workspace.lake / "_runs").glob("*.json"), reverse=True):
+        try:
+            days = json.loads(path.read_text()).get("days_judged")
+        except (OSError, ValueError, AttributeError):
+            continue  # a manifest we cannot read says nothing about open findings
+        if days:
+            return [str(d) for d in days]
+    return []
+
+
 def findings_at_or_above(workspace: Workspace, days: Sequence[str], severity: str) -> int:
-    """Unsuppressed findings of the judged days at or above ``severity`` (for --fail-on)."""
+    """Unsuppressed findings of the given days at or above ``severity`` (for --fail-on)."""
     from detectors.finding import severity_rank
     from detectors.store import read_findings
 

@@ -6,7 +6,7 @@ import click
 
 from detectors.finding import SEVERITIES
 from pipeline.cli import cli, new_workspace_option
-from pipeline.run import RunSummary, demo, findings_at_or_above, run_nightly
+from pipeline.run import RunSummary, demo, findings_at_or_above, open_days, run_nightly
 from pipeline.workspace import Workspace
 
 
@@ -36,7 +36,8 @@ def _stage_echo(name: str) -> None:
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITIES),
-    help="Exit 3 when unsuppressed findings at or above this severity exist.",
+    help="Exit 3 while unsuppressed findings at or above this severity are open (also on a run "
+    "in which nothing new arrived).",
 )
 @click.option(
     "--wait",
@@ -68,9 +69,17 @@ def run_cmd(
         on_stage=_stage_echo,
     )
     _print_summary(summary)
-    if fail_on and findings_at_or_above(workspace, summary.days_judged, fail_on):
+    if summary.no_new_input:
+        click.echo(
+            f"warning: no new rows arrived from {', '.join(summary.inputs)} although "
+            "expect_new_data = true under [workspace]: check that the export feed still delivers",
+            err=True,
+        )
+    if fail_on and findings_at_or_above(workspace, open_days(workspace, summary), fail_on):
         click.echo(f"findings at or above {fail_on}: exiting 3", err=True)
         ctx.exit(3)
+    if summary.no_new_input:
+        ctx.exit(4)
 
 
 @cli.command("demo")

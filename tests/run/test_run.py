@@ -62,11 +62,32 @@ def test_second_run_over_the_same_inputs_changes_nothing_and_says_so(tenant: Pat
     assert findings_after == findings_before
 
 
-def test_fail_on_judges_only_what_the_run_judged(tenant: Path, first_run) -> None:
+def test_fail_on_keeps_failing_while_findings_stay_open(tenant: Path, first_run) -> None:
+    """Nothing new arrived, but the findings of the last judged days are still open and
+    unsuppressed: a scheduler gating on --fail-on must not turn green on a quiet night."""
     assert first_run.returncode == 3
-    # findings exist, but this run judged nothing new: the scheduler was already told
     result = agentaudit("run", "--workspace", str(tenant), "--no-progress", "--fail-on", "low")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
+    assert "Nothing new" in result.stdout and "findings at or above low" in result.stderr
+
+
+def test_no_new_input_where_the_feed_is_expected_exits_4(tenant: Path, first_run) -> None:
+    """A dead export feed must not look like a quiet night (expect_new_data = true)."""
+    assert first_run.returncode == 3
+    config = tenant / "agentaudit.toml"
+    text = config.read_text()
+    config.write_text(text.replace("[workspace]\n", "[workspace]\nexpect_new_data = true\n", 1))
+    try:
+        quiet = agentaudit("run", "--workspace", str(tenant), "--no-progress")
+        assert quiet.returncode == 4, quiet.stderr
+        assert "warning: no new rows arrived" in quiet.stderr and "export feed" in quiet.stderr
+        # open findings at the --fail-on level win: exit 3, the warning still printed
+        gated = agentaudit("run", "--workspace", str(tenant), "--no-progress", "--fail-on", "low")
+        assert gated.returncode == 3 and "warning: no new rows arrived" in gated.stderr
+        manifest = json.loads(max((tenant / "lake" / "_runs").glob("*.json")).read_text())
+        assert manifest["no_new_input"] is True
+    finally:
+        config.write_text(text)
 
 
 def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
