@@ -66,7 +66,6 @@ def test_registry_tables():
 
 
 def test_import_merges_into_the_toml(workspace, tmp_path):
-    workspace.root.mkdir(parents=True)
     workspace.config_file.write_text(EXISTING)
     export = tmp_path / "agents.json"
     export.write_text(json.dumps(EXPORT))

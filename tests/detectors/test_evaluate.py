@@ -65,7 +65,6 @@ def _f(rule: str, who: str, severity: str, app: str | None = None) -> Finding:
 
 @pytest.fixture
 def ws(workspace):
-    workspace.root.mkdir(parents=True)
     (workspace.root / "labels.json").write_text(json.dumps(LABELS))
     found = [
         _f("AA-P01", "object-of-agent-1", "high", app="APP-1"),  # names the culprit by app id

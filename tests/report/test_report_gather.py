@@ -46,7 +46,6 @@ def test_report_of_the_real_samples(workspace, samples_dir):
     from pipeline import baselines
     from pipeline.ingest import ingest_paths
 
-    workspace.root.mkdir(parents=True)
     workspace.config_file.write_text(
         f'[[agents]]\nid = "{SP}"\nname = "Directory sync agent"\nkind = "service_principal"\n'
         'sponsor = "it-ops@contoso.com"\nallowed_resources = ["graph:/users/*"]\n'
@@ -104,7 +103,6 @@ def test_report_of_the_real_samples(workspace, samples_dir):
 
 
 def test_redacted_report_mode_masks_people_and_addresses(workspace):
-    workspace.root.mkdir(parents=True)
     workspace.config_file.write_text('[workspace]\nreport_mode = "redacted"\n')
     write_day(workspace, DAY, findings())
     html = write_report(workspace).read_text()

@@ -27,7 +27,6 @@ def collector():
 
 @pytest.fixture
 def ws(workspace):
-    workspace.root.mkdir(parents=True)
     workspace.config_file.write_text("[siem]\nbatch_size = 3\ntimeout_seconds = 5\n")
     write_day(workspace, DAY, [make_finding(n) for n in range(10)])
     return workspace
