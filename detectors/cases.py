@@ -33,6 +33,18 @@ def _timestamp(value: Any) -> Any:
     return value
 
 
+def _keyed(target: dict[str, Any]) -> dict[str, Any]:
+    """A target with ``modified`` (properties by name, first of a repeated name) derived from
+    its ``modified_properties`` as the ingest derives it, unless the case gave it."""
+    if "modified" in target or not target.get("modified_properties"):
+        return target
+    keyed: dict[str, dict[str, Any]] = {}
+    for m in target["modified_properties"]:
+        if m.get("name") is not None and m["name"] not in keyed:
+            keyed[m["name"]] = {"old_value": m.get("old_value"), "new_value": m.get("new_value")}
+    return {**target, "modified": list(keyed.items())}
+
+
 def case_table(table: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
     """Rows of one lake table as an Arrow table of its canonical schema; defaults filled in."""
     schema = TABLES[table]
@@ -54,6 +66,8 @@ def case_table(table: str, rows: Iterable[dict[str, Any]]) -> pa.Table:
         for key in ("event_time", "ingest_time", "detected_time"):
             if key in r:
                 r[key] = _timestamp(r[key])
+        if table == "audits" and r.get("targets"):
+            r["targets"] = [_keyed(t) for t in r["targets"]]
         unknown = set(r) - set(schema.names)
         if unknown:
             raise ValueError(f"case row for {table} has unknown columns {sorted(unknown)}")

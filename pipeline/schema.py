@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 METADATA_KEY = b"agentaudit.schema_version"
 
 TS = pa.timestamp("us", tz="UTC")
@@ -80,6 +80,7 @@ SIGNINS: list[tuple[str, pa.DataType]] = [
     ("sign_in_count", pa.int64()),
 ]
 
+CHANGE = pa.struct([("old_value", STR), ("new_value", STR)])
 MODIFIED_PROPERTY = pa.struct([("name", STR), ("old_value", STR), ("new_value", STR)])
 TARGET = pa.struct(
     [
@@ -89,6 +90,8 @@ TARGET = pa.struct(
         ("user_principal_name", STR),
         ("agent_type", STR),
         ("modified_properties", pa.list_(MODIFIED_PROPERTY)),
+        # the same, keyed by property name (the first of repeated names): modified['KeyDescription']
+        ("modified", pa.map_(STR, CHANGE)),
     ]
 )
 
@@ -106,6 +109,8 @@ AUDITS: list[tuple[str, pa.DataType]] = [
     ("initiator_app_id", STR),
     ("initiator_ip", STR),
     ("initiator_agent_type", STR),
+    ("user_agent", STR),  # the initiator's client, from additionalDetails' User-Agent
+    ("additional_details", pa.map_(STR, STR)),  # additionalDetails keyed by name
     ("targets", pa.list_(TARGET)),
     ("target_ids", STRS),
 ]

@@ -27,6 +27,12 @@ CREDENTIAL_ACTIVITIES = (
     r"|federated identity credential|key ?credential|password ?credential|add .*secret"
 )
 
+#: user agents of scripted clients (lower case): PowerShell, the Azure CLI, SDKs, HTTP libraries
+SCRIPTED_CLIENTS = (
+    r"powershell|azurecli|azure-cli|python|curl/|wget/|go-http-client|okhttp|postman"
+    r"|node-fetch|axios|java/|libwww|httpie|msgraph-sdk|aadinternals|roadtools"
+)
+
 TOML = """
 [[agents]]
 id = "sp-finance"
@@ -44,7 +50,7 @@ def _audit(event_id: str, time: str, activity: str, initiator: str, target: str)
         "activity": activity,
         "category": "ApplicationManagement",
         "result": "success",
-        "initiator_kind": "user",
+        "initiator_kind": "human",
         "initiator_id": f"id-{initiator}",
         "initiator_name": initiator,
         "targets": [
@@ -75,6 +81,15 @@ def _signin(event_id: str, time: str, ip: str, asn: int, country: str) -> dict:
     }
 
 
+def _as_its_principal(row: dict) -> tuple[dict, str | None]:
+    """A credential on an app registration is a credential of its service principal: the row
+    re-keyed to the principal when app_links ties the two by app id, and the registration's id."""
+    if row["target_type"] != "application" or not row.get("linked_sp_id"):
+        return row, None
+    keyed = {**row, "identity_id": row["linked_sp_id"], "target_type": "serviceprincipal"}
+    return keyed, str(row["identity_id"])
+
+
 class CredentialAdded(Rule):
     id = "AA-G01"
     family = "credential_or_privilege_change"
@@ -88,6 +103,7 @@ class CredentialAdded(Rule):
     )
     defaults: ClassVar[dict] = {
         "activity_pattern": CREDENTIAL_ACTIVITIES,
+        "scripted_pattern": SCRIPTED_CLIENTS,
         "max_evidence": 200,
     }
 
@@ -138,6 +154,52 @@ class CredentialAdded(Rule):
             check=lambda fs: len(fs) == 1 and fs[0].severity == "low",
         ),
         Case(
+            name="a person keys an unregistered app registration from PowerShell: high at once",
+            fires=True,
+            day="2026-03-10",
+            rows={
+                "audits": [
+                    {
+                        **_audit(
+                            "g5",
+                            "2026-03-10T09:14:00Z",
+                            "Update application – Certificates and secrets management ",
+                            "eve@contoso.com",
+                            "app-obj-1",
+                        ),
+                        "targets": [
+                            {
+                                "id": "app-obj-1",
+                                "type": "Application",
+                                "display_name": "Invoice helper",
+                                "modified_properties": [
+                                    {"name": "KeyDescription", "old_value": "[]", "new_value": "[k]"}
+                                ],
+                            }
+                        ],
+                        "user_agent": "Mozilla/5.0 (Windows NT 10.0) WindowsPowerShell/5.1.22621",
+                        "additional_details": [("AppId", "app-1")],
+                    }
+                ],
+                # the app's service principal, known from its own sign-in
+                "signins": [
+                    {
+                        **_signin("s-sp", "2026-03-09T08:00:00Z", "10.0.0.1", 8075, "US"),
+                        "service_principal_id": "sp-obj-1",
+                        "app_id": "app-1",
+                    }
+                ],
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].severity == "high"
+                and fs[0].identity.id == "sp-obj-1"
+                and fs[0].identity.app_id == "app-1"
+                and "app-obj-1" in fs[0].explanation
+                and "scripted client" in fs[0].explanation
+            ),
+        ),
+        Case(
             name="removing a credential and updating a user are not credential additions",
             fires=False,
             day="2026-03-10",
@@ -165,13 +227,17 @@ class CredentialAdded(Rule):
             {
                 **day_bounds(ctx),
                 "activity_pattern": str(p["activity_pattern"]),
+                "scripted_pattern": str(p["scripted_pattern"]),
                 "owner_pairs": owner_pairs(ctx),
                 "max_evidence": int(p["max_evidence"]),
             },
         )
         findings = []
         for raw in rows:
+            raw, registration = _as_its_principal(raw)
             r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
+            r["app_id"] = r.get("app_id") or raw["linked_app_id"]
+            scripted = r["any_scripted"] and not r["all_by_owner"]
             is_user = r["identity_kind"] in ("human", "guest")
             registered = ctx.config.agent(str(r["identity_id"])) is not None
             agent = r["identity_kind"] in AGENT_KINDS or registered
@@ -179,6 +245,8 @@ class CredentialAdded(Rule):
                 severity = "critical"  # added, then used from a place the identity never used
             elif is_user:
                 severity = "medium"  # an app password bypasses MFA for that person
+            elif scripted:
+                severity = "high"  # a person keyed a workload identity from a script
             elif (registered and not r["all_by_owner"]) or r["any_by_itself"]:
                 severity = "high"  # someone else (or the agent itself) keyed a declared agent
             elif agent and not registered:
@@ -194,10 +262,13 @@ class CredentialAdded(Rule):
                 if r["n_new_place"]
                 else ""
             )
+            if scripted:
+                who += f" from a scripted client ({r['scripted_clients']})"
             explanation = (
                 f"{plural(r['n_changes'], 'credential change')} ({r['activities'].strip()}) "
-                f"gave {r['identity_kind'].replace('_', ' ')} {label(r)} a new credential, "
-                f"made by {who}{used}."
+                f"gave {r['identity_kind'].replace('_', ' ')} {label(r)} a new credential"
+                + (f" (on its app registration {registration})" if registration else "")
+                + f", made by {who}{used}."
             )
             findings.append(
                 make_finding(
@@ -213,6 +284,12 @@ class CredentialAdded(Rule):
                             r["all_by_owner"],
                         ),
                         fact(
+                            "scripted_client",
+                            "change made by a person from a scripted client",
+                            False,
+                            scripted,
+                        ),
+                        fact(
                             "new_place_signins",
                             "sign-ins after the change from an IP and "
                             "network never seen for this identity",
@@ -225,6 +302,8 @@ class CredentialAdded(Rule):
                         "activities": r["activities"],
                         "initiators": r["initiators"],
                         "new_place_signins": r["n_new_place"],
+                        "scripted_clients": r["scripted_clients"] if scripted else None,
+                        "app_registration_id": registration,
                     },
                 )
             )

@@ -1,7 +1,11 @@
 -- AA-G01: credentials added to an agent, a blueprint / application, a service principal (or an
 -- application password to a user) on the judged day. One row per credential holder, with whether
 -- the holder then signed in from a place (IP and network) new to it.
+-- An app registration (Application target) and its service principal are one identity: the row
+-- carries the app id app_links ties them by, and whether a person made the change from a
+-- scripted client (PowerShell, the Azure CLI, an SDK or a raw HTTP library).
 -- Parameters: $day_start, $day_end, $activity_pattern (regex over the lower-cased activity name),
+-- $scripted_pattern (regex over the lower-cased user agent),
 -- $owner_pairs ('<agent id>|<owner or sponsor>' lower-cased), $max_evidence.
 WITH changes AS (
     SELECT
@@ -12,6 +16,10 @@ WITH changes AS (
         coalesce(a.initiator_name, a.initiator_id, a.initiator_app_id) AS initiator,
         a.initiator_id,
         a.initiator_app_id,
+        a.initiator_kind IN ('human', 'guest')
+            AND regexp_matches(lower(coalesce(a.user_agent, '')), $scripted_pattern) AS scripted,
+        a.user_agent,
+        a.additional_details['AppId'] AS said_app_id,
         list_filter(a.targets, lambda t: t.id IS NOT NULL)[1] AS target
     FROM audits AS a
     WHERE a.date = $day
@@ -34,14 +42,27 @@ held AS (
     FROM changes
     WHERE target.id IS NOT NULL
 ),
+app_of AS (
+    SELECT object_id, min(app_id) AS app_id FROM app_links GROUP BY object_id
+),
+principal_of AS (
+    SELECT app_id, min(object_id) AS sp_id
+    FROM app_links WHERE kind = 'service_principal' GROUP BY app_id
+),
 first_change AS (
-    SELECT target_id, min(event_time) AS t0 FROM held GROUP BY target_id
+    SELECT
+        h.target_id,
+        min(h.event_time) AS t0,
+        coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id)) AS app_id
+    FROM held AS h
+    LEFT JOIN app_of AS ao ON ao.object_id = h.target_id
+    GROUP BY h.target_id
 ),
 later_signins AS (
     SELECT f.target_id, e.*
     FROM day_events AS e
     JOIN first_change AS f
-      ON (e.identity_id = f.target_id OR e.app_id = f.target_id)
+      ON (e.identity_id = f.target_id OR e.app_id = f.target_id OR lower(e.app_id) = f.app_id)
      AND e.event_time >= f.t0
     WHERE e.table_name = 'signins' AND e.succeeded IS NOT false
 ),
@@ -82,6 +103,12 @@ SELECT
     string_agg(DISTINCT h.initiator, ', ') AS initiators,
     bool_and(h.by_owner) AS all_by_owner,
     bool_or(h.by_itself) AS any_by_itself,
+    bool_or(h.scripted) AS any_scripted,
+    string_agg(DISTINCT h.user_agent, '; ') FILTER (WHERE h.scripted) AS scripted_clients,
+    coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id)) AS linked_app_id,
+    (SELECT p.sp_id FROM principal_of AS p
+     WHERE p.app_id = coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id))
+       AND p.sp_id <> h.target_id) AS linked_sp_id,
     coalesce(any_value(n.n_new_place), 0) AS n_new_place,
     any_value(n.new_ips) AS new_ips,
     any_value(n.new_countries) AS new_countries,
@@ -91,5 +118,6 @@ SELECT
         || coalesce(any_value(n.new_place_events), []))[1:$max_evidence] AS evidence
 FROM held AS h
 LEFT JOIN new_place_per_target AS n USING (target_id)
+LEFT JOIN app_of AS ao ON ao.object_id = h.target_id
 GROUP BY h.target_id
 ORDER BY h.target_id

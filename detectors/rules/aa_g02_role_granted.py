@@ -7,8 +7,6 @@ from typing import ClassVar
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext, Rule
 from detectors.rules._finding_rows import (
-    agent_keys,
-    agent_registry,
     day_bounds,
     fact,
     label,
@@ -36,6 +34,11 @@ PRIVILEGED = (
     r"|files\.readwrite\.all|sites\.fullcontrol\.all|sites\.readwrite\.all|full_access_as_app"
     r"|group\.readwrite\.all|groupmember\.readwrite\.all"
 )
+#: delegated or application scopes that reach people's data: mail, files, sites, the directory
+DATA_SCOPES = (
+    r"\b(mail|files|sites|directory|notes|chat|calendars|contacts|mailboxsettings)\.[a-z]"
+    r"|\.readwrite\.all\b|full_access_as_app|rolemanagement\."
+)
 
 TOML = """
 [[agents]]
@@ -48,26 +51,29 @@ owner = "owner@contoso.com"
 
 
 def _grant(event_id: str, initiator: str, role: str, activity: str, target_type: str) -> dict:
+    """An app role assignment as Entra logs it: on the resource API (Microsoft Graph), naming
+    the client that received the role in its ServicePrincipal.* properties."""
     return {
         "event_id": event_id,
         "event_time": "2026-03-10T10:00:00Z",
         "activity": activity,
         "category": "ApplicationManagement",
         "result": "success",
-        "initiator_kind": "user",
+        "initiator_kind": "human",
         "initiator_name": initiator,
         "targets": [
             {
-                "id": "sp-helpdesk",
+                "id": "sp-graph",
                 "type": target_type,
-                "display_name": "Helpdesk agent",
+                "display_name": "Microsoft Graph",
                 "modified_properties": [
-                    {"name": "AppRole.Value", "old_value": None, "new_value": f'"{role}"'}
+                    {"name": "AppRole.Value", "old_value": None, "new_value": f'"{role}"'},
+                    {"name": "ServicePrincipal.ObjectID", "new_value": "sp-helpdesk"},
+                    {"name": "ServicePrincipal.DisplayName", "new_value": "Helpdesk agent"},
                 ],
             },
-            {"id": "sp-graph", "type": "ServicePrincipal", "display_name": "Microsoft Graph"},
         ],
-        "target_ids": ["sp-helpdesk", "sp-graph"],
+        "target_ids": ["sp-graph"],
     }
 
 
@@ -84,6 +90,7 @@ class RoleGranted(Rule):
     defaults: ClassVar[dict] = {
         "activity_pattern": GRANT_ACTIVITIES,
         "privileged_pattern": PRIVILEGED,
+        "data_pattern": DATA_SCOPES,
         "max_evidence": 200,
     }
 
@@ -130,6 +137,62 @@ class RoleGranted(Rule):
             check=lambda fs: len(fs) == 1 and fs[0].severity == "low",
         ),
         Case(
+            name="a delegated Mail.Read grant is logged on Graph: the client it went to is named",
+            fires=True,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "audits": [
+                    {
+                        **_grant("d1", "eve@contoso.com", "", "Add delegated permission grant", ""),
+                        "correlation_id": "corr-7",
+                        "targets": [
+                            {
+                                "id": "sp-graph",
+                                "type": "ServicePrincipal",
+                                "display_name": "Microsoft Graph",
+                                "modified_properties": [
+                                    {
+                                        "name": "DelegatedPermissionGrant.Scope",
+                                        "new_value": " Mail.Read User.Read",
+                                    },
+                                ],
+                            }
+                        ],
+                        "target_ids": ["sp-graph"],
+                    },
+                    {
+                        **_grant("d2", "eve@contoso.com", "", "Consent to application", ""),
+                        "event_time": "2026-03-10T10:00:01Z",
+                        "correlation_id": "corr-7",
+                        "targets": [
+                            {
+                                "id": "sp-helpdesk",
+                                "type": "ServicePrincipal",
+                                "display_name": "Helpdesk agent",
+                                "modified_properties": [
+                                    {
+                                        "name": "ConsentAction.Permissions",
+                                        "new_value": "[] => [[ClientId: sp-helpdesk, "
+                                        "Scope:  Mail.Read User.Read, ]]; ",
+                                    },
+                                ],
+                            }
+                        ],
+                        "target_ids": ["sp-helpdesk"],
+                    },
+                ]
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].identity.id == "sp-helpdesk"
+                and fs[0].severity == "high"
+                and "Mail.Read" in fs[0].explanation
+                and "on Microsoft Graph" in fs[0].explanation
+                and fs[0].evidence_event_ids == ("d1", "d2")
+            ),
+        ),
+        Case(
             name="a person added to a role is not an agent grant",
             fires=False,
             day="2026-03-10",
@@ -157,7 +220,7 @@ class RoleGranted(Rule):
                 **day_bounds(ctx),
                 "activity_pattern": str(p["activity_pattern"]),
                 "privileged_pattern": str(p["privileged_pattern"]),
-                "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
+                "data_pattern": str(p["data_pattern"]),
                 "owner_pairs": owner_pairs(ctx),
                 "max_evidence": int(p["max_evidence"]),
             },
@@ -165,16 +228,27 @@ class RoleGranted(Rule):
         findings = []
         for raw in rows:
             r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
+            r["app_id"] = r.get("app_id") or raw["grantee_app_id"]
             if r["any_privileged"]:
                 severity = "high" if r["all_by_owner"] else "critical"
+            elif r["any_data"]:
+                severity = "medium" if r["all_by_owner"] else "high"
             else:
                 severity = "low" if r["all_by_owner"] else "high"
             who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
             granted = r["granted"] or "unnamed permissions"
+            on = f" on {r['resources']}" if r["resources"] else ""
+            reach = (
+                ", including tenant-wide privileges."
+                if r["any_privileged"]
+                else ", which reach people's data."
+                if r["any_data"]
+                else "."
+            )
             explanation = (
                 f"{plural(r['n_grants'], 'grant')} ({r['activities']}) gave "
-                f"{r['identity_kind'].replace('_', ' ')} {label(r)} {granted}, made by {who}"
-                + (", including tenant-wide privileges." if r["any_privileged"] else ".")
+                f"{r['identity_kind'].replace('_', ' ')} {label(r)} {granted}{on}, made by {who}"
+                + reach
             )
             findings.append(
                 make_finding(
@@ -195,9 +269,20 @@ class RoleGranted(Rule):
                             False,
                             r["any_privileged"],
                         ),
+                        fact(
+                            "reaches_data",
+                            "grant includes scopes that read or change mail, files, sites or "
+                            "the directory",
+                            False,
+                            r["any_data"],
+                        ),
                     ],
                     severity=severity,
-                    details={"granted": granted, "initiators": r["initiators"]},
+                    details={
+                        "granted": granted,
+                        "initiators": r["initiators"],
+                        "resources": r["resources"],
+                    },
                 )
             )
         return findings

@@ -25,7 +25,7 @@ import pyarrow as pa
 from pipeline.config import Config, load_config
 from pipeline.errors import AgentAuditError
 from pipeline.registry import registry_tables
-from pipeline.schema import QUARANTINE_SCHEMA, TABLES
+from pipeline.schema import METADATA_KEY, QUARANTINE_SCHEMA, SCHEMA_VERSION, TABLES
 from pipeline.sensitivity import path_tags_table, pattern_table
 from pipeline.workspace import Workspace
 
@@ -56,6 +56,8 @@ def duck_type(t: pa.DataType) -> str:
         return "DATE"
     if pa.types.is_list(t):
         return f"{duck_type(t.value_type)}[]"
+    if pa.types.is_map(t):
+        return f"MAP({duck_type(t.key_type)}, {duck_type(t.item_type)})"
     if pa.types.is_struct(t):
         inner = ", ".join(f'"{f.name}" {duck_type(f.type)}' for f in t)
         return f"STRUCT({inner})"
@@ -96,16 +98,32 @@ def _view_sql(
     )
 
 
+def _older_files(con: duckdb.DuckDBPyConnection, folder: Path, hive: bool) -> bool:
+    """Whether a Parquet file under ``folder`` lacks this version's schema stamp (footers only)."""
+    files = list(folder.glob("date=*/*.parquet" if hive else "**/*.parquet"))
+    if not files:
+        return False
+    glob = str(folder / ("date=*" if hive else "**") / "*.parquet")
+    (current,) = con.execute(
+        "SELECT count(DISTINCT file_name) FROM parquet_kv_metadata(?) "
+        "WHERE decode(key) = ? AND decode(value) = ?",
+        [glob, METADATA_KEY.decode(), SCHEMA_VERSION],
+    ).fetchone()
+    return current != len(files)
+
+
 def _create_view(
     con: duckdb.DuckDBPyConnection, name: str, schema: pa.Schema, folder: Path, kw: str, hive: bool
 ) -> None:
     """The view over a table's files. Files are written in the canonical schema, so DuckDB reads
-    the first file's schema only; files of an older schema fall back to union_by_name (slower)."""
-    try:
-        con.execute(_view_sql(name, schema, folder, kw, hive))
-        return
-    except duckdb.Error:
-        pass
+    the first file's schema only; when some file was written by another schema version (a lake
+    older than a column), the view reads by column name (slower, still right)."""
+    if not _older_files(con, folder, hive):
+        try:
+            con.execute(_view_sql(name, schema, folder, kw, hive))
+            return
+        except duckdb.Error:
+            pass
     try:
         con.execute(_view_sql(name, schema, folder, kw, hive, union=True))
     except duckdb.Error as exc:
@@ -180,7 +198,7 @@ def install(
     con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))
     con.execute(f"CREATE OR REPLACE {kw} TABLE path_sensitivity AS SELECT * FROM _aa_tmp")
     con.unregister("_aa_tmp")
-    for view in ("events", "obo_pairs", "identities"):
+    for view in ("events", "obo_pairs", "identities", "app_links", "permission_grants"):
         con.execute(sql_text(view).replace("{temp}", kw))
 
 

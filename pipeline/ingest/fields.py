@@ -86,6 +86,7 @@ GRAPH_RELATIVE: dict[str, list[str]] = {
     "init_app_name": ["initiatedBy.app.displayName", "initiatedBy.app.servicePrincipalName"],
     "init_app_agent_type": ["initiatedBy.app.agentType"],
     "targets_json": ["targetResources"],
+    "details_json": ["additionalDetails"],
     # Graph activity
     "time_generated": ["timeGenerated"],
     "request_id": ["requestId"],
@@ -198,6 +199,7 @@ LOGANALYTICS: dict[str, list[str]] = {
     "init_app_name": ["$.InitiatedBy|$.app.displayName"],
     "init_app_agent_type": ["$.InitiatedBy|$.app.agentType"],
     "targets_json": ["$.TargetResources"],
+    "details_json": ["$.AdditionalDetails"],
     "time_generated": ["$.TimeGenerated", '$."TimeGenerated [UTC]"'],
     "request_id": ["$.RequestId"],
     "operation_id": ["$.OperationId"],
@@ -422,6 +424,7 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
         "init_app_name",
         "init_app_agent_type",
         "targets_json",
+        "details_json",
     ),  # fmt: skip
     "activity": _ALWAYS
     + (

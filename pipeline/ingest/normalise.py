@@ -339,6 +339,8 @@ def _audits(frame: pl.DataFrame) -> list[pl.Expr]:
         pl.coalesce(f("init_user_agent_type"), f("init_app_agent_type")).alias(
             "initiator_agent_type"
         ),
+        pl.col("user_agent"),
+        pl.col("additional_details"),
         pl.col("targets"),
         pl.col("target_ids"),
     ]
@@ -514,15 +516,21 @@ def _id_field(table: str, dialect: str) -> str:
 
 
 def attach_targets(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
-    """Add ``targets`` and ``target_ids`` decoded from ``targets_json`` (audits)."""
-    src = frame.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("idx"), "targets_json")
+    """Add ``targets``, ``target_ids``, ``additional_details`` and ``user_agent`` decoded from
+    ``targets_json`` and ``details_json`` (audits)."""
+    src = frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("idx"), "targets_json", "details_json"
+    )
     con.register("targets", src.to_arrow())
     try:
         out = pl.from_arrow(con.sql(sql("targets.sql")).to_arrow_table())
     finally:
         con.unregister("targets")
     assert isinstance(out, pl.DataFrame)
-    return frame.with_columns(out.get_column("targets"), out.get_column("target_ids"))
+    return frame.with_columns(
+        out.get_column(name)
+        for name in ("targets", "target_ids", "additional_details", "user_agent")
+    )
 
 
 def _context_column(frame: pl.DataFrame, context: dict[str, object], name: str) -> pl.Expr:

@@ -1,8 +1,13 @@
 -- Audit targetResources (JSON text) -> list of TARGET structs, with modifiedProperties old and new
--- values decoded from their JSON-in-string form (twice, for the double-encoded ones).
+-- values decoded from their JSON-in-string form (twice, for the double-encoded ones) and keyed by
+-- name in `modified`; additionalDetails (JSON text, [{key, value}]) -> a name -> value map, and the
+-- initiator's User-Agent from it. A repeated name keeps its first value (a map's keys are unique).
 WITH parsed AS (
     SELECT
         idx,
+        try(json_transform(
+            details_json, '[{"key": "VARCHAR", "value": "VARCHAR"}]'
+        )) AS details,
         try(json_transform(
             targets_json,
             '[{"id": "VARCHAR", "type": "VARCHAR", "displayName": "VARCHAR",
@@ -11,9 +16,11 @@ WITH parsed AS (
                                        "newValue": "VARCHAR"}]}]'
         )) AS tr
     FROM targets
-)
+),
+decoded AS (
 SELECT
     idx,
+    details,
     list_transform(tr, lambda t: {
         'id': t.id,
         'type': t.type,
@@ -46,4 +53,20 @@ SELECT
     }) AS targets,
     list_filter(list_transform(tr, lambda t: t.id), lambda x: x IS NOT NULL) AS target_ids
 FROM parsed
+)
+SELECT
+    idx,
+    list_transform(targets, lambda t: struct_insert(t, modified := map_from_entries(list_filter(
+        list_transform(t.modified_properties, lambda m: {
+            'key': m.name, 'value': {'old_value': m.old_value, 'new_value': m.new_value}}),
+        lambda e, i: e.key IS NOT NULL AND list_position(
+            list_transform(t.modified_properties, lambda m: m.name), e.key) = i)))) AS targets,
+    target_ids,
+    map_from_entries(list_filter(
+        list_transform(details, lambda d: {'key': d.key, 'value': d.value}),
+        lambda e, i: e.key IS NOT NULL AND list_position(
+            list_transform(details, lambda d: d.key), e.key) = i)) AS additional_details,
+    list_filter(details, lambda d: lower(replace(d.key, '-', '')) = 'useragent')[1].value
+        AS user_agent
+FROM decoded
 ORDER BY idx
