@@ -173,7 +173,7 @@ class CredentialAdded(Rule):
                                 "type": "Application",
                                 "display_name": "Invoice helper",
                                 "modified_properties": [
-                                    {"name": "KeyDescription", "old_value": "[]", "new_value": "[k]"}
+                                    {"name": "KeyDescription", "new_value": "[k]"}
                                 ],
                             }
                         ],
