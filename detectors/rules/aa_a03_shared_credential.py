@@ -59,7 +59,14 @@ class SharedCredential(Rule):
         "Find every host that holds the credential; give each agent its own identity and "
         "credential, rotate the shared one and review what each holder did with it."
     )
-    defaults: ClassVar[dict] = {"min_networks": 3, "max_evidence": 200}
+    #: concurrent use: min_networks networks in an hour, of min_owners distinct owners (ASNs) or
+    #: seen with min_clients user agents
+    defaults: ClassVar[dict] = {
+        "min_networks": 3,
+        "min_owners": 2,
+        "min_clients": 2,
+        "max_evidence": 200,
+    }
 
     cases: ClassVar[list[Case]] = [
         Case(
@@ -96,6 +103,77 @@ class SharedCredential(Rule):
             check=lambda fs: len(fs) == 1 and fs[0].identity.id == "agent-c",
         ),
         Case(
+            name="three networks without an ASN but three different clients within the hour",
+            fires=True,
+            day="2026-03-10",
+            rows={
+                "activity": [
+                    {
+                        "event_id": f"c{i}",
+                        "event_time": f"2026-03-10T10:{i:02d}:00Z",
+                        "source_log": "graph",
+                        "service_principal_id": "agent-d",
+                        "app_id": "app-agent-d",
+                        "token_type": "app",
+                        "ip_address": ip,
+                        "user_agent": ua,
+                        "status_code": 200,
+                    }
+                    for i, (ip, ua) in enumerate(
+                        [
+                            ("10.1.0.1", "azsdk-python/1.0"),
+                            ("172.16.0.1", "curl/8.4"),
+                            ("192.0.2.1", "python-requests/2.31"),
+                        ]
+                    )
+                ]
+            },
+            check=lambda fs: len(fs) == 1 and fs[0].identity.id == "agent-d",
+        ),
+        Case(
+            name="an agent in Azure reaches Graph from four Azure addresses with one client",
+            fires=False,
+            day="2026-03-10",
+            rows={
+                "signins": [
+                    _signin("z1", "agent-z", "key-z", "20.42.0.7", 8075, 1),
+                    _signin("z2", "agent-z", "key-z", "40.74.1.9", 8075, 5),
+                    _signin("z3", "agent-z", "key-z", "52.96.3.3", 8075, 9),
+                    _signin("z4", "agent-z", "key-z", "13.64.8.1", 8075, 12),
+                ],
+                # its Graph calls carry no ASN: the sign-ins of the day tell the owner
+                "activity": [
+                    {
+                        "event_id": f"zg{i}",
+                        "event_time": f"2026-03-10T10:{20 + i:02d}:00Z",
+                        "source_log": "graph",
+                        "service_principal_id": "agent-z",
+                        "app_id": "app-agent-z",
+                        "token_type": "app",
+                        "ip_address": ip,
+                        "user_agent": "azsdk-python/1.0",
+                        "status_code": 200,
+                    }
+                    for i, ip in enumerate(["20.42.0.7", "40.74.1.9", "52.96.3.3"])
+                ]
+                # another agent seen only in Graph logs: four /16s, no owner known, one client
+                + [
+                    {
+                        "event_id": f"yg{i}",
+                        "event_time": f"2026-03-10T11:{i:02d}:00Z",
+                        "source_log": "graph",
+                        "service_principal_id": "agent-y",
+                        "app_id": "app-agent-y",
+                        "token_type": "app",
+                        "ip_address": ip,
+                        "user_agent": "azsdk-python/1.0",
+                        "status_code": 200,
+                    }
+                    for i, ip in enumerate(["20.42.0.8", "40.74.1.8", "52.96.3.8", "13.64.8.8"])
+                ],
+            },
+        ),
+        Case(
             name="each agent with its own credential, from its own network",
             fires=False,
             day="2026-03-10",
@@ -119,6 +197,8 @@ class SharedCredential(Rule):
                 "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
                 "human_kinds": HUMAN_KINDS,
                 "min_networks": int(p["min_networks"]),
+                "min_owners": int(p["min_owners"]),
+                "min_clients": int(p["min_clients"]),
                 "max_evidence": int(p["max_evidence"]),
             },
         )

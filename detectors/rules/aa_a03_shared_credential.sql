@@ -1,8 +1,13 @@
 -- AA-A03: one credential or app shared. Three shapes on the judged day, one row per identity:
 --   credential: a credential key used by several identities (the main holder is named);
 --   app: one app id used by several registered agents;
---   concurrent: a non-human identity used from >= $min_networks networks within one hour,
---               at least one of them new to it (networks: ASN, else the IP's /16 or /48).
+--   concurrent: a non-human identity used within one hour from >= $min_networks networks, at
+--               least one of them new to it, where the networks belong to different owners
+--               (distinct ASNs) or the calls come from several user agents. One cloud
+--               provider's address pool (an agent in Azure reaching Graph from many Azure
+--               addresses, one client) is one owner, not a shared credential. A network is the
+--               ASN (the event's, else the one a sign-in of the day gave the same address), else
+--               the IP's /16 or /48.
 -- Parameters: $registered, $human_kinds, $min_networks, $max_evidence.
 WITH today AS (
     SELECT * FROM day_events WHERE identity_id IS NOT NULL
@@ -72,16 +77,23 @@ known_nets AS (
              ELSE regexp_extract(value, '^(\d+\.\d+)\.') END
     FROM history_values WHERE dimension = 'ip'
 ),
+ip_owner AS (
+    -- activity logs carry no ASN; a sign-in of the day from the same address does
+    SELECT ip_address, min(asn) AS asn FROM today
+    WHERE ip_address IS NOT NULL AND asn IS NOT NULL
+    GROUP BY ip_address
+),
 addresses AS (
-    -- one row per non-human identity, hour and address (not per event)
+    -- one row per non-human identity, hour, address and client (not per event)
     SELECT
-        identity_id,
-        time_bucket(INTERVAL 1 HOUR, event_time) AS bucket,
-        ip_address,
-        asn,
-        count(DISTINCT user_agent) AS n_user_agents
-    FROM today
-    WHERE NOT list_contains($human_kinds, identity_kind)
+        t.identity_id,
+        time_bucket(INTERVAL 1 HOUR, t.event_time) AS bucket,
+        t.ip_address,
+        coalesce(t.asn, o.asn) AS asn,
+        t.user_agent
+    FROM today AS t
+    LEFT JOIN ip_owner AS o USING (ip_address)
+    WHERE NOT list_contains($human_kinds, t.identity_kind)
     GROUP BY ALL
 ),
 nets AS (
@@ -105,6 +117,7 @@ busy_hours AS (
     FROM nets_flagged
     GROUP BY identity_id, bucket
     HAVING count(DISTINCT net) >= $min_networks AND bool_or(new_net)
+       AND (count(DISTINCT asn) >= $min_owners OR count(DISTINCT user_agent) >= $min_clients)
 ),
 concurrent_rows AS (
     SELECT

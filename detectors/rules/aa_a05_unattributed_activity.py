@@ -49,8 +49,9 @@ def _call(event_id: str, time: str, token: str | None) -> dict:
 
 
 SIGNINS = [
-    _signin("s0", "2026-03-09T06:00:00Z", "tok-yesterday"),
+    _signin("s0", "2026-03-09T02:00:00Z", "tok-yesterday"),
     _signin("s1", "2026-03-10T08:00:00Z", "tok-1"),
+    _signin("s2", "2026-03-10T20:00:00Z", "tok-2"),  # sign-ins were collected after the calls
 ]
 
 
@@ -65,7 +66,14 @@ class UnattributedActivity(Rule):
         "collection); check the diagnostic settings export every sign-in category, then revoke "
         "the identity's sessions."
     )
-    defaults: ClassVar[dict] = {"token_hours": 24, "min_events": 1, "max_evidence": 200}
+    #: token_hours: how long a token may live (24 hours; tokens under continuous access
+    #: evaluation live up to 28); delay_hours: how late a sign-in record may arrive
+    defaults: ClassVar[dict] = {
+        "token_hours": 28,
+        "delay_hours": 4,
+        "min_events": 1,
+        "max_evidence": 200,
+    }
 
     cases: ClassVar[list[Case]] = [
         Case(
@@ -98,12 +106,44 @@ class UnattributedActivity(Rule):
                 ],
             },
         ),
+        Case(
+            name="a token from yesterday, a call whose sign-in may still be on its way, and a "
+            "delegated token where no user sign-ins were exported are not gaps",
+            fires=False,
+            day="2026-03-10",
+            rows={
+                "signins": [
+                    _signin("s0", "2026-03-09T02:00:00Z", "tok-0"),
+                    _signin("s1", "2026-03-09T07:00:00Z", "tok-26h"),  # 26 hours before a call
+                    _signin("s2", "2026-03-10T21:00:00Z", "tok-2"),
+                    {
+                        **_signin("u1", "2026-03-08T09:00:00Z", "tok-u"),
+                        "log_type": "interactive",
+                    },
+                    {
+                        **_signin("u2", "2026-03-11T09:00:00Z", "tok-u2"),
+                        "log_type": "interactive",
+                    },
+                ],
+                "activity": [
+                    _call("a1", "2026-03-10T09:00:00Z", "tok-26h"),
+                    _call("a2", "2026-03-10T23:30:00Z", "tok-late"),  # sign-ins end at 21:00
+                    {
+                        **_call("a3", "2026-03-10T10:00:00Z", "tok-d"),
+                        "token_type": "delegated",
+                        "user_id": "u-1",
+                    },
+                ],
+            },
+        ),
     ]
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
         bounds = day_bounds(ctx)
         hours = int(p["token_hours"])
+        delay = int(p["delay_hours"])
+        coverage_end = bounds["day_end"] + timedelta(hours=delay)
         rows = query_rows(
             ctx,
             SQL,
@@ -111,7 +151,10 @@ class UnattributedActivity(Rule):
                 **bounds,
                 "coverage_start": bounds["day_start"] - timedelta(hours=hours),
                 "coverage_start_day": (bounds["day_start"] - timedelta(hours=hours)).date(),
+                "coverage_end": coverage_end,
+                "coverage_end_day": coverage_end.date(),
                 "token_hours": hours,
+                "delay_hours": delay,
                 "min_events": int(p["min_events"]),
                 "max_evidence": int(p["max_evidence"]),
             },
