@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from detectors import store
+from detectors import standing, store
 from detectors.finding import SEVERITIES, Finding
 from detectors.rule import DetectContext, Rule
 from detectors.scoring import rescore
@@ -129,6 +129,7 @@ def detect(
     rule_classes = rules if rules is not None else discover_rules()
     enabled = [r for r in rule_classes if config.detector_enabled(r.id)]
     summary.rules_run = [r.id for r in enabled]
+    standing_ids = {r.id for r in enabled if r.standing}
 
     t = time.perf_counter()
     baselines.update(ws)
@@ -142,12 +143,14 @@ def detect(
         for day in judged:
             found = _judge_day(con, ws, config, enabled, day, run, tenant, lookback_days, summary)
             t = time.perf_counter()
+            found, moved = standing.carry(ws, day, found, standing_ids)
             found, outcome = apply_suppressions(found, config.suppressions, day)
             summary.suppressed += outcome.suppressed
             for label in outcome.expired:
                 if label not in summary.expired_suppressions:
                     summary.expired_suppressions.append(label)
             store.write_day(ws, day.isoformat(), found)
+            standing.remove_moved(ws, moved)
             summary._add("write", t)
             summary.days.append(day.isoformat())
             summary.findings += len(found)

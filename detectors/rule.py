@@ -46,6 +46,9 @@ class Rule:
     runbook: ClassVar[str] = ""
     #: behavioural rules hold back for identities still learning their baseline
     behavioural: ClassVar[bool] = False
+    #: standing rules judge a lasting condition: one finding per identity while it lasts
+    #: (detectors/standing.py), not one a night
+    standing: ClassVar[bool] = False
     #: default parameters, overridden by [detectors.<id>] in agentaudit.toml
     defaults: ClassVar[dict[str, Any]] = {}
     #: the rule's scenarios (>= 1 firing, >= 1 not firing); a module-level ``CASES`` list works too

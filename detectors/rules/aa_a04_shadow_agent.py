@@ -50,6 +50,7 @@ def _signin(event_id: str, sp: str, name: str, agent_type: str | None, ua: str =
 
 class ShadowAgent(Rule):
     id = "AA-A04"
+    standing = True
     family = "attribution_gap"
     severity = "medium"
     title = "Shadow agent: active agent missing from the registry or without a sponsor"

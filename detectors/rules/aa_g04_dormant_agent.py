@@ -44,6 +44,7 @@ def _signin(event_id: str, sp: str, time: str) -> dict:
 
 class DormantAgent(Rule):
     id = "AA-G04"
+    standing = True
     family = "credential_or_privilege_change"
     severity = "low"
     title = "Dormant agent still holds credentials or permissions"

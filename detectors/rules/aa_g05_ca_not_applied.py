@@ -39,6 +39,7 @@ def _signin(event_id: str, sp: str, ca: str, hour: int) -> dict:
 
 class ConditionalAccessNotApplied(Rule):
     id = "AA-G05"
+    standing = True
     family = "credential_or_privilege_change"
     severity = "low"
     title = "Agent sign-ins not covered by any Conditional Access policy"
