@@ -3,8 +3,9 @@
 ``detect(workspace, days)`` finds every ``Rule`` subclass under ``detectors/rules/``, refreshes
 the baselines, and for each judged day points the catalog's history views at the days strictly
 before it (``pipeline.baselines.set_history``), so ingesting 30 days at once and detecting gives
-the same findings as 30 nightly runs. Behavioural rules hold back for identities still learning;
-early-life rules still fire. Findings are scored (detectors.scoring), deduplicated by id,
+the same findings as 30 nightly runs. On identities still learning their baseline, behavioural
+rules keep only their strong findings, at low severity and saying the baseline is thin;
+early-life rules fire as usual. Findings are scored (detectors.scoring), deduplicated by id,
 marked by suppressions (detectors.suppress) and written with ``detectors.store.write_day``
 (a day's file is replaced, so re-running never duplicates).
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 from detectors import standing, store
 from detectors.finding import SEVERITIES, Finding
 from detectors.rule import DetectContext, Rule
-from detectors.scoring import rescore
+from detectors.scoring import ANCHORS, rescore
 from detectors.suppress import apply_suppressions
 from pipeline.errors import AgentAuditError
 from pipeline.workspace import Workspace
@@ -199,9 +200,10 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
         finally:
             took = time.perf_counter() - started
             summary.rule_seconds[rule_cls.id] = summary.rule_seconds.get(rule_cls.id, 0.0) + took
+        found = [_rescored(f, rule_cls) for f in found]
         if rule_cls.behavioural and learning:
-            found = [f for f in found if f.identity.id not in learning]
-        out.extend(_rescored(f, rule_cls) for f in found)
+            found = [g for f in found if (g := _while_learning(f, learning)) is not None]
+        out.extend(found)
     return dedupe(out)
 
 
@@ -241,14 +243,49 @@ def _default_days(ws: Workspace, available: list[date]) -> list[date]:
     return sorted(todo)
 
 
-def _learning_identities(con) -> set[str]:
+def _learning_identities(con) -> dict[str, tuple[int, int]]:
+    """Identities whose baseline is still thin: id -> (active days, events) before the day."""
     try:
         rows = con.execute(
-            "SELECT identity_id FROM learning_state WHERE learning IS DISTINCT FROM false"
+            "SELECT identity_id, days_active, events FROM learning_state "
+            "WHERE learning IS DISTINCT FROM false"
         ).fetchall()
     except Exception:  # noqa: BLE001 - no learning_state view: nobody is held back
-        return set()
-    return {r[0] for r in rows}
+        return {}
+    return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+
+
+#: a behavioural finding on a learning identity is kept when it is at least this strong
+LEARNING_KEEPS = ("medium", "high", "critical")
+
+
+def _while_learning(finding: Finding, learning: dict[str, tuple[int, int]]) -> Finding | None:
+    """A behavioural finding on an identity still learning its baseline: a weak one is dropped
+    (everything is new to a new identity), a strong one is kept at low severity and says that
+    its baseline is thin, instead of the rule staying silent."""
+    held = learning.get(finding.identity.id)
+    if held is None:
+        return finding
+    if finding.severity not in LEARNING_KEEPS:
+        return None
+    days, events = held
+    note = (
+        f" Baseline still learning ({days} active day{'s' if days != 1 else ''}, "
+        f"{events:,} events before this day): judged against thin history."
+    )
+    return finding.model_copy(
+        update={
+            "severity": "low",
+            "score": min(finding.score, ANCHORS["low"]),
+            "explanation": finding.explanation + note,
+            "details": {
+                **finding.details,
+                "learning": True,
+                "learning_days": days,
+                "severity_if_established": finding.severity,
+            },
+        }
+    )
 
 
 def _tenant(con) -> str | None:

@@ -44,7 +44,7 @@ class Rule:
     title: ClassVar[str]
     attacks: ClassVar[tuple[str, ...]] = ()
     runbook: ClassVar[str] = ""
-    #: behavioural rules hold back for identities still learning their baseline
+    #: behavioural rules' findings on identities still learning their baseline are weakened
     behavioural: ClassVar[bool] = False
     #: standing rules judge a lasting condition: one finding per identity while it lasts
     #: (detectors/standing.py), not one a night

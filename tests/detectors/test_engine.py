@@ -72,20 +72,25 @@ def test_no_days_baseline_contains_the_day_itself(tmp_path) -> None:
     assert _ids(ws) == before and before
 
 
-def test_behavioural_rules_hold_back_for_learning_identities(tmp_path) -> None:
+def test_behavioural_rules_say_so_while_an_identity_is_learning(tmp_path) -> None:
     # three quiet days then a bulk day: the rule's own minimum is lifted, the engine's learning
-    # state (7 active days by default) still holds the identity back
+    # state (7 active days by default) knows the baseline is thin: the strong finding is kept at
+    # low severity and says why, instead of the rule staying silent
     days = ["2026-03-07", "2026-03-08", "2026-03-09"]
     rows = [r for d in days for r in _reads(d, 20, "hr")] + _reads("2026-03-10", 600, "hr")
     config = "[detectors.AA-P03]\nmin_history_days = 0\n"
     ws = build_workspace(Case("l", True, {"activity": rows}, "2026-03-10", config), tmp_path / "ws")
     detect(ws, days=[date(2026, 3, 10)], rules=[BulkSensitiveRead])
-    assert store.read_findings(ws) == []
+    (held,) = store.read_findings(ws)
+    assert held.severity == "low" and held.details["learning"] is True
+    assert held.details["learning_days"] == 3 and held.details["severity_if_established"] == "high"
+    assert "Baseline still learning (3 active days" in held.explanation
     # an early-life rule fires for a brand-new identity all the same
     fresh = _enum(120, "2026-03-10", "sp-new", "fresh")
     write_partitioned(ws, "activity", case_table("activity", fresh), "fresh", "event_time")
     detect(ws, days=[date(2026, 3, 10)], rules=[BulkSensitiveRead, DirectoryRecon])
-    assert [f.rule_id for f in store.read_findings(ws)] == ["AA-R03"]
+    found = {f.rule_id: f for f in store.read_findings(ws)}
+    assert set(found) == {"AA-P03", "AA-R03"} and "learning" not in found["AA-R03"].details
 
 
 SUPPRESS = """
