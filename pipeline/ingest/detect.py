@@ -123,6 +123,12 @@ def _strip_bom(head: bytes) -> bytes:
     return head
 
 
+#: Log Analytics columns of the Entra tables that a query's projection tends to keep
+LA_SHAPE_KEYS = frozenset(
+    {"RequestUri", "ActivityDisplayName", "InitiatedBy", "TargetResources", "ResultType"}
+)
+
+
 def record_dialect(record: object) -> str | None:
     """The dialect of one parsed record (a dict), or None when it is not a known shape."""
     if not isinstance(record, dict):
@@ -134,8 +140,10 @@ def record_dialect(record: object) -> str | None:
         return "m365"
     if "TimeGenerated" in keys or ("Type" in keys and "TenantId" in keys):
         return "loganalytics"
-    if any(isinstance(k, str) and k[:1].isupper() for k in keys) and "Id" in keys:
-        return "loganalytics"
+    if any(isinstance(k, str) and k[:1].isupper() for k in keys) and (
+        "Id" in keys or LA_SHAPE_KEYS & keys
+    ):
+        return "loganalytics"  # a query's projection: PascalCase columns of an Entra table
     return "graph"
 
 
@@ -153,9 +161,11 @@ def _json_source_format(dialect: str | None, wrapper: str | None, first_line: by
             return "eventhub"
         stripped = first_line.lstrip(b"{ \t")
         return "storage" if stripped.startswith(b'"time"') else "eventhub"
-    return {"graph": "graph", "loganalytics": "loganalytics", "m365": "m365"}.get(
-        dialect or "", "unknown"
-    )
+    return {
+        "graph": "graph",
+        "loganalytics": "loganalytics",
+        "m365": "m365",
+    }.get(dialect or "", "unknown")
 
 
 def sniff(path: Path, path_hint: str = "") -> Detected:

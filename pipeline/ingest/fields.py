@@ -217,7 +217,24 @@ LOGANALYTICS: dict[str, list[str]] = {
     "detected_time": ["$.DetectedDateTime"],
     "risk_sp_id": ["$.ServicePrincipalId", "$.AppId"],
     "risk_agent_id": ["$.AgentId"],
+    # the columns a query's projection leaves: which table the row came from (categories.py)
+    "la_type": ["$.Type"],
+    "la_category": ["$.Category"],
+    "shape_request_uri": ["$.RequestUri"],
+    "shape_request_method": ["$.RequestMethod"],
+    "shape_activity": ["$.ActivityDisplayName", "$.OperationName"],
+    "shape_initiated_by": ["$.InitiatedBy"],
+    "shape_targets": ["$.TargetResources"],
+    "shape_app_id": ["$.AppId"],
+    "shape_result_type": ["$.ResultType"],
+    "shape_ip": ["$.IPAddress"],
+    "shape_upn": ["$.UserPrincipalName"],
+    "shape_sp": ["$.ServicePrincipalId", "$.ServicePrincipalName"],
+    "shape_interactive": ["$.IsInteractive"],
 }
+
+#: the Log Analytics columns that tell a table from a row's shape
+SHAPE_FIELDS = tuple(k for k in LOGANALYTICS if k.startswith(("la_", "shape_")))
 
 
 def _portal_key(header: str) -> str:
@@ -350,7 +367,16 @@ ALL_FIELDS: tuple[str, ...] = tuple(
     dict.fromkeys(name for fields in DIALECT_FIELDS.values() for name in fields)
 )
 
-_ALWAYS = ("category", "id", "tenant_id", "env_time", "env_tenant_id", "env_ip", "env_duration_ms")
+_ALWAYS = (
+    "category",
+    "id",
+    "tenant_id",
+    "env_time",
+    "env_tenant_id",
+    "env_ip",
+    "env_duration_ms",
+    *SHAPE_FIELDS,
+)
 #: the fields each table's normaliser reads (a batch of one table extracts only these)
 TABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "signins": _ALWAYS

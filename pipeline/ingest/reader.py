@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from pipeline.ingest.detect import (
     HEAD_BYTES,
+    LA_SHAPE_KEYS,
     Detected,
     document_layout,
     open_bytes,
@@ -482,6 +483,8 @@ def _unique(names: list[str]) -> list[str]:
 LA_MARKERS = {"timegenerated", "timegenerated [utc]"}
 PORTAL_MARKERS = {"date (utc)", "request id"}
 M365_MARKERS = {"auditdata"}
+#: a query's projection may leave out TimeGenerated and Type: Entra columns still tell
+LA_SHAPE_MARKERS = {k.lower() for k in LA_SHAPE_KEYS}
 
 
 def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
@@ -510,7 +513,7 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     keys = {normalise_header(h) for h in headers}
     if keys & M365_MARKERS:
         dialect, names = "m365", _unique(headers)
-    elif keys & LA_MARKERS or ({"type", "tenantid"} <= keys):
+    elif keys & LA_MARKERS or ({"type", "tenantid"} <= keys) or keys & LA_SHAPE_MARKERS:
         dialect, names = "loganalytics", _unique(headers)
     elif keys & PORTAL_MARKERS:
         dialect, names = "portal", _unique([normalise_header(h) for h in headers])
@@ -540,16 +543,18 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     else:
         raw = frame.select(pl.struct(pl.all()).struct.json_encode()).to_series()
     lines = _lines_table(line_nos, raw.to_arrow().cast(pa.string()))
-    source_format = {"m365": "m365", "loganalytics": "loganalytics", "portal": "portal"}.get(
-        dialect or "", "csv"
-    )
+    source_format = {
+        "m365": "m365",
+        "loganalytics": "loganalytics",
+        "portal": "portal",
+    }.get(dialect or "", "csv")
     batch = Batch(lines, dialect, source_format)
     if dialect is None:
         shown = ", ".join(headers[:6]) + (" …" if len(headers) > 6 else "")
         reason = (
             f"CSV with unrecognised headers ({shown}): expected a Log Analytics export "
-            "(TimeGenerated, Type …), an admin center sign-in download (Date (UTC), Request ID …) "
-            "or a Microsoft 365 audit export (AuditData)"
+            "(TimeGenerated, Type …, or a query's Entra columns), an admin center sign-in "
+            "download (Date (UTC), Request ID …) or a Microsoft 365 audit export (AuditData)"
         )
         batch.rejected = [
             Rejected(int(n), reason, r[:RAW_TEXT_LIMIT] if r else "")

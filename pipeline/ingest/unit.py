@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.ingest.categories import category_expr, route_exprs
+from pipeline.ingest.categories import LA_SHAPES, category_expr, route_exprs
 from pipeline.ingest.dedupe import SeenKeys
 from pipeline.ingest.fields import CATEGORY_DIALECTS
 from pipeline.ingest.normalise import extract, normalise
@@ -37,6 +37,7 @@ from pipeline.workspace import Workspace
 EXAMPLES = 5  # quarantined rows named in the summary
 MALFORMED = "malformed JSON (not one complete JSON value)"
 NO_CATEGORY = "record of unknown shape: no log category (an Entra export record was expected)"
+LA_NO_SHAPE = f"Log Analytics row with no Entra shape (no known Type; looked for {LA_SHAPES})"
 
 
 @dataclass
@@ -213,16 +214,18 @@ class CommitUnit:
                 )
         tables = frame.get_column("table").drop_nulls().unique()
         self.last_table = tables.item() if tables.len() == 1 else None
+        la = dialect == "loganalytics"
         reason = (
             pl.when(~pl.col("parsed"))
             .then(pl.lit(MALFORMED))
             .when(pl.col("category").is_null())
-            .then(pl.lit(NO_CATEGORY))
+            .then(pl.lit(LA_NO_SHAPE if la else NO_CATEGORY))
             .when(pl.col("table").is_null())
             .then(
                 pl.lit("unknown log category '")
                 + pl.col("category").str.slice(0, 80)
-                + pl.lit("' (not a sign-in, audit, Graph activity, M365 or risk log)")
+                + pl.lit("' (not a sign-in, audit, Graph activity, M365 or risk log")
+                + pl.lit(f"; nor of an Entra shape: looked for {LA_SHAPES})" if la else ")")
             )
             .otherwise(None)
         )
