@@ -116,7 +116,7 @@ def category_expr(dialect: str) -> pl.Expr:
         return pl.col("category")
     if dialect == "loganalytics":
         return _loganalytics_category()
-    if dialect == "m365":
+    if dialect in ("m365", "officeactivity"):
         return (
             pl.when(pl.col("operation").is_in(M365_OPERATIONS))
             .then(pl.lit("M365DataAccess"))

@@ -25,7 +25,8 @@ HEAD_BYTES = 256 * 1024
 class Detected:
     shape: str  # jsonl | document | csv | binary | empty | utf16 | text
     gzip: bool
-    dialect: str | None = None  # azure_monitor | graph | loganalytics | portal | m365 | None
+    # azure_monitor | graph | loganalytics | portal | m365 | officeactivity | None
+    dialect: str | None = None
     source_format: str = "unknown"
     wrapper: str | None = None  # "records" / "value" when each JSON line wraps records
     doc_path: str | None = None  # for documents: "$.value[*]", "$.records[*]", "$[*]" or "$"
@@ -123,6 +124,8 @@ def _strip_bom(head: bytes) -> bytes:
     return head
 
 
+#: columns only Sentinel's OfficeActivity table has (the M365 audit record, flattened)
+OFFICE_ACTIVITY_KEYS = frozenset({"OfficeId", "OfficeWorkload", "OfficeObjectId"})
 #: Log Analytics columns of the Entra tables that a query's projection tends to keep
 LA_SHAPE_KEYS = frozenset(
     {"RequestUri", "ActivityDisplayName", "InitiatedBy", "TargetResources", "ResultType"}
@@ -136,6 +139,9 @@ def record_dialect(record: object) -> str | None:
     keys = set(record)
     if "properties" in keys and ({"category", "operationName", "time"} & keys):
         return "azure_monitor"
+    kind = record.get("Type")
+    if OFFICE_ACTIVITY_KEYS & keys or (isinstance(kind, str) and kind.lower() == "officeactivity"):
+        return "officeactivity"
     if {"RecordType", "Operation"} <= keys or {"CreationTime", "Operation"} <= keys:
         return "m365"
     if "TimeGenerated" in keys or ("Type" in keys and "TenantId" in keys):
@@ -164,6 +170,7 @@ def _json_source_format(dialect: str | None, wrapper: str | None, first_line: by
     return {
         "graph": "graph",
         "loganalytics": "loganalytics",
+        "officeactivity": "loganalytics",
         "m365": "m365",
     }.get(dialect or "", "unknown")
 

@@ -328,6 +328,40 @@ M365: dict[str, list[str]] = {
     "app_identity": ["$.AppIdentity"],
 }
 
+#: Sentinel's ``OfficeActivity`` table: the same unified audit record, flattened into columns
+#: (nested values as JSON text), its id in ``OfficeId``, its time in ``TimeGenerated``.
+OFFICE_ACTIVITY: dict[str, list[str]] = {
+    **M365,
+    "id": ["$.OfficeId", "$.Id", "$.SourceRecordId"],
+    "created": ["$.TimeGenerated", '$."TimeGenerated [UTC]"', "$.CreationTime"],
+    "workload": ["$.OfficeWorkload", "$.Workload"],
+    "tenant_id": ["$.OrganizationId", "$.OfficeTenantId"],
+    "ip": ["$.Client_IPAddress", "$.ClientIP", "$.ClientIPAddress", "$.ActorIpAddress"],
+    "app_id": [
+        "$.AppAccessContext|$.ClientAppId",
+        "$.ClientAppId",
+        "$.AppId",
+        "$.ApplicationId",
+        "$.AzureADAppId",
+    ],
+    "session_id": ["$.AppAccessContext|$.AADSessionId", "$.SessionId"],
+    "unique_token_id": ["$.AppAccessContext|$.UniqueTokenId"],
+    "object_uri": [
+        "$.OfficeObjectId",
+        "$.Site_Url",
+        "$.Folders|$[0].Path",
+        "$.Item|$.ParentFolder.Path",
+        "$.CopilotEventData|$.AccessedResources[0].Id",
+        "$.CopilotEventData|$.AppHost",
+    ],
+    "sensitivity_label_id": [
+        "$.SensitivityLabelId",
+        "$.SensitivityLabelEventData|$.SensitivityLabelId",
+        "$.CopilotEventData|$.AccessedResources[0].SensitivityLabelId",
+    ],
+    "la_type": ["$.Type"],
+}
+
 
 DIALECT_FIELDS: dict[str, dict[str, list[str]]] = {
     "azure_monitor": _azure_monitor(),
@@ -335,6 +369,7 @@ DIALECT_FIELDS: dict[str, dict[str, list[str]]] = {
     "loganalytics": LOGANALYTICS,
     "portal": {k: [_portal_key(h) for h in v] for k, v in PORTAL_HEADERS.items()},
     "m365": M365,
+    "officeactivity": OFFICE_ACTIVITY,
 }
 
 

@@ -85,7 +85,10 @@ def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
 
 
 #: dialects whose values come from CSV cells and may carry padding
-PADDED = frozenset({"portal", "loganalytics"})
+PADDED = frozenset({"portal", "loganalytics", "officeactivity"})
+#: dialects of Microsoft 365 unified audit records (as the API writes them, or as Sentinel's
+#: OfficeActivity table holds them)
+M365_DIALECTS = frozenset({"m365", "officeactivity"})
 
 
 def frame_fields(
@@ -501,14 +504,16 @@ def _time_field(table: str, dialect: str) -> str:
     if table == "audits":
         return "activity_time"
     if table == "activity":
-        return "created" if dialect == "m365" else "time_generated"
+        return "created" if dialect in M365_DIALECTS else "time_generated"
     if table == "risk_events":
         return "activity_time"
     return "created"
 
 
 def _id_field(table: str, dialect: str) -> str:
-    if table == "activity" and dialect != "m365":
+    if dialect == "officeactivity":
+        return "OfficeId"
+    if table == "activity" and dialect not in M365_DIALECTS:
         return "request_id"
     return "id"
 
@@ -550,7 +555,7 @@ def _table_exprs(table: str, dialect: str, columns: tuple[str, ...]) -> list[pl.
     if table == "audits":
         return _audits(shape)
     if table == "activity":
-        return _activity_m365(shape) if dialect == "m365" else _activity_graph(shape)
+        return _activity_m365(shape) if dialect in M365_DIALECTS else _activity_graph(shape)
     return _risk_events(shape)
 
 

@@ -483,6 +483,7 @@ def _unique(names: list[str]) -> list[str]:
 LA_MARKERS = {"timegenerated", "timegenerated [utc]"}
 PORTAL_MARKERS = {"date (utc)", "request id"}
 M365_MARKERS = {"auditdata"}
+OFFICE_ACTIVITY_MARKERS = {"officeid", "officeworkload", "officeobjectid"}
 #: a query's projection may leave out TimeGenerated and Type: Entra columns still tell
 LA_SHAPE_MARKERS = {k.lower() for k in LA_SHAPE_KEYS}
 
@@ -513,6 +514,8 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     keys = {normalise_header(h) for h in headers}
     if keys & M365_MARKERS:
         dialect, names = "m365", _unique(headers)
+    elif keys & OFFICE_ACTIVITY_MARKERS:
+        dialect, names = "officeactivity", _unique(headers)
     elif keys & LA_MARKERS or ({"type", "tenantid"} <= keys) or keys & LA_SHAPE_MARKERS:
         dialect, names = "loganalytics", _unique(headers)
     elif keys & PORTAL_MARKERS:
@@ -546,6 +549,7 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     source_format = {
         "m365": "m365",
         "loganalytics": "loganalytics",
+        "officeactivity": "loganalytics",
         "portal": "portal",
     }.get(dialect or "", "csv")
     batch = Batch(lines, dialect, source_format)

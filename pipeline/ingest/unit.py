@@ -35,6 +35,8 @@ from pipeline.schema import QUARANTINE_SCHEMA, TABLES
 from pipeline.workspace import Workspace
 
 EXAMPLES = 5  # quarantined rows named in the summary
+#: Log Analytics dialects whose rows may share one file, and which each switches to
+MIXED_WITH = {"loganalytics": "officeactivity", "officeactivity": "loganalytics"}
 MALFORMED = "malformed JSON (not one complete JSON value)"
 NO_CATEGORY = "record of unknown shape: no log category (an Entra export record was expected)"
 LA_NO_SHAPE = f"Log Analytics row with no Entra shape (no known Type; looked for {LA_SHAPES})"
@@ -203,6 +205,17 @@ class CommitUnit:
     def _process(self, lines: pa.Table, dialect: str) -> None:
         guess = self.last_table if dialect in CATEGORY_DIALECTS else None
         frame = self._extract(lines, dialect, guess)
+        if dialect in MIXED_WITH:
+            # a union query's export: OfficeActivity rows among Entra rows, or the other way
+            la_type = pl.col("la_type").str.strip_chars().str.to_lowercase()
+            office = la_type == "officeactivity"
+            other = office if dialect == "loganalytics" else la_type.is_not_null() & ~office
+            mask = frame.select(other.fill_null(False)).to_series().to_numpy()
+            if mask.any():
+                self._process(lines.filter(pa.array(mask)), MIXED_WITH[dialect])
+                if not mask.all():
+                    self._process(lines.filter(pa.array(~mask)), dialect)
+                return
         if guess is not None:
             # records of another table than the guess: extract them again with every field
             other = ((pl.col("table") != guess) | pl.col("table").is_null()) & pl.col("parsed")
