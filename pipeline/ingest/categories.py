@@ -38,6 +38,8 @@ CATEGORY_TABLE: dict[str, tuple[str, str]] = {
     "agentriskevents": ("risk_events", "agent_risk"),
     "aadriskyagents": ("risk_events", "agent_risk"),
     "aadagentriskevents": ("risk_events", "agent_risk"),
+    "agentsinfo": ("agent_facts", "agents_info"),
+    "aiagentsinfo": ("agent_facts", "ai_agents_info"),
 }
 
 #: Microsoft 365 unified audit operations that are data access (-> activity).
@@ -63,7 +65,8 @@ def _event_types_has(kind: str) -> pl.Expr:
 LA_SHAPES = (
     "RequestUri + RequestMethod (Graph activity), "
     "ActivityDisplayName/OperationName + InitiatedBy/TargetResources/Category (audit), "
-    "AppId + ResultType + IPAddress/UserPrincipalName/ServicePrincipalId (sign-in)"
+    "AppId + ResultType + IPAddress/UserPrincipalName/ServicePrincipalId (sign-in), "
+    "AIAgentId, or AgentId + AgentName + Platform/EntraAgentId (Defender agent inventory)"
 )
 
 
@@ -85,6 +88,11 @@ def _loganalytics_category() -> pl.Expr:
         & (_present("shape_ip") | _present("shape_upn") | _present("shape_sp"))
     )
     sp_signin = _present("shape_sp") & ~_present("shape_upn")
+    agents_info = (
+        _present("inv_agent_id")
+        & _present("inv_agent_name")
+        & (_present("inv_platform") | _present("inv_entra_agent_id"))
+    )
     interactive = pl.col("shape_interactive").str.to_lowercase()
     return (
         pl.when(_known(la_type))
@@ -105,6 +113,10 @@ def _loganalytics_category() -> pl.Expr:
         )
         .when(activity & _present("la_category"))
         .then(pl.lit("AuditLogs"))
+        .when(_present("inv_ai_agent_id"))
+        .then(pl.lit("AIAgentsInfo"))
+        .when(agents_info)
+        .then(pl.lit("AgentsInfo"))
         .otherwise(la_type)  # no Entra shape: null or the unknown table's name (quarantined)
     )
 

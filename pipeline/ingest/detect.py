@@ -128,7 +128,15 @@ def _strip_bom(head: bytes) -> bytes:
 OFFICE_ACTIVITY_KEYS = frozenset({"OfficeId", "OfficeWorkload", "OfficeObjectId"})
 #: Log Analytics columns of the Entra tables that a query's projection tends to keep
 LA_SHAPE_KEYS = frozenset(
-    {"RequestUri", "ActivityDisplayName", "InitiatedBy", "TargetResources", "ResultType"}
+    {
+        "RequestUri",
+        "ActivityDisplayName",
+        "InitiatedBy",
+        "TargetResources",
+        "ResultType",
+        "AIAgentId",  # Defender advanced hunting's agent inventory (AIAgentsInfo, AgentsInfo)
+        "EntraAgentId",
+    }
 )
 
 

@@ -231,10 +231,29 @@ LOGANALYTICS: dict[str, list[str]] = {
     "shape_upn": ["$.UserPrincipalName"],
     "shape_sp": ["$.ServicePrincipalId", "$.ServicePrincipalName"],
     "shape_interactive": ["$.IsInteractive"],
+    # Defender advanced hunting's agent inventory: AgentsInfo, and AIAgentsInfo before it
+    "inv_time": ["$.Timestamp", '$."Timestamp [UTC]"', "$.TimeGenerated"],
+    "inv_agent_id": ["$.AgentId"],
+    "inv_ai_agent_id": ["$.AIAgentId"],
+    "inv_agent_name": ["$.AgentName", "$.AIAgentName"],
+    "inv_platform": ["$.Platform"],
+    "inv_entra_agent_id": ["$.EntraAgentId"],
+    "inv_blueprint_id": ["$.EntraBlueprintId"],
+    "inv_source_agent_id": ["$.SourceAgentId"],
+    "inv_description": ["$.AgentDescription"],
+    "inv_status": ["$.LifecycleStatus", "$.AgentStatus"],
+    "inv_published_status": ["$.PublishedStatus"],
+    "inv_created": ["$.CreatedDateTime", "$.AgentCreationTime"],
+    "inv_modified": ["$.LastUpdatedDateTime", "$.LastModifiedTime"],
+    "inv_created_by": ["$.CreatorAccountUpn"],
+    "inv_owners": ["$.Owners", "$.OwnerAccountUpns"],
+    "inv_environment_id": ["$.EnvironmentId"],
 }
 
 #: the Log Analytics columns that tell a table from a row's shape
 SHAPE_FIELDS = tuple(k for k in LOGANALYTICS if k.startswith(("la_", "shape_")))
+#: the agent inventory's fields; the ids and names also tell its shape
+INVENTORY_FIELDS = tuple(k for k in LOGANALYTICS if k.startswith("inv_"))
 
 
 def _portal_key(header: str) -> str:
@@ -411,6 +430,11 @@ _ALWAYS = (
     "env_ip",
     "env_duration_ms",
     *SHAPE_FIELDS,
+    "inv_agent_id",
+    "inv_ai_agent_id",
+    "inv_agent_name",
+    "inv_platform",
+    "inv_entra_agent_id",
 )
 #: the fields each table's normaliser reads (a batch of one table extracts only these)
 TABLE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -524,6 +548,8 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
         "risk_agent_id",
     ),  # fmt: skip
 }
+
+TABLE_FIELDS["agent_facts"] = _ALWAYS + INVENTORY_FIELDS
 
 #: dialects whose records name their category, so that a batch can be extracted for one table
 CATEGORY_DIALECTS = ("azure_monitor", "loganalytics")
