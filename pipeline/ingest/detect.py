@@ -166,7 +166,25 @@ def _wrapper_items(record: dict) -> tuple[str | None, list]:
         items = record.get(key)
         if isinstance(items, list):
             return key, items
+    # Defender advanced hunting answers: {"schema": [...], "results": [...]} (either case)
+    for key, beside in (("results", "schema"), ("Results", "Schema")):
+        items = record.get(key)
+        if isinstance(items, list) and beside in record:
+            return key, items
     return None, []
+
+
+def _is_query_tables(record: object) -> bool:
+    """The Log Analytics query API's response: {"tables": [{"columns": [...], "rows": [...]}]}."""
+    if not isinstance(record, dict):
+        return False
+    tables = record.get("tables")
+    return (
+        isinstance(tables, list)
+        and bool(tables)
+        and isinstance(tables[0], dict)
+        and {"columns", "rows"} <= set(tables[0])
+    )
 
 
 def _json_source_format(dialect: str | None, wrapper: str | None, first_line: bytes) -> str:
@@ -235,6 +253,8 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
 
 
 def _jsonl(record: object, line: bytes, body: bytes, is_gzip: bool, path_hint: str) -> Detected:
+    if _is_query_tables(record):  # columns and rows: read as the document it is
+        return _document(body, is_gzip, None)
     wrapper = None
     sample: object = record
     if isinstance(record, dict):
@@ -271,6 +291,15 @@ def _document(body: bytes, is_gzip: bool, doc_path: str | None) -> Detected:
     return Detected(shape="document", gzip=is_gzip, doc_path=doc_path)
 
 
+#: a document's wrapper key -> document_shape.sql's column with its first item
+WRAPPERS = {
+    "records": "first_record",
+    "value": "first_value",
+    "results": "first_results",
+    "Results": "first_Results",
+}
+
+
 def document_layout(
     shape: dict[str, str | None], small_doc: str | None
 ) -> tuple[str, str | None, str]:
@@ -294,9 +323,9 @@ def document_layout(
         dialect = record_dialect(item)
         return "$[*]", dialect, _json_source_format(dialect, None, b"")
     if shape["kind"] == "OBJECT":
-        for key in ("records", "value"):
-            if shape[f"{key}_type"] == "ARRAY":
-                first_key = "first_record" if key == "records" else "first_value"
+        # records: Event Hub; value: Graph pages; results / Results: Defender advanced hunting
+        for key, first_key in WRAPPERS.items():
+            if shape.get(f"{key}_type") == "ARRAY":
                 dialect = record_dialect(first(shape[first_key]))
                 fmt = "eventhub" if key == "records" else _json_source_format(dialect, key, b"")
                 return f"$.{key}[*]", dialect, fmt

@@ -447,10 +447,32 @@ def read_document(
             "unknown",
             [Rejected(line, "malformed JSON document", text[:RAW_TEXT_LIMIT])],
         )
-    names = ("kind", "records_type", "value_type", "first_item", "first_record", "first_value")
+    names = (
+        "kind",
+        "records_type",
+        "value_type",
+        "first_item",
+        "first_record",
+        "first_value",
+        "results_type",
+        "first_results",
+        "Results_type",
+        "first_Results",
+        "tables_type",
+    )
     shape = dict(zip(names, row, strict=True))
     small = text if len(text) <= MAX_RECORD_BYTES else None
     items_path, dialect, source_format = document_layout(shape, small)
+    if items_path == "$" and shape["tables_type"] == "ARRAY":
+        # the Log Analytics query API's response: columns and rows, made into one object a row
+        try:
+            lines = con.sql(sql("tables_document.sql"), params={"doc": text}).to_arrow_table()
+        except duckdb.Error as exc:
+            reason = f"Log Analytics query response whose tables cannot be read ({exc})"[:500]
+            rejected = [Rejected(1, reason, text[:RAW_TEXT_LIMIT])]
+            return Batch(no_lines(), None, "loganalytics", rejected)
+        lines, deep = reject_deep(lines.cast(LINES_SCHEMA))
+        return Batch(lines, first_dialect(lines) or "loganalytics", "loganalytics", deep)
     if items_path == "$":
         lines = _lines_table(np.array([1], np.int64), pa.array([text.strip()], pa.string()))
     else:

@@ -104,3 +104,14 @@ def test_agent_facts_are_a_catalog_view(tmp_path: Path, workspace: Workspace) ->
     finally:
         con.close()
     assert got == [("Invoice agent", AGENT)]
+
+
+def test_advanced_hunting_api_response(tmp_path: Path, workspace: Workspace) -> None:
+    """Microsoft Graph's runHuntingQuery answer: {"schema": [...], "results": [rows]}."""
+    schema = [{"name": k, "type": "String"} for k in AI_AGENTS_INFO]
+    body = {"schema": schema, "results": [AI_AGENTS_INFO]}
+    (tmp_path / "hunting.json").write_text(json.dumps(body))
+    summary = ingest_paths(workspace, [tmp_path])
+    assert summary.rows_written == {"agent_facts": 1}, summary.quarantine_reasons
+    (row,) = lake_rows(workspace, "agent_facts")
+    assert row["fact_source"] == "ai_agents_info" and row["agent_name"] == "HR helper"

@@ -207,3 +207,28 @@ def test_projected_rows_csv(tmp_path: Path, workspace: Workspace) -> None:
     assert g["event_time"] == datetime(2026, 3, 2, 10, 6, 7, 250000, tzinfo=UTC)
     (q,) = quarantine_rows(workspace)
     assert "'SecurityEvent'" in q["reason"] and q["source_line"] == 3
+
+
+def test_log_analytics_query_api_response(tmp_path: Path, workspace: Workspace) -> None:
+    """The query API's own JSON: tables of columns and rows (dynamic values as JSON text)."""
+    rows = [AUDIT_PROJECTED, GRAPH_PROJECTED, NOT_ENTRA]
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    body = {
+        "tables": [
+            {
+                "name": "PrimaryResult",
+                "columns": [{"name": n, "type": "string"} for n in names],
+                "rows": [[r.get(n) for n in names] for r in rows],
+            }
+        ]
+    }
+    (tmp_path / "response.json").write_text(json.dumps(body))
+    summary = ingest_paths(workspace, [tmp_path])
+    assert summary.rows_written == {"audits": 1, "activity": 1} and summary.quarantined == 1
+    (audit,) = lake_rows(workspace, "audits")
+    assert audit["source_format"] == "loganalytics"
+    _check_audit(audit)
+    (graph,) = lake_rows(workspace, "activity")
+    assert graph["event_id"] == "graph-req-1" and graph["source_line"] == 2
+    (q,) = quarantine_rows(workspace)
+    assert q["source_line"] == 3 and json.loads(q["raw_text"])["Computer"] == "host-1"
