@@ -88,6 +88,9 @@ def _loganalytics_category() -> pl.Expr:
         & (_present("shape_ip") | _present("shape_upn") | _present("shape_sp"))
     )
     sp_signin = _present("shape_sp") & ~_present("shape_upn")
+    # OperationName + Category alone is also AzureActivity's or AzureDiagnostics' shape: trusted
+    # only when Type is gone or a custom table's (``_CL``), not when it names another table
+    untyped = ~_present("la_type") | la_type.str.strip_chars().str.ends_with("_CL")
     agents_info = (
         _present("inv_agent_id")
         & _present("inv_agent_name")
@@ -111,7 +114,7 @@ def _loganalytics_category() -> pl.Expr:
             .then(pl.lit("AADNonInteractiveUserSignInLogs"))
             .otherwise(pl.lit("SigninLogs"))
         )
-        .when(activity & _present("la_category"))
+        .when(activity & _present("la_category") & untyped)
         .then(pl.lit("AuditLogs"))
         .when(_present("inv_ai_agent_id"))
         .then(pl.lit("AIAgentsInfo"))

@@ -110,6 +110,14 @@ NOT_ENTRA = {
     "Type": "SecurityEvent",
 }
 NOT_ENTRA_UNTYPED = {"TimeGenerated": "2026-03-02T10:08:00Z", "Account": "x", "count_": 3}
+#: OperationName + Category, like an audit's, but Type names another table: not re-routed
+AZURE_ACTIVITY = {
+    "TimeGenerated": "2026-03-02T10:09:00Z",
+    "OperationName": "Create or Update Virtual Machine",
+    "Category": "Administrative",
+    "CorrelationId": "c1",
+    "Type": "AzureActivity",
+}
 
 
 def _csv(rows: list[dict]) -> str:
@@ -144,11 +152,12 @@ def test_projected_rows_json_take_their_table_from_their_shape(tmp_path: Path, w
         GRAPH_PROJECTED,
         NOT_ENTRA,
         NOT_ENTRA_UNTYPED,
+        AZURE_ACTIVITY,
     ]
     (tmp_path / "query.json").write_text(json.dumps(rows))
     summary = ingest_paths(workspace, [tmp_path])
     assert summary.rows_written == {"audits": 2, "signins": 2, "activity": 1}
-    assert summary.quarantined == 2
+    assert summary.quarantined == 3
 
     audits = {r["event_id"]: r for r in lake_rows(workspace, "audits")}
     _check_audit(audits[AUDIT_PROJECTED["Id"]])
@@ -171,7 +180,8 @@ def test_projected_rows_json_take_their_table_from_their_shape(tmp_path: Path, w
     assert graph["resource_path"] == "/users/{id}/messages" and graph["token_type"] == "app"
     assert json.loads(graph["raw"])["TargetMailbox"] == "ceo@contoso.com"
 
-    typed, untyped_q = sorted(quarantine_rows(workspace), key=lambda q: q["source_line"])
+    typed, untyped_q, azure = sorted(quarantine_rows(workspace), key=lambda q: q["source_line"])
+    assert "'AzureActivity'" in azure["reason"]
     assert "'SecurityEvent'" in typed["reason"]
     for q in (typed, untyped_q):
         assert "RequestUri + RequestMethod" in q["reason"] and "InitiatedBy" in q["reason"]
