@@ -157,6 +157,27 @@ RISK_EVENTS: list[tuple[str, pa.DataType]] = [
     ("detected_time", TS),
 ]
 
+#: Microsoft Defender's agent inventory (advanced hunting AgentsInfo, and AIAgentsInfo before it):
+#: one row per agent per snapshot, facts the identities can be joined with (entra_agent_id is
+#: the agent identity's object id, entra_blueprint_id its blueprint).
+AGENT_FACTS: list[tuple[str, pa.DataType]] = [
+    ("fact_source", STR),  # agents_info | ai_agents_info
+    ("agent_id", STR),
+    ("agent_name", STR),
+    ("platform", STR),
+    ("entra_agent_id", STR),
+    ("entra_blueprint_id", STR),
+    ("source_agent_id", STR),
+    ("description", STR),
+    ("status", STR),  # LifecycleStatus (AgentsInfo) or AgentStatus (AIAgentsInfo)
+    ("published_status", STR),
+    ("created_time", TS),
+    ("last_modified_time", TS),
+    ("created_by", STR),
+    ("owners", STRS),  # UPNs or object ids
+    ("environment_id", STR),
+]
+
 QUARANTINE: list[tuple[str, pa.DataType]] = [
     ("ingest_time", TS),
     ("source_file", STR),
@@ -179,6 +200,7 @@ TABLES: dict[str, pa.Schema] = {
     "audits": _schema(COMMON, AUDITS, RAW),
     "activity": _schema(COMMON, ACTIVITY, RAW),
     "risk_events": _schema(COMMON, RISK_EVENTS, RAW),
+    "agent_facts": _schema(COMMON, AGENT_FACTS, RAW),
 }
 QUARANTINE_SCHEMA = _schema(QUARANTINE)
 

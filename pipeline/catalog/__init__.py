@@ -29,7 +29,7 @@ from pipeline.schema import METADATA_KEY, QUARANTINE_SCHEMA, SCHEMA_VERSION, TAB
 from pipeline.sensitivity import path_tags_table, pattern_table
 from pipeline.workspace import Workspace
 
-LAKE_TABLES = ("signins", "audits", "activity", "risk_events")
+LAKE_TABLES = ("signins", "audits", "activity", "risk_events", "agent_facts")
 ROLLUP_DIR = "rollups"
 
 

@@ -5,11 +5,16 @@
 - ``eventhub``: diagnostic settings → Event Hub, message bodies ``{"records": [...]}``;
 - ``graph``: Microsoft Graph API pages (``signIns``, ``directoryAudits``: ``{"value": [...]}``);
 - ``loganalytics-csv``: Log Analytics / Sentinel rows (PascalCase columns, nested values as JSON);
+  one row in QUERY_SHARE is written as a hunting query exports it instead
+  (``query_<table>_<day>.csv``: a projected column added, some left out, ``Type`` overwritten or
+  dropped);
 - ``portal-csv``: the Entra admin center's sign-in downloads (English headers, UTF-8 BOM);
 - ``mixed``: each day in a different one of the above.
 Graph activity has no Graph API and no portal download: in ``graph`` and ``portal-csv`` it is
 written as the storage account writes it. Microsoft 365 audit records are JSON arrays, as the
-Management Activity API returns them, in every shape.
+Management Activity API returns them, in every shape; the mail reads of every other day are
+Sentinel ``OfficeActivity`` rows instead (``loganalytics/OfficeActivity_<day>``: CSV in
+``loganalytics-csv``, else a JSON array as a query's export), each event written once.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import csv
 import gzip
 import io
 import json
+import uuid
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +32,7 @@ import polars as pl
 
 FORMATS = ("storage", "eventhub", "graph", "loganalytics-csv", "portal-csv", "mixed")
 EVENTHUB_BODY_BYTES = 256 * 1024
+QUERY_SHARE = 5  # one Log Analytics row in this many is written as a query's projection
 MIXED_ORDER = ("storage", "eventhub", "graph", "loganalytics-csv", "portal-csv")
 
 FOLDER = {
@@ -210,6 +217,18 @@ class Writer:
         text = json.dumps(records, separators=(",", ":"))
         self._append(path, text + "\n")
 
+    def write_office_activity(self, day_index: int, day: date, records: list[dict]) -> None:
+        """Microsoft 365 audit records as rows of Sentinel's OfficeActivity table."""
+        if not records:
+            return
+        rows = [office_activity_row(r, self.tenant_id) for r in records]
+        folder = self.root / "loganalytics"
+        if self.shape_of(day_index) == "loganalytics-csv":
+            self._write_csv(folder / f"OfficeActivity_{day.isoformat()}.csv", rows)
+        else:
+            text = json.dumps(rows, separators=(",", ":"))
+            self._append(folder / f"OfficeActivity_{day.isoformat()}.json", text + "\n")
+
     # -- shapes ---------------------------------------------------------------------------------
     def _storage(self, category: str, part: pl.DataFrame) -> None:
         hours = part.with_columns(pl.col("time").dt.strftime("y=%Y/m=%m/d=%d/h=%H").alias("_h"))
@@ -267,6 +286,16 @@ class Writer:
     def _loganalytics(self, category: str, day: date, part: pl.DataFrame) -> None:
         table = LA_TABLE[category]
         rows = [_la_row(json.loads(t), table) for t in part["json"].to_list()]
+        queried = [_query_row(r, table) for r in rows[QUERY_SHARE - 1 :: QUERY_SHARE]]
+        rows = [r for i, r in enumerate(rows) if i % QUERY_SHARE != QUERY_SHARE - 1]
+        folder = self.root / "loganalytics"
+        self._write_csv(folder / f"{table}_{day.isoformat()}.csv", rows)
+        self._write_csv(folder / f"query_{table}_{day.isoformat()}.csv", queried)
+
+    def _write_csv(self, path: Path, rows: list[dict]) -> None:
+        """Rows as a Log Analytics CSV export: a header of every row's columns, then the rows."""
+        if not rows:
+            return
         columns: list[str] = []
         for r in rows:
             for k in r:
@@ -278,7 +307,6 @@ class Writer:
         w.writerows(rows)
         lines = buf.getvalue().splitlines()
         text = "\n".join(lines[:1] + self._maybe_corrupt(lines[1:])) + "\n"
-        path = self.root / "loganalytics" / f"{table}_{day.isoformat()}.csv"
         self._append(path, text)
 
     def _portal(self, category: str, day: date, part: pl.DataFrame) -> None:
@@ -337,6 +365,71 @@ def _la_row(record: dict, table: str) -> dict:
             value = ""
         row[name] = value
     row["Type"] = table
+    return row
+
+
+#: what a hunting query adds to each table's rows (`extend`), and what its `project` leaves out
+_QUERY_EXTRA = {
+    "AuditLogs": ("InitiatingUser", "InitiatedBy", ("user", "userPrincipalName")),
+    "MicrosoftGraphActivityLogs": ("RequestPath", "RequestUri", ()),
+}
+_QUERY_DROPPED = ("SourceSystem", "OperationVersion", "Level", "ResultSignature", "Identity")
+
+
+def _query_row(row: dict, table: str) -> dict:
+    """``row`` as a query's export: a projected column added, some left out, and ``Type``
+    overwritten (``<table>_CL``, a custom table the query read from) or dropped (Graph activity,
+    which has no ``Category`` either). Its own columns still tell its table."""
+    out = {k: v for k, v in row.items() if k not in _QUERY_DROPPED}
+    name, source, path = _QUERY_EXTRA.get(table, ("AccountName", "UserPrincipalName", ()))
+    value = out.get(source) or out.get("ServicePrincipalName") or ""
+    if path and value:
+        obj = json.loads(value)
+        for key in path:
+            obj = obj.get(key) if isinstance(obj, dict) else None
+        value = obj or ""
+    if table == "MicrosoftGraphActivityLogs":
+        value = str(value).split("?", 1)[0]
+        out.pop("Category", None)
+        out.pop("Type", None)
+    else:
+        out["Type"] = f"{table}_CL"
+    out[name] = value
+    return out
+
+
+#: Microsoft 365 RecordType and UserType numbers -> the names OfficeActivity keeps
+_RECORD_TYPES = {6: "SharePointFileOperation", 50: "ExchangeItemAggregated"}
+_USER_TYPES = {0: "Regular", 2: "Admin", 5: "Application"}
+_OFFICE_RENAME = {
+    "Id": "OfficeId",
+    "Workload": "OfficeWorkload",
+    "ObjectId": "OfficeObjectId",
+    "SiteUrl": "Site_Url",
+    "ClientIPAddress": "Client_IPAddress",
+}
+
+
+def office_activity_row(record: dict, tenant_id: str) -> dict:
+    """A Management Activity API record as a row of Sentinel's OfficeActivity table: columns
+    renamed (OfficeId, OfficeWorkload, Client_IPAddress …), numbers as names, nested values as
+    JSON text, TimeGenerated the record's time."""
+    workspace = str(uuid.uuid5(uuid.NAMESPACE_URL, f"workspace:{tenant_id}"))
+    row: dict = {"TenantId": workspace, "SourceSystem": "OfficeActivityManager"}
+    row["TimeGenerated"] = record["CreationTime"] + "Z"
+    for key, value in record.items():
+        if key == "CreationTime":
+            continue
+        if key == "RecordType":
+            value = _RECORD_TYPES.get(value, str(value))
+        elif key == "UserType":
+            value = _USER_TYPES.get(value, str(value))
+        elif isinstance(value, (dict, list)):
+            value = json.dumps(value, separators=(",", ":"))
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        row[_OFFICE_RENAME.get(key, key)] = value
+    row["Type"] = "OfficeActivity"
     return row
 
 

@@ -21,6 +21,7 @@ SCOPE_COLUMN: dict[str, str | None] = {
     "audits": None,
     "activity": "source_log",
     "risk_events": "risk_kind",
+    "agent_facts": "fact_source",
 }
 _SEED = 0x5EED
 

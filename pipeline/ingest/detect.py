@@ -25,7 +25,8 @@ HEAD_BYTES = 256 * 1024
 class Detected:
     shape: str  # jsonl | document | csv | binary | empty | utf16 | text
     gzip: bool
-    dialect: str | None = None  # azure_monitor | graph | loganalytics | portal | m365 | None
+    # azure_monitor | graph | loganalytics | portal | m365 | officeactivity | None
+    dialect: str | None = None
     source_format: str = "unknown"
     wrapper: str | None = None  # "records" / "value" when each JSON line wraps records
     doc_path: str | None = None  # for documents: "$.value[*]", "$.records[*]", "$[*]" or "$"
@@ -123,6 +124,22 @@ def _strip_bom(head: bytes) -> bytes:
     return head
 
 
+#: columns only Sentinel's OfficeActivity table has (the M365 audit record, flattened)
+OFFICE_ACTIVITY_KEYS = frozenset({"OfficeId", "OfficeWorkload", "OfficeObjectId"})
+#: Log Analytics columns of the Entra tables that a query's projection tends to keep
+LA_SHAPE_KEYS = frozenset(
+    {
+        "RequestUri",
+        "ActivityDisplayName",
+        "InitiatedBy",
+        "TargetResources",
+        "ResultType",
+        "AIAgentId",  # Defender advanced hunting's agent inventory (AIAgentsInfo, AgentsInfo)
+        "EntraAgentId",
+    }
+)
+
+
 def record_dialect(record: object) -> str | None:
     """The dialect of one parsed record (a dict), or None when it is not a known shape."""
     if not isinstance(record, dict):
@@ -130,12 +147,17 @@ def record_dialect(record: object) -> str | None:
     keys = set(record)
     if "properties" in keys and ({"category", "operationName", "time"} & keys):
         return "azure_monitor"
+    kind = record.get("Type")
+    if OFFICE_ACTIVITY_KEYS & keys or (isinstance(kind, str) and kind.lower() == "officeactivity"):
+        return "officeactivity"
     if {"RecordType", "Operation"} <= keys or {"CreationTime", "Operation"} <= keys:
         return "m365"
     if "TimeGenerated" in keys or ("Type" in keys and "TenantId" in keys):
         return "loganalytics"
-    if any(isinstance(k, str) and k[:1].isupper() for k in keys) and "Id" in keys:
-        return "loganalytics"
+    if any(isinstance(k, str) and k[:1].isupper() for k in keys) and (
+        "Id" in keys or LA_SHAPE_KEYS & keys
+    ):
+        return "loganalytics"  # a query's projection: PascalCase columns of an Entra table
     return "graph"
 
 
@@ -144,7 +166,25 @@ def _wrapper_items(record: dict) -> tuple[str | None, list]:
         items = record.get(key)
         if isinstance(items, list):
             return key, items
+    # Defender advanced hunting answers: {"schema": [...], "results": [...]} (either case)
+    for key, beside in (("results", "schema"), ("Results", "Schema")):
+        items = record.get(key)
+        if isinstance(items, list) and beside in record:
+            return key, items
     return None, []
+
+
+def _is_query_tables(record: object) -> bool:
+    """The Log Analytics query API's response: {"tables": [{"columns": [...], "rows": [...]}]}."""
+    if not isinstance(record, dict):
+        return False
+    tables = record.get("tables")
+    return (
+        isinstance(tables, list)
+        and bool(tables)
+        and isinstance(tables[0], dict)
+        and {"columns", "rows"} <= set(tables[0])
+    )
 
 
 def _json_source_format(dialect: str | None, wrapper: str | None, first_line: bytes) -> str:
@@ -153,9 +193,12 @@ def _json_source_format(dialect: str | None, wrapper: str | None, first_line: by
             return "eventhub"
         stripped = first_line.lstrip(b"{ \t")
         return "storage" if stripped.startswith(b'"time"') else "eventhub"
-    return {"graph": "graph", "loganalytics": "loganalytics", "m365": "m365"}.get(
-        dialect or "", "unknown"
-    )
+    return {
+        "graph": "graph",
+        "loganalytics": "loganalytics",
+        "officeactivity": "loganalytics",
+        "m365": "m365",
+    }.get(dialect or "", "unknown")
 
 
 def sniff(path: Path, path_hint: str = "") -> Detected:
@@ -210,6 +253,8 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
 
 
 def _jsonl(record: object, line: bytes, body: bytes, is_gzip: bool, path_hint: str) -> Detected:
+    if _is_query_tables(record):  # columns and rows: read as the document it is
+        return _document(body, is_gzip, None)
     wrapper = None
     sample: object = record
     if isinstance(record, dict):
@@ -246,6 +291,15 @@ def _document(body: bytes, is_gzip: bool, doc_path: str | None) -> Detected:
     return Detected(shape="document", gzip=is_gzip, doc_path=doc_path)
 
 
+#: a document's wrapper key -> document_shape.sql's column with its first item
+WRAPPERS = {
+    "records": "first_record",
+    "value": "first_value",
+    "results": "first_results",
+    "Results": "first_Results",
+}
+
+
 def document_layout(
     shape: dict[str, str | None], small_doc: str | None
 ) -> tuple[str, str | None, str]:
@@ -269,9 +323,9 @@ def document_layout(
         dialect = record_dialect(item)
         return "$[*]", dialect, _json_source_format(dialect, None, b"")
     if shape["kind"] == "OBJECT":
-        for key in ("records", "value"):
-            if shape[f"{key}_type"] == "ARRAY":
-                first_key = "first_record" if key == "records" else "first_value"
+        # records: Event Hub; value: Graph pages; results / Results: Defender advanced hunting
+        for key, first_key in WRAPPERS.items():
+            if shape.get(f"{key}_type") == "ARRAY":
                 dialect = record_dialect(first(shape[first_key]))
                 fmt = "eventhub" if key == "records" else _json_source_format(dialect, key, b"")
                 return f"$.{key}[*]", dialect, fmt

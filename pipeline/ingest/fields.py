@@ -219,7 +219,43 @@ LOGANALYTICS: dict[str, list[str]] = {
     "detected_time": ["$.DetectedDateTime"],
     "risk_sp_id": ["$.ServicePrincipalId", "$.AppId"],
     "risk_agent_id": ["$.AgentId"],
+    # the columns a query's projection leaves: which table the row came from (categories.py)
+    "la_type": ["$.Type"],
+    "la_category": ["$.Category"],
+    "shape_request_uri": ["$.RequestUri"],
+    "shape_request_method": ["$.RequestMethod"],
+    "shape_activity": ["$.ActivityDisplayName", "$.OperationName"],
+    "shape_initiated_by": ["$.InitiatedBy"],
+    "shape_targets": ["$.TargetResources"],
+    "shape_app_id": ["$.AppId"],
+    "shape_result_type": ["$.ResultType"],
+    "shape_ip": ["$.IPAddress"],
+    "shape_upn": ["$.UserPrincipalName"],
+    "shape_sp": ["$.ServicePrincipalId", "$.ServicePrincipalName"],
+    "shape_interactive": ["$.IsInteractive"],
+    # Defender advanced hunting's agent inventory: AgentsInfo, and AIAgentsInfo before it
+    "inv_time": ["$.Timestamp", '$."Timestamp [UTC]"', "$.TimeGenerated"],
+    "inv_agent_id": ["$.AgentId"],
+    "inv_ai_agent_id": ["$.AIAgentId"],
+    "inv_agent_name": ["$.AgentName", "$.AIAgentName"],
+    "inv_platform": ["$.Platform"],
+    "inv_entra_agent_id": ["$.EntraAgentId"],
+    "inv_blueprint_id": ["$.EntraBlueprintId"],
+    "inv_source_agent_id": ["$.SourceAgentId"],
+    "inv_description": ["$.AgentDescription"],
+    "inv_status": ["$.LifecycleStatus", "$.AgentStatus"],
+    "inv_published_status": ["$.PublishedStatus"],
+    "inv_created": ["$.CreatedDateTime", "$.AgentCreationTime"],
+    "inv_modified": ["$.LastUpdatedDateTime", "$.LastModifiedTime"],
+    "inv_created_by": ["$.CreatorAccountUpn"],
+    "inv_owners": ["$.Owners", "$.OwnerAccountUpns"],
+    "inv_environment_id": ["$.EnvironmentId"],
 }
+
+#: the Log Analytics columns that tell a table from a row's shape
+SHAPE_FIELDS = tuple(k for k in LOGANALYTICS if k.startswith(("la_", "shape_")))
+#: the agent inventory's fields; the ids and names also tell its shape
+INVENTORY_FIELDS = tuple(k for k in LOGANALYTICS if k.startswith("inv_"))
 
 
 def _portal_key(header: str) -> str:
@@ -313,6 +349,40 @@ M365: dict[str, list[str]] = {
     "app_identity": ["$.AppIdentity"],
 }
 
+#: Sentinel's ``OfficeActivity`` table: the same unified audit record, flattened into columns
+#: (nested values as JSON text), its id in ``OfficeId``, its time in ``TimeGenerated``.
+OFFICE_ACTIVITY: dict[str, list[str]] = {
+    **M365,
+    "id": ["$.OfficeId", "$.Id", "$.SourceRecordId"],
+    "created": ["$.TimeGenerated", '$."TimeGenerated [UTC]"', "$.CreationTime"],
+    "workload": ["$.OfficeWorkload", "$.Workload"],
+    "tenant_id": ["$.OrganizationId", "$.OfficeTenantId"],
+    "ip": ["$.Client_IPAddress", "$.ClientIP", "$.ClientIPAddress", "$.ActorIpAddress"],
+    "app_id": [
+        "$.AppAccessContext|$.ClientAppId",
+        "$.ClientAppId",
+        "$.AppId",
+        "$.ApplicationId",
+        "$.AzureADAppId",
+    ],
+    "session_id": ["$.AppAccessContext|$.AADSessionId", "$.SessionId"],
+    "unique_token_id": ["$.AppAccessContext|$.UniqueTokenId"],
+    "object_uri": [
+        "$.OfficeObjectId",
+        "$.Site_Url",
+        "$.Folders|$[0].Path",
+        "$.Item|$.ParentFolder.Path",
+        "$.CopilotEventData|$.AccessedResources[0].Id",
+        "$.CopilotEventData|$.AppHost",
+    ],
+    "sensitivity_label_id": [
+        "$.SensitivityLabelId",
+        "$.SensitivityLabelEventData|$.SensitivityLabelId",
+        "$.CopilotEventData|$.AccessedResources[0].SensitivityLabelId",
+    ],
+    "la_type": ["$.Type"],
+}
+
 
 DIALECT_FIELDS: dict[str, dict[str, list[str]]] = {
     "azure_monitor": _azure_monitor(),
@@ -320,6 +390,7 @@ DIALECT_FIELDS: dict[str, dict[str, list[str]]] = {
     "loganalytics": LOGANALYTICS,
     "portal": {k: [_portal_key(h) for h in v] for k, v in PORTAL_HEADERS.items()},
     "m365": M365,
+    "officeactivity": OFFICE_ACTIVITY,
 }
 
 
@@ -352,7 +423,21 @@ ALL_FIELDS: tuple[str, ...] = tuple(
     dict.fromkeys(name for fields in DIALECT_FIELDS.values() for name in fields)
 )
 
-_ALWAYS = ("category", "id", "tenant_id", "env_time", "env_tenant_id", "env_ip", "env_duration_ms")
+_ALWAYS = (
+    "category",
+    "id",
+    "tenant_id",
+    "env_time",
+    "env_tenant_id",
+    "env_ip",
+    "env_duration_ms",
+    *SHAPE_FIELDS,
+    "inv_agent_id",
+    "inv_ai_agent_id",
+    "inv_agent_name",
+    "inv_platform",
+    "inv_entra_agent_id",
+)
 #: the fields each table's normaliser reads (a batch of one table extracts only these)
 TABLE_FIELDS: dict[str, tuple[str, ...]] = {
     "signins": _ALWAYS
@@ -466,6 +551,8 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
         "risk_agent_id",
     ),  # fmt: skip
 }
+
+TABLE_FIELDS["agent_facts"] = _ALWAYS + INVENTORY_FIELDS
 
 #: dialects whose records name their category, so that a batch can be extracted for one table
 CATEGORY_DIALECTS = ("azure_monitor", "loganalytics")

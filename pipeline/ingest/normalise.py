@@ -85,7 +85,10 @@ def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
 
 
 #: dialects whose values come from CSV cells and may carry padding
-PADDED = frozenset({"portal", "loganalytics"})
+PADDED = frozenset({"portal", "loganalytics", "officeactivity"})
+#: dialects of Microsoft 365 unified audit records (as the API writes them, or as Sentinel's
+#: OfficeActivity table holds them)
+M365_DIALECTS = frozenset({"m365", "officeactivity"})
 
 
 def frame_fields(
@@ -489,6 +492,43 @@ def _risk_events(frame: pl.DataFrame) -> list[pl.Expr]:
     ]
 
 
+_OWNER = (
+    r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    r"|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def _agent_facts(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Defender's agent inventory: each snapshot of an agent is one fact (id @ time)."""
+    agent_id = pl.coalesce(f("inv_agent_id"), f("inv_ai_agent_id"))
+    time = pl.col("__t_inv_time")
+    stamp = time.dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ")
+    return [
+        pl.when(agent_id.is_not_null())
+        .then(pl.concat_str([agent_id, pl.lit("@"), stamp.fill_null("")]))
+        .alias("event_id"),
+        *common(frame, time),
+        f("kind").alias("fact_source"),
+        agent_id.alias("agent_id"),
+        f("inv_agent_name").alias("agent_name"),
+        f("inv_platform").alias("platform"),
+        f("inv_entra_agent_id").alias("entra_agent_id"),
+        f("inv_blueprint_id").alias("entra_blueprint_id"),
+        f("inv_source_agent_id").alias("source_agent_id"),
+        f("inv_description").alias("description"),
+        f("inv_status").alias("status"),
+        f("inv_published_status").alias("published_status"),
+        pl.col("__t_inv_created").alias("created_time"),
+        pl.col("__t_inv_modified").alias("last_modified_time"),
+        f("inv_created_by").alias("created_by"),
+        f("inv_owners")
+        .str.extract_all(_OWNER)
+        .fill_null(pl.lit([], pl.List(pl.String)))
+        .alias("owners"),
+        f("inv_environment_id").alias("environment_id"),
+    ]
+
+
 TIME_FIELDS = (
     "created",
     "env_time",
@@ -496,6 +536,9 @@ TIME_FIELDS = (
     "time_generated",
     "risk_last_updated",
     "detected_time",
+    "inv_time",
+    "inv_created",
+    "inv_modified",
 )
 
 
@@ -503,14 +546,20 @@ def _time_field(table: str, dialect: str) -> str:
     if table == "audits":
         return "activity_time"
     if table == "activity":
-        return "created" if dialect == "m365" else "time_generated"
+        return "created" if dialect in M365_DIALECTS else "time_generated"
     if table == "risk_events":
         return "activity_time"
+    if table == "agent_facts":
+        return "inv_time"
     return "created"
 
 
 def _id_field(table: str, dialect: str) -> str:
-    if table == "activity" and dialect != "m365":
+    if dialect == "officeactivity":
+        return "OfficeId"
+    if table == "agent_facts":
+        return "AgentId/AIAgentId"
+    if table == "activity" and dialect not in M365_DIALECTS:
         return "request_id"
     return "id"
 
@@ -558,7 +607,9 @@ def _table_exprs(table: str, dialect: str, columns: tuple[str, ...]) -> list[pl.
     if table == "audits":
         return _audits(shape)
     if table == "activity":
-        return _activity_m365(shape) if dialect == "m365" else _activity_graph(shape)
+        return _activity_m365(shape) if dialect in M365_DIALECTS else _activity_graph(shape)
+    if table == "agent_facts":
+        return _agent_facts(shape)
     return _risk_events(shape)
 
 

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from pipeline.ingest.detect import (
     HEAD_BYTES,
+    LA_SHAPE_KEYS,
     Detected,
     document_layout,
     open_bytes,
@@ -446,10 +447,32 @@ def read_document(
             "unknown",
             [Rejected(line, "malformed JSON document", text[:RAW_TEXT_LIMIT])],
         )
-    names = ("kind", "records_type", "value_type", "first_item", "first_record", "first_value")
+    names = (
+        "kind",
+        "records_type",
+        "value_type",
+        "first_item",
+        "first_record",
+        "first_value",
+        "results_type",
+        "first_results",
+        "Results_type",
+        "first_Results",
+        "tables_type",
+    )
     shape = dict(zip(names, row, strict=True))
     small = text if len(text) <= MAX_RECORD_BYTES else None
     items_path, dialect, source_format = document_layout(shape, small)
+    if items_path == "$" and shape["tables_type"] == "ARRAY":
+        # the Log Analytics query API's response: columns and rows, made into one object a row
+        try:
+            lines = con.sql(sql("tables_document.sql"), params={"doc": text}).to_arrow_table()
+        except duckdb.Error as exc:
+            reason = f"Log Analytics query response whose tables cannot be read ({exc})"[:500]
+            rejected = [Rejected(1, reason, text[:RAW_TEXT_LIMIT])]
+            return Batch(no_lines(), None, "loganalytics", rejected)
+        lines, deep = reject_deep(lines.cast(LINES_SCHEMA))
+        return Batch(lines, first_dialect(lines) or "loganalytics", "loganalytics", deep)
     if items_path == "$":
         lines = _lines_table(np.array([1], np.int64), pa.array([text.strip()], pa.string()))
     else:
@@ -482,6 +505,9 @@ def _unique(names: list[str]) -> list[str]:
 LA_MARKERS = {"timegenerated", "timegenerated [utc]"}
 PORTAL_MARKERS = {"date (utc)", "request id"}
 M365_MARKERS = {"auditdata"}
+OFFICE_ACTIVITY_MARKERS = {"officeid", "officeworkload", "officeobjectid"}
+#: a query's projection may leave out TimeGenerated and Type: Entra columns still tell
+LA_SHAPE_MARKERS = {k.lower() for k in LA_SHAPE_KEYS}
 
 
 def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
@@ -510,7 +536,9 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     keys = {normalise_header(h) for h in headers}
     if keys & M365_MARKERS:
         dialect, names = "m365", _unique(headers)
-    elif keys & LA_MARKERS or ({"type", "tenantid"} <= keys):
+    elif keys & OFFICE_ACTIVITY_MARKERS:
+        dialect, names = "officeactivity", _unique(headers)
+    elif keys & LA_MARKERS or ({"type", "tenantid"} <= keys) or keys & LA_SHAPE_MARKERS:
         dialect, names = "loganalytics", _unique(headers)
     elif keys & PORTAL_MARKERS:
         dialect, names = "portal", _unique([normalise_header(h) for h in headers])
@@ -540,16 +568,19 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     else:
         raw = frame.select(pl.struct(pl.all()).struct.json_encode()).to_series()
     lines = _lines_table(line_nos, raw.to_arrow().cast(pa.string()))
-    source_format = {"m365": "m365", "loganalytics": "loganalytics", "portal": "portal"}.get(
-        dialect or "", "csv"
-    )
+    source_format = {
+        "m365": "m365",
+        "loganalytics": "loganalytics",
+        "officeactivity": "loganalytics",
+        "portal": "portal",
+    }.get(dialect or "", "csv")
     batch = Batch(lines, dialect, source_format)
     if dialect is None:
         shown = ", ".join(headers[:6]) + (" …" if len(headers) > 6 else "")
         reason = (
             f"CSV with unrecognised headers ({shown}): expected a Log Analytics export "
-            "(TimeGenerated, Type …), an admin center sign-in download (Date (UTC), Request ID …) "
-            "or a Microsoft 365 audit export (AuditData)"
+            "(TimeGenerated, Type …, or a query's Entra columns), an admin center sign-in "
+            "download (Date (UTC), Request ID …) or a Microsoft 365 audit export (AuditData)"
         )
         batch.rejected = [
             Rejected(int(n), reason, r[:RAW_TEXT_LIMIT] if r else "")

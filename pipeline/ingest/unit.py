@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.ingest.categories import category_expr, route_exprs
+from pipeline.ingest.categories import LA_SHAPES, category_expr, route_exprs
 from pipeline.ingest.dedupe import SeenKeys
 from pipeline.ingest.fields import CATEGORY_DIALECTS
 from pipeline.ingest.normalise import extract, normalise
@@ -35,8 +35,11 @@ from pipeline.schema import QUARANTINE_SCHEMA, TABLES
 from pipeline.workspace import Workspace
 
 EXAMPLES = 5  # quarantined rows named in the summary
+#: Log Analytics dialects whose rows may share one file, and which each switches to
+MIXED_WITH = {"loganalytics": "officeactivity", "officeactivity": "loganalytics"}
 MALFORMED = "malformed JSON (not one complete JSON value)"
 NO_CATEGORY = "record of unknown shape: no log category (an Entra export record was expected)"
+LA_NO_SHAPE = f"Log Analytics row with no Entra shape (no known Type; looked for {LA_SHAPES})"
 
 
 @dataclass
@@ -202,6 +205,17 @@ class CommitUnit:
     def _process(self, lines: pa.Table, dialect: str) -> None:
         guess = self.last_table if dialect in CATEGORY_DIALECTS else None
         frame = self._extract(lines, dialect, guess)
+        if dialect in MIXED_WITH:
+            # a union query's export: OfficeActivity rows among Entra rows, or the other way
+            la_type = pl.col("la_type").str.strip_chars().str.to_lowercase()
+            office = la_type == "officeactivity"
+            other = office if dialect == "loganalytics" else la_type.is_not_null() & ~office
+            mask = frame.select(other.fill_null(False)).to_series().to_numpy()
+            if mask.any():
+                self._process(lines.filter(pa.array(mask)), MIXED_WITH[dialect])
+                if not mask.all():
+                    self._process(lines.filter(pa.array(~mask)), dialect)
+                return
         if guess is not None:
             # records of another table than the guess: extract them again with every field
             other = ((pl.col("table") != guess) | pl.col("table").is_null()) & pl.col("parsed")
@@ -213,16 +227,18 @@ class CommitUnit:
                 )
         tables = frame.get_column("table").drop_nulls().unique()
         self.last_table = tables.item() if tables.len() == 1 else None
+        la = dialect == "loganalytics"
         reason = (
             pl.when(~pl.col("parsed"))
             .then(pl.lit(MALFORMED))
             .when(pl.col("category").is_null())
-            .then(pl.lit(NO_CATEGORY))
+            .then(pl.lit(LA_NO_SHAPE if la else NO_CATEGORY))
             .when(pl.col("table").is_null())
             .then(
                 pl.lit("unknown log category '")
                 + pl.col("category").str.slice(0, 80)
-                + pl.lit("' (not a sign-in, audit, Graph activity, M365 or risk log)")
+                + pl.lit("' (not a sign-in, audit, Graph activity, M365 or risk log")
+                + pl.lit(f"; nor of an Entra shape: looked for {LA_SHAPES})" if la else ")")
             )
             .otherwise(None)
         )

@@ -289,6 +289,7 @@ def test_empty_lake_has_typed_views(workspace):
             "audits",
             "activity",
             "risk_events",
+            "agent_facts",
             "quarantine",
             "findings",
             "identities",

@@ -349,3 +349,35 @@ def test_cli_generate_and_usage_errors(tmp_path):
     assert bad.returncode == 2 and "--days" in bad.stderr
     helped = _cli("generate", "--help")
     assert "Example: agentaudit generate" in helped.stdout
+
+
+@pytest.mark.parametrize("fmt", ["loganalytics-csv", "storage"])
+def test_query_rows_and_office_activity_land_once(tmp_path, fmt):
+    from pipeline.ingest import ingest_paths
+    from pipeline.workspace import Workspace
+
+    summary = generate_tenant(tmp_path / "t", fmt=fmt, **KW)
+    la = tmp_path / "t" / "input" / "loganalytics"
+    office = sorted(la.glob("OfficeActivity_*"))
+    assert office, "every other day's mail reads are OfficeActivity rows"
+    if fmt == "loganalytics-csv":
+        assert all(f.suffix == ".csv" for f in office)
+        queried = {f.name.split("_")[1] for f in la.glob("query_*.csv")}
+        assert {"AuditLogs", "SigninLogs", "MicrosoftGraphActivityLogs"} <= queried
+        with open(next(la.glob("query_AuditLogs_*.csv")), newline="") as fh:
+            row = next(csv.DictReader(fh))
+        assert row["Type"] == "AuditLogs_CL" and "InitiatingUser" in row
+        assert "SourceSystem" not in row
+        with open(next(la.glob("query_MicrosoftGraphActivityLogs_*.csv")), newline="") as fh:
+            row = next(csv.DictReader(fh))
+        assert "Type" not in row and row["RequestPath"] and "Category" not in row
+    else:
+        rows = json.loads(office[0].read_text())
+        assert rows[0]["Type"] == "OfficeActivity" and rows[0]["OfficeId"]
+        assert rows[0]["Operation"] == "MailItemsAccessed" and "Client_IPAddress" in rows[0]
+    ws = Workspace.at(tmp_path / "ws")
+    ws.lake.mkdir(parents=True)
+    ingested = ingest_paths(ws, [tmp_path / "t" / "input"])
+    assert ingested.quarantined == 0, ingested.quarantine_reasons
+    assert ingested.duplicates == 0
+    assert ingested.rows_written == summary.events
