@@ -126,6 +126,8 @@ def _split_lines(
     except pa.ArrowInvalid:
         texts, bad = _decode_slowly(buf, starts, first_line)
         rejected.extend(bad)
+    if buf.find(b"\x00", begin, len(buf) if end is None else end) >= 0:
+        rejected.extend(_nul_lines(buf, starts, first_line, {r.line_no for r in rejected}))
     lengths = pc.binary_length(texts).to_numpy(zero_copy_only=False)
     keep = lengths > 0
     too_long = lengths > max_record
@@ -147,6 +149,30 @@ def _split_lines(
         return _lines_table(line_nos, texts), rejected, count
     mask = pa.array(keep)
     return _lines_table(line_nos[keep], texts.filter(mask)), rejected, count
+
+
+def _nul_lines(
+    buf: bytes | bytearray, starts: np.ndarray, first_line: int, known: set[int | None]
+) -> list[Rejected]:
+    """Lines holding a NUL byte (binary data: JSON text never holds one), one row each."""
+    data = np.frombuffer(
+        buf, dtype=np.uint8, count=int(starts[-1]) - int(starts[0]), offset=int(starts[0])
+    )
+    at = np.flatnonzero(data == 0) + int(starts[0])
+    rows = np.unique(np.searchsorted(starts, at, side="right") - 1)
+    rejected = []
+    for idx in rows.tolist():
+        if first_line + idx in known:
+            continue
+        raw = bytes(buf[int(starts[idx]) : int(starts[idx + 1])])
+        rejected.append(
+            Rejected(
+                first_line + idx,
+                f"binary data: a NUL byte in the line (byte {raw.index(0) + 1} of the line)",
+                raw.decode("utf-8", errors="replace").strip()[:RAW_TEXT_LIMIT],
+            )
+        )
+    return rejected
 
 
 def _decode_slowly(
