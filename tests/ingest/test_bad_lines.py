@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,57 @@ def test_mostly_binary_file_is_still_refused(tmp_path: Path, workspace, records)
     path = tmp_path / "blob.json"
     path.write_bytes(b"\n".join([json.dumps(records[0]).encode(), *noise, b"\x00" * 40]))
     assert sniff(path).shape == "binary"
+
+
+def _inflatable(data: bytes) -> bytes:
+    """What a cut gzip stream still inflates to."""
+    return zlib.decompressobj(wbits=31).decompress(data)
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.55, 0.8])
+@pytest.mark.parametrize("layout", ["jsonl", "array", "value_page", "records_body"])
+def test_truncated_gzip_keeps_the_records_before_the_cut(
+    tmp_path: Path, workspace: Workspace, all_records, layout: str, fraction: float
+) -> None:
+    texts = [json.dumps(r) for r in all_records]
+    heads = {
+        "array": "[",
+        "value_page": '{"@odata.context": "x", "value": [',
+        "records_body": '{"records": [',
+    }
+    if layout == "jsonl":
+        sep, head, foot = "\n", "", "\n"
+    else:
+        sep, head, foot = ", ", heads[layout], "]" if layout == "array" else "]}"
+    body = head + sep.join(texts) + foot
+    data = gzip.compress(body.encode())
+    path = tmp_path / "export.json.gz"
+    path.write_bytes(data[: int(len(data) * fraction)])
+    prefix = len(_inflatable(path.read_bytes()))
+    ends, at = [], len(head)
+    for text in texts:
+        at += len(text)
+        ends.append(at)
+        at += len(sep)
+    need = 0 if layout == "jsonl" else 1  # an array element counts once its delimiter is read
+    whole = sum(1 for end in ends if end + need <= prefix)
+    assert 0 < whole < len(texts)
+
+    summary = ingest_paths(workspace, [path])
+    assert summary.rows_written == {"signins": whole} and summary.conserved
+    assert summary.files_ingested == 1 and summary.files_failed == 0
+    (err,) = summary.errors
+    assert err.file == str(path) and "truncated" in err.message
+    landed = [r["event_id"] for r in lake_rows(workspace, "signins")]
+    assert sorted(landed) == sorted(r["properties"]["id"] for r in all_records[:whole])
+    cut = quarantine_rows(workspace)
+    assert len(cut) <= 1 and summary.quarantined == len(cut)
+    for row in cut:
+        assert row["source_file"] == str(path) and "truncated" in row["reason"]
+        assert row["source_line"] == whole + 1
+        assert row["reason"].startswith(("line cut short", "record cut short"))
+
+
+@pytest.fixture(scope="module")
+def all_records(samples_dir: Path) -> list[dict]:
+    return sample_records(samples_dir, "service_principal_sign_in_logs.json")
