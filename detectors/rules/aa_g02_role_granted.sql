@@ -26,6 +26,7 @@ WITH grants AS (
         ) AS granted
     FROM audits AS a
     WHERE a.date = $day
+      AND NOT a.conflicting_duplicate  -- a later version of an event counts once
       AND a.event_time >= $day_start
       AND a.event_time < $day_end
       AND regexp_matches(lower(coalesce(a.activity, '')), $activity_pattern)

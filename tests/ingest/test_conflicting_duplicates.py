@@ -115,3 +115,21 @@ def test_view_over_old_files_only(tmp_path: Path, workspace: Workspace, signin) 
 def test_every_event_table_has_the_flag() -> None:
     for name, schema in TABLES.items():
         assert schema.field(CONFLICT_COLUMN).type == pa.bool_(), name
+
+
+def test_rollups_count_an_event_once(tmp_path: Path, workspace: Workspace, signin) -> None:
+    """The views hold both versions; the baselines (and detectors' day input) count one."""
+    from pipeline import baselines
+
+    write_lines(tmp_path / "v.json", [signin, _changed(signin, "198.51.100.4")])
+    ingest_paths(workspace, [tmp_path / "v.json"])
+    baselines.update(workspace)
+    con = connect(workspace, read_only=True)
+    try:
+        rows = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {CONFLICT_COLUMN}) FROM events"
+        ).fetchall()
+        rolled = con.execute("SELECT sum(events) FROM identity_day").fetchall()
+    finally:
+        con.close()
+    assert rows == [(2, 1)] and rolled == [(1,)]
