@@ -175,7 +175,10 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
     # identity resolution of the events view for each rule)
     con.execute("DROP VIEW IF EXISTS day_events")
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE day_events AS SELECT * FROM events WHERE day = ?", [day]
+        # a later version of an event (same id, other content) counts once
+        "CREATE OR REPLACE TEMP TABLE day_events AS SELECT * FROM events "
+        "WHERE day = ? AND NOT conflicting_duplicate",
+        [day],
     )
     summary._add("history+day_events", t)
     learning = _learning_identities(con)

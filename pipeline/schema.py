@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+#: 2: event tables gained ``conflicting_duplicate`` (files of version 1 read it as false);
+#:    audits gained user_agent and additional_details, their targets modified (maps by name)
 SCHEMA_VERSION = "2"
 METADATA_KEY = b"agentaudit.schema_version"
 
@@ -187,6 +189,13 @@ QUARANTINE: list[tuple[str, pa.DataType]] = [
     ("raw_text", STR),
 ]
 
+#: true on a later version of an event already stored with other content (same event key,
+#: different fields): kept so no version is lost; count events WHERE NOT conflicting_duplicate
+CONFLICT_COLUMN = "conflicting_duplicate"
+FLAGS: list[tuple[str, pa.DataType]] = [(CONFLICT_COLUMN, pa.bool_())]
+#: columns added to the event tables after schema version 1, with the value older files mean
+ADDED_COLUMNS: dict[str, str] = {CONFLICT_COLUMN: "false"}
+
 RAW: list[tuple[str, pa.DataType]] = [("raw", STR)]
 
 
@@ -196,11 +205,11 @@ def _schema(*parts: list[tuple[str, pa.DataType]]) -> pa.Schema:
 
 
 TABLES: dict[str, pa.Schema] = {
-    "signins": _schema(COMMON, SIGNINS, RAW),
-    "audits": _schema(COMMON, AUDITS, RAW),
-    "activity": _schema(COMMON, ACTIVITY, RAW),
-    "risk_events": _schema(COMMON, RISK_EVENTS, RAW),
-    "agent_facts": _schema(COMMON, AGENT_FACTS, RAW),
+    "signins": _schema(COMMON, SIGNINS, FLAGS, RAW),
+    "audits": _schema(COMMON, AUDITS, FLAGS, RAW),
+    "activity": _schema(COMMON, ACTIVITY, FLAGS, RAW),
+    "risk_events": _schema(COMMON, RISK_EVENTS, FLAGS, RAW),
+    "agent_facts": _schema(COMMON, AGENT_FACTS, FLAGS, RAW),
 }
 QUARANTINE_SCHEMA = _schema(QUARANTINE)
 

@@ -42,6 +42,7 @@ interactive AS (
     SELECT DISTINCT lower(coalesce(s.user_id, s.user_principal_name)) AS identity_id
     FROM signins AS s
     WHERE s.date >= $interactive_start_day AND s.date <= $day
+      AND NOT s.conflicting_duplicate  -- a later version of an event counts once
       AND s.event_time >= $interactive_start AND s.event_time < $day_end
       AND (s.is_interactive IS true OR s.log_type = 'interactive')
       AND s.succeeded IS NOT false

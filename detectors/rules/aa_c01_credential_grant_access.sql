@@ -26,6 +26,7 @@ credentials AS (
     FROM (
         SELECT *, list_filter(targets, lambda x: x.id IS NOT NULL)[1] AS t FROM audits
         WHERE date BETWEEN CAST($day_start - to_hours($window_hours) AS DATE) AND $day
+          AND NOT conflicting_duplicate
     ) AS a
     LEFT JOIN app_of AS ao ON ao.object_id = lower(a.t.id)
     WHERE a.event_time >= $day_start - to_hours($window_hours)
@@ -95,6 +96,7 @@ access AS (
       AND e.event_time <= least(ch.credential_time, ch.grant_time) + to_hours($window_hours)
       AND e.event_time < $day_end
       AND coalesce(e.status_code, 200) < 400
+      AND NOT e.conflicting_duplicate
 ),
 first_access AS (
     SELECT

@@ -23,6 +23,7 @@ WITH changes AS (
         list_filter(a.targets, lambda t: t.id IS NOT NULL)[1] AS target
     FROM audits AS a
     WHERE a.date = $day
+      AND NOT a.conflicting_duplicate  -- a later version of an event counts once
       AND a.event_time >= $day_start
       AND a.event_time < $day_end
       AND regexp_matches(lower(coalesce(a.activity, '')), $activity_pattern)

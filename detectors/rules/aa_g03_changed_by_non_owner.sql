@@ -15,6 +15,7 @@ WITH changes AS (
         unnest(a.targets) AS t
     FROM audits AS a
     WHERE a.date = $day
+      AND NOT a.conflicting_duplicate  -- a later version of an event counts once
       AND a.event_time >= $day_start
       AND a.event_time < $day_end
       AND regexp_matches(lower(coalesce(a.activity, '')), $change_pattern)

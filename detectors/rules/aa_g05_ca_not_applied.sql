@@ -46,6 +46,7 @@ covered_before AS (
     JOIN uncovered AS u
       ON u.identity_id = lower(coalesce(s.service_principal_id, s.user_id))
     WHERE s.date >= $history_start_day AND s.date < $day
+      AND NOT s.conflicting_duplicate  -- a later version of an event counts once
       AND s.event_time >= $history_start AND s.event_time < $day_start
       AND lower(coalesce(s.conditional_access_status, '')) IN ('success', 'failure')
     GROUP BY u.identity_id

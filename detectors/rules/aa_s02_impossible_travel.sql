@@ -13,7 +13,9 @@ WITH located AS (
       ON s.event_id = e.event_id
      AND s.date >= $prev_day AND s.date <= $day
      AND s.event_time >= $prev_start AND s.event_time < $day_end
+     AND NOT s.conflicting_duplicate  -- a later version of an event counts once
     WHERE e.table_name = 'signins'
+      AND NOT e.conflicting_duplicate
       AND e.day >= $prev_day AND e.day <= $day
       AND e.event_time >= $prev_start AND e.event_time < $day_end
       AND e.succeeded IS true

@@ -25,7 +25,13 @@ import pyarrow as pa
 from pipeline.config import Config, load_config
 from pipeline.errors import AgentAuditError
 from pipeline.registry import registry_tables
-from pipeline.schema import METADATA_KEY, QUARANTINE_SCHEMA, SCHEMA_VERSION, TABLES
+from pipeline.schema import (
+    ADDED_COLUMNS,
+    METADATA_KEY,
+    QUARANTINE_SCHEMA,
+    SCHEMA_VERSION,
+    TABLES,
+)
 from pipeline.sensitivity import path_tags_table, pattern_table
 from pipeline.workspace import Workspace
 
@@ -74,10 +80,48 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _column_sql(field: pa.Field, missing: str) -> str:
+    """A view's column; ``missing``: "" (every file has it), "all" (no file has it: the value
+    older files mean) or "some" (files of both schemas, read by name). An added column is never
+    null in a view: null reads as its default."""
+    name = _ident(field.name)
+    default = ADDED_COLUMNS.get(field.name)
+    if default is None:
+        return name
+    if missing == "all":
+        return f"CAST({default} AS {duck_type(field.type)}) AS {name}"
+    return f"coalesce({name}, {default}) AS {name}"  # never null: a filter on it keeps the row
+
+
+def _missing_added(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> str:
+    """Whether the files under ``folder`` lack the columns added since schema version 1:
+    "" (none lacks them), "all" or "some". Reads the Parquet footers once, not every query."""
+    added = [f.name for f in schema if f.name in ADDED_COLUMNS]
+    files = list(folder.glob("date=*/*.parquet")) if added else []
+    if not files:
+        return ""
+    glob = str(folder / "date=*" / "*.parquet")
+    ((having, total),) = con.execute(
+        "SELECT count(DISTINCT file_name) FILTER (WHERE name = ?), count(DISTINCT file_name) "
+        "FROM parquet_schema(?)",
+        [added[0], glob],
+    ).fetchall()
+    if having == total:
+        return ""
+    return "all" if having == 0 else "some"
+
+
 def _view_sql(
-    name: str, schema: pa.Schema, folder: Path, temp: str, hive: bool = True, union: bool = False
+    name: str,
+    schema: pa.Schema,
+    folder: Path,
+    temp: str,
+    hive: bool = True,
+    union: bool = False,
+    missing: str = "",
 ) -> str:
-    cols = ", ".join(_ident(f.name) for f in schema)
+    union = union or missing == "some"
+    cols = ", ".join(_column_sql(f, missing) for f in schema)
     files = list(folder.glob("date=*/*.parquet")) if hive else list(folder.glob("**/*.parquet"))
     if not files:
         typed = ", ".join(f"CAST(NULL AS {duck_type(f.type)}) AS {_ident(f.name)}" for f in schema)
@@ -117,15 +161,17 @@ def _create_view(
 ) -> None:
     """The view over a table's files. Files are written in the canonical schema, so DuckDB reads
     the first file's schema only; when some file was written by another schema version (a lake
-    older than a column), the view reads by column name (slower, still right)."""
+    older than a column), the view reads by column name (slower, still right). Columns added
+    since schema version 1 read as the value older files mean (ADDED_COLUMNS)."""
+    missing = _missing_added(con, folder, schema) if hive else ""
     if not _older_files(con, folder, hive):
         try:
-            con.execute(_view_sql(name, schema, folder, kw, hive))
+            con.execute(_view_sql(name, schema, folder, kw, hive, missing=missing))
             return
         except duckdb.Error:
             pass
     try:
-        con.execute(_view_sql(name, schema, folder, kw, hive, union=True))
+        con.execute(_view_sql(name, schema, folder, kw, hive, union=True, missing=missing))
     except duckdb.Error as exc:
         raise AgentAuditError(
             f"{folder}: its Parquet files do not hold the '{name}' columns ({exc}); move the "

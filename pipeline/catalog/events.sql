@@ -4,6 +4,9 @@
 -- come from the agent_directory rollup, so activity by a known agent resolves to that agent.
 -- Activity sensitivity comes from path_sensitivity (paths of rolled-up days): run
 -- pipeline.baselines.update before reading the sensitivity of new days.
+-- Every row is here, the later versions of an event (same id, other content) too, flagged
+-- conflicting_duplicate; the detectors' and baselines' day inputs (day_events, rollup_input)
+-- count an event once: they read WHERE NOT conflicting_duplicate.
 CREATE OR REPLACE {temp} VIEW events AS
 WITH
 reg AS (
@@ -115,7 +118,8 @@ signin_events AS (
         coalesce(t_id.tag, t_name.tag) AS sensitivity,
         s.reg_id IS NOT NULL AS registered,
         s.reg_sponsor AS sponsor,
-        s.log_type AS detail
+        s.log_type AS detail,
+        s.conflicting_duplicate
     FROM s3 s
     LEFT JOIN name_tags t_id ON t_id.key = lower(s.resource_id)
     LEFT JOIN name_tags t_name ON t_name.key = lower(trim(s.resource_display_name))
@@ -217,7 +221,8 @@ activity_events AS (
         ps.tag AS sensitivity,
         a.reg_id IS NOT NULL AS registered,
         a.reg_sponsor AS sponsor,
-        a.token_type AS detail
+        a.token_type AS detail,
+        a.conflicting_duplicate
     FROM a2 a
     LEFT JOIN path_sensitivity ps ON ps.resource_path = a.resource_path
 )

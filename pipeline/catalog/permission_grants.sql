@@ -18,6 +18,7 @@ WITH grants AS (
         'app role assignment|consent to application|delegated permission grant'
         || '|oauth2permissiongrant|add (eligible )?member to role|add scoped member to role')
       AND lower(coalesce(a.result, 'success')) IN ('success', '')
+      AND NOT a.conflicting_duplicate  -- a later version of an event counts once
 ),
 named AS (
     SELECT

@@ -201,6 +201,30 @@ def _json_source_format(dialect: str | None, wrapper: str | None, first_line: by
     }.get(dialect or "", "unknown")
 
 
+def json_lines_share(head: bytes, complete: bool) -> float:
+    """The share of the head's non-empty lines that look like a JSON object on a line of its own.
+
+    A line counts when it is UTF-8 without NUL bytes and runs from ``{`` to ``}``. The last line
+    is left out unless ``complete`` (it may be cut by the head limit). 0.0 when no line is whole.
+    """
+    lines = _strip_bom(head).split(b"\n")[:200]
+    if not complete:
+        lines = lines[:-1]
+    lines = [ln.strip() for ln in lines if ln.strip()]
+    if not lines:
+        return 0.0
+    good = 0
+    for line in lines:
+        if line[:1] != b"{" or line[-1:] != b"}" or b"\x00" in line:
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        good += 1
+    return good / len(lines)
+
+
 def sniff(path: Path, path_hint: str = "") -> Detected:
     """Detect the shape and dialect of ``path``. Raises OSError when it cannot be read."""
     with open(path, "rb") as fh:
@@ -210,22 +234,31 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
         try:
             head = _gunzip_head(path)
         except zlib.error:
-            return Detected(shape="binary", gzip=True)
+            head = b""
+        if not head:
+            # the magic bytes may be the start of a binary line in a plain JSON-lines file
+            with open(path, "rb") as fh:
+                plain = fh.read(HEAD_BYTES)
+            if json_lines_share(plain, len(plain) < HEAD_BYTES) < 0.5:
+                return Detected(shape="binary", gzip=True)
+            is_gzip, head = False, plain
     else:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
     if not head.strip():
         return Detected(shape="empty", gzip=is_gzip)
-    if head.startswith(UTF16_BOMS):
+    complete = len(head) < HEAD_BYTES  # the whole file is in the head
+    share = json_lines_share(head, complete)
+    # a binary or UTF-16 line among JSON lines is that line's problem, not the file's
+    if share < 0.5 and head.startswith(UTF16_BOMS):
         return Detected(shape="utf16", gzip=is_gzip)
-    if b"\x00" in head[:8192]:
+    if share < 0.5 and b"\x00" in head[:8192]:
         return Detected(shape="binary", gzip=is_gzip)
     body = _strip_bom(head).lstrip()
     first = body[:1]
-    if first == b"[":
+    if first == b"[" and share <= 0.5:
         return _document(body, is_gzip, "$[*]")
     lines = [ln for ln in body.split(b"\n")[:50] if ln.strip()]
-    complete = len(head) < HEAD_BYTES  # the whole file is in the head
     for n, line in enumerate(lines if complete or len(lines) == 1 else lines[:-1]):
         if not line.lstrip().startswith(b"{"):
             continue

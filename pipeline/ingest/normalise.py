@@ -22,7 +22,7 @@ import pyarrow as pa
 from pipeline.ingest.fields import ALL_FIELDS, COMPILED, COMPILED_FOR_TABLE, CompiledDialect
 from pipeline.ingest.timeparse import parse_time_columns
 from pipeline.resource_path import resource_path_expr
-from pipeline.schema import TABLES
+from pipeline.schema import CONFLICT_COLUMN, TABLES
 
 SQL_DIR = Path(__file__).parent / "sql"
 
@@ -620,8 +620,8 @@ def normalise(
     dialect: str,
     context: dict[str, object],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Canonical rows of ``table`` (every column but ``raw``, plus ``_row``) and the rows to
-    quarantine (_row, line_no, reason).
+    """Canonical rows of ``table`` (every column but ``raw`` and the dedupe flag, plus ``_row``)
+    and the rows to quarantine (_row, line_no, reason).
 
     ``frame`` holds the extracted fields plus line_no, _row (the record's index in its batch,
     where the caller takes ``raw`` from), category, kind. ``context`` gives ingest_time and
@@ -664,4 +664,6 @@ def normalise(
     )
     good = built.filter(pl.col("_reason").is_null()) if bad.height else built
     good = good.with_columns(pl.col("line_no").alias("source_line"))
-    return good.select(*[n for n in schema.names if n != "raw"], "_row"), bad
+    # conflicting_duplicate is set by dedupe, once the lake's versions are known
+    columns = [n for n in schema.names if n not in ("raw", CONFLICT_COLUMN)]
+    return good.select(*columns, "_row"), bad

@@ -19,7 +19,7 @@ import re
 import stat
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -38,6 +38,7 @@ from pipeline.ingest.detect import (
     record_dialect,
 )
 from pipeline.ingest.normalise import sql
+from pipeline.ingest.salvage import salvage_items
 
 CHUNK_BYTES = 64 * 1024 * 1024  # per batch: larger batches spread the fixed cost of each step
 MAX_RECORD_BYTES = 16 * 1024 * 1024
@@ -72,7 +73,15 @@ class NotADocument(Exception):
 
 
 class FileProblem(Exception):
-    """The file could not be read to its end; what was read before is kept."""
+    """The file could not be read to its end; what was read before is kept.
+
+    ``salvaged``: the records read before the problem, when the reader could not yield them
+    before raising (a JSON document cut short).
+    """
+
+    def __init__(self, message: str, salvaged: Batch | None = None):
+        super().__init__(message)
+        self.salvaged = salvaged
 
 
 def _lines_table(line_nos: np.ndarray, texts: pa.Array) -> pa.Table:
@@ -127,6 +136,8 @@ def _split_lines(
     except pa.ArrowInvalid:
         texts, bad = _decode_slowly(buf, starts, first_line)
         rejected.extend(bad)
+    if buf.find(b"\x00", begin, len(buf) if end is None else end) >= 0:
+        rejected.extend(_nul_lines(buf, starts, first_line, {r.line_no for r in rejected}))
     lengths = pc.binary_length(texts).to_numpy(zero_copy_only=False)
     keep = lengths > 0
     too_long = lengths > max_record
@@ -148,6 +159,30 @@ def _split_lines(
         return _lines_table(line_nos, texts), rejected, count
     mask = pa.array(keep)
     return _lines_table(line_nos[keep], texts.filter(mask)), rejected, count
+
+
+def _nul_lines(
+    buf: bytes | bytearray, starts: np.ndarray, first_line: int, known: set[int | None]
+) -> list[Rejected]:
+    """Lines holding a NUL byte (binary data: JSON text never holds one), one row each."""
+    data = np.frombuffer(
+        buf, dtype=np.uint8, count=int(starts[-1]) - int(starts[0]), offset=int(starts[0])
+    )
+    at = np.flatnonzero(data == 0) + int(starts[0])
+    rows = np.unique(np.searchsorted(starts, at, side="right") - 1)
+    rejected = []
+    for idx in rows.tolist():
+        if first_line + idx in known:
+            continue
+        raw = bytes(buf[int(starts[idx]) : int(starts[idx + 1])])
+        rejected.append(
+            Rejected(
+                first_line + idx,
+                f"binary data: a NUL byte in the line (byte {raw.index(0) + 1} of the line)",
+                raw.decode("utf-8", errors="replace").strip()[:RAW_TEXT_LIMIT],
+            )
+        )
+    return rejected
 
 
 def _decode_slowly(
@@ -267,10 +302,28 @@ def iter_jsonl(
         problem = getattr(fh, "problem", None)
     if skipping is not None:
         yield Batch(no_lines(), detected.dialect, detected.source_format, [skipping])
+    elif problem and carry.strip() and not _whole_json(carry):
+        cut = Rejected(
+            line_no,
+            f"line cut short: the file ends in the middle of it ({problem})",
+            carry[:RAW_TEXT_LIMIT].decode("utf-8", errors="replace"),
+        )
+        yield Batch(no_lines(), detected.dialect, detected.source_format, [cut])
     elif carry.strip():
         yield _final_batch(carry, line_no, detected, con, max_record)
     if problem:
         raise FileProblem(_gzip_message(problem, line_no))
+
+
+def _whole_json(line: bytes) -> bool:
+    """Whether the last line before a cut is a whole JSON value (only its newline was lost)."""
+    if len(line) > MAX_RECORD_BYTES:
+        return False
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _final_batch(
@@ -425,10 +478,16 @@ def read_document(
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise FileProblem(_gzip_message(exc, 1)) from exc
         problem = getattr(fh, "problem", None)
-    if problem:
-        raise FileProblem(_gzip_message(problem, 1) + " (a JSON document cannot be read in part)")
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     del data
+    if problem:
+        batch, kept = _salvaged(text, detected, con, problem)
+        raise FileProblem(
+            f"compressed data ends early or is corrupt ({problem}): the JSON document is cut "
+            f"short; the {kept:,} complete record(s) before the cut were ingested: fetch the "
+            "file again to get the rest",
+            salvaged=batch,
+        )
     try:
         (row,) = con.sql(sql("document_shape.sql"), params={"doc": text}).fetchall()
     except (duckdb.InvalidInputException, UnicodeDecodeError) as exc:
@@ -482,6 +541,44 @@ def read_document(
         lines = lines.cast(LINES_SCHEMA)
     lines, deep = reject_deep(lines)
     return Batch(lines, dialect, source_format, deep)
+
+
+def _salvaged(
+    text: str, detected: Detected, con: duckdb.DuckDBPyConnection, problem: str
+) -> tuple[Batch, int]:
+    """The complete records of a document cut short, and the cut as one quarantine row."""
+    found = salvage_items(text)
+    if found is None:  # cut before its record array began
+        reason = f"JSON document cut short before its first record ({problem})"
+        return Batch(
+            no_lines(), None, "unknown", [Rejected(None, reason, text[:RAW_TEXT_LIMIT])]
+        ), 0
+    items = found.items
+    first = items[0] if items else None
+    shape = {
+        "kind": "ARRAY" if found.items_path == "$[*]" else "OBJECT",
+        "records_type": "ARRAY" if found.items_path == "$.records[*]" else None,
+        "value_type": "ARRAY" if found.items_path == "$.value[*]" else None,
+        "first_item": first,
+        "first_record": first,
+        "first_value": first,
+    }
+    items_path, dialect, source_format = document_layout(shape, None)
+    count = len(items)
+    lines = _lines_table(np.arange(1, count + 1, dtype=np.int64), pa.array(items, pa.string()))
+    if items_path == "$[*].records[*]":  # an array of {"records": [...]} bodies
+        lines = _expand(lines, [], replace(detected, wrapper="records"), con).lines
+    lines, rejected = reject_deep(lines)
+    if found.tail.strip():
+        rejected.append(
+            Rejected(
+                count + 1,
+                f"record cut short: the JSON document ends here (after record {count:,}; "
+                f"{problem})",
+                found.tail[:RAW_TEXT_LIMIT],
+            )
+        )
+    return Batch(lines, dialect, source_format, rejected), lines.num_rows
 
 
 # ---- CSV ---------------------------------------------------------------------------------------

@@ -82,6 +82,10 @@ def _batches(
         except NotADocument:
             lines = replace(detected, shape="jsonl")
             yield from iter_jsonl(path, lines, con, limits["chunk_bytes"], limits["max_record"])
+        except FileProblem as exc:
+            if exc.salvaged is not None:  # the records before a cut land; the cut is reported
+                yield exc.salvaged
+            raise
         else:
             yield batch
     elif detected.shape == "csv":

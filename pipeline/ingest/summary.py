@@ -34,6 +34,9 @@ class FileResult(BaseModel):
     rows_read: int = 0
     rows_written: dict[str, int] = Field(default_factory=dict)
     duplicates: int = 0
+    #: rows written (counted in rows_written too) that are a later, different version of an
+    #: event already stored: flagged ``conflicting_duplicate`` in the lake
+    conflicting_duplicates: int = 0
     quarantined: int = 0
     error: str | None = None
 
@@ -50,6 +53,7 @@ class IngestSummary(BaseModel):
     rows_read: int = 0
     rows_written: dict[str, int] = Field(default_factory=dict)
     duplicates: int = 0
+    conflicting_duplicates: int = 0  # written, flagged: same event id, other content
     quarantined: int = 0
     quarantine_reasons: dict[str, int] = Field(default_factory=dict)
     #: a few quarantined rows, each naming its file, line and reason (all are in lake/_quarantine)
@@ -84,6 +88,7 @@ class IngestSummary(BaseModel):
         for table, n in result.rows_written.items():
             self.rows_written[table] = self.rows_written.get(table, 0) + n
         self.duplicates += result.duplicates
+        self.conflicting_duplicates += result.conflicting_duplicates
         self.quarantined += result.quarantined
 
     def lines(self, top: int = 5) -> list[str]:
@@ -98,6 +103,11 @@ class IngestSummary(BaseModel):
         if self.rows_written:
             per_table = ", ".join(f"{t} {n}" for t, n in sorted(self.rows_written.items()))
             out.append(f"written: {per_table}")
+        if self.conflicting_duplicates:
+            out.append(
+                f"conflicting duplicates: {self.conflicting_duplicates} written row(s) repeat an "
+                "event id with other content; each is kept, flagged conflicting_duplicate"
+            )
         if self.quarantine_reasons:
             ranked = sorted(self.quarantine_reasons.items(), key=lambda kv: (-kv[1], kv[0]))
             out.append("quarantined (top reasons):")

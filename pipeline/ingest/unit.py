@@ -31,7 +31,7 @@ from pipeline.ingest.normalise import extract, normalise
 from pipeline.ingest.reader import RAW_TEXT_LIMIT, Batch, Rejected, first_dialect
 from pipeline.ingest.summary import FileError, FileResult
 from pipeline.lake import PartitionWriter
-from pipeline.schema import QUARANTINE_SCHEMA, TABLES
+from pipeline.schema import CONFLICT_COLUMN, QUARANTINE_SCHEMA, TABLES
 from pipeline.workspace import Workspace
 
 EXAMPLES = 5  # quarantined rows named in the summary
@@ -269,15 +269,18 @@ class CommitUnit:
             good, bad = normalise(self.con, part, name, dialect, context)
             if bad.height:
                 self._quarantine_rows(lines, bad)
-            fresh, _dups = self.seen.filter_new(good, name)
+            fresh, _dups, _conflicts = self.seen.filter_new(good, name)
             good_members = member_of_slot[slot_of_row[good.get_column("_row").to_numpy()]]
             rows_of = fresh.get_column("_row").to_numpy()
             fresh_members = member_of_slot[slot_of_row[rows_of]]
             kept = np.bincount(fresh_members, minlength=count)
             dups = np.bincount(good_members, minlength=count) - kept
+            flagged = fresh.get_column(CONFLICT_COLUMN).to_numpy()
+            conflicts = np.bincount(fresh_members[flagged], minlength=count)
             for index in np.flatnonzero(kept | dups):
                 result = self.members[int(index)].result
                 result.duplicates += int(dups[index])
+                result.conflicting_duplicates += int(conflicts[index])
                 if kept[index]:
                     result.rows_written[name] = result.rows_written.get(name, 0) + int(kept[index])
             if fresh.height:

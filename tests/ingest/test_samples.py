@@ -27,10 +27,12 @@ EXPECTED = {
     "risky_users_logs.json": (1, "risk_events", 1, 0),
     "user_risk_event_logs.json": (1, "risk_events", 1, 0),
     "adfs-signin-with-agent.jsonl": (1, "signins", 1, 0),
-    # three records with the same id "Directory_ESQ"
-    "auditlogs.jsonl": (3, "audits", 1, 2),
-    # the last two lines are the same request (requestId f7839da0-…) once more
-    "graph-activity.jsonl": (6, "activity", 5, 1),
+    # three records with the same id "Directory_ESQ" and different initiators: no exact
+    # duplicate; the second and third land flagged conflicting_duplicate
+    "auditlogs.jsonl": (3, "audits", 3, 0),
+    # the last two lines are the same request (requestId f7839da0-…) once more, the last one
+    # with a session id (c_Sid) the first lacks: other content, kept flagged
+    "graph-activity.jsonl": (6, "activity", 6, 0),
     # one payload under five categories; MicrosoftServicePrincipalSignInLogs and
     # ServicePrincipalSignInLogs are both service_principal sign-ins with the same id
     "signinlogs-categories.jsonl": (5, "signins", 4, 1),
@@ -56,9 +58,12 @@ def test_every_sample_file_counts(ingested) -> None:
         assert result.rows_written == {table: written}, name
         assert result.duplicates == dups, name
         assert result.quarantined == 0, name
-    assert summary.rows_written == {"signins": 72, "audits": 23, "activity": 30, "risk_events": 2}
+    assert summary.rows_written == {"signins": 72, "audits": 25, "activity": 31, "risk_events": 2}
     assert summary.rows_read == 132
-    assert summary.duplicates == 5
+    assert summary.duplicates == 2
+    assert summary.conflicting_duplicates == 3
+    assert by_name["auditlogs.jsonl"].conflicting_duplicates == 2
+    assert by_name["graph-activity.jsonl"].conflicting_duplicates == 1
     assert summary.quarantined == 0
     assert summary.conserved
 

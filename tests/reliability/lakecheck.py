@@ -2,9 +2,11 @@
 
 ``snapshot`` reads every visible Parquet file of the lake (a file that fails to read is a
 half-written file someone can see), keys each event by (table, scope, event_id) with a hash of its
-raw record, counts quarantine rows by (file, line, reason), and lists findings by id (run ids
-aside: they differ between runs by design). Two snapshots are equal when the lakes hold the same
-events once each, the same quarantined lines and the same findings.
+raw record and its ``conflicting_duplicate`` flag (a later version of an event with other content
+is kept, flagged: one unflagged row per event key), counts quarantine rows by (file, line,
+reason), and lists findings by id (run ids aside: they differ between runs by design). Two
+snapshots are equal when the lakes hold the same events once each, the same quarantined lines and
+the same findings.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pyarrow.parquet as pq
 
 from pipeline.ingest.dedupe import SCOPE_COLUMN
 from pipeline.lake import TMP_SUFFIX
+from pipeline.schema import CONFLICT_COLUMN
 from pipeline.workspace import Workspace
 
 EVENT_TABLES = tuple(SCOPE_COLUMN)
@@ -25,7 +28,8 @@ EVENT_TABLES = tuple(SCOPE_COLUMN)
 
 @dataclass
 class Snapshot:
-    events: dict[str, Counter] = field(default_factory=dict)  # table -> (scope, id, raw) counts
+    #: table -> (scope, id, raw, conflicting_duplicate) counts
+    events: dict[str, Counter] = field(default_factory=dict)
     quarantine: Counter = field(default_factory=Counter)  # (file, line, reason) -> count
     findings: Counter = field(default_factory=Counter)  # (id, rule, severity, day) -> count
     manifest_hashes: set[str] = field(default_factory=set)
@@ -40,10 +44,20 @@ class Snapshot:
             dups = {k: n for k, n in keys.items() if n > 1}
             if dups:
                 out.append(f"{table}: {len(dups)} event(s) stored more than once")
-            ids = Counter((scope, event_id) for scope, event_id, _raw in keys)
+            ids = Counter(
+                (scope, event_id) for scope, event_id, _raw, flagged in keys if not flagged
+            )
             twins = [k for k, n in ids.items() if n > 1]
             if twins:
-                out.append(f"{table}: {len(twins)} event key(s) with two different raw records")
+                out.append(
+                    f"{table}: {len(twins)} event key(s) with two different raw records "
+                    "neither flagged conflicting_duplicate"
+                )
+            orphans = {(s, i) for s, i, _raw, flagged in keys if flagged} - set(ids)
+            if orphans:
+                out.append(
+                    f"{table}: {len(orphans)} conflicting_duplicate version(s) without the first"
+                )
         qdups = {k: n for k, n in self.quarantine.items() if n > 1}
         if qdups:
             out.append(f"quarantine: {len(qdups)} line(s) quarantined more than once")
@@ -85,8 +99,10 @@ class Snapshot:
         return sum(sum(c.values()) for c in self.events.values())
 
 
-def _read(path: Path, columns: list[str], snap: Snapshot):
+def _read(path: Path, columns: list[str], snap: Snapshot, optional: str | None = None):
     try:
+        if optional and optional not in pq.read_schema(path).names:
+            columns = [c for c in columns if c != optional]
         return pq.read_table(path, columns=columns)
     except Exception:  # noqa: BLE001 - any failure to read is what we are looking for
         snap.unreadable.append(str(path))
@@ -102,13 +118,18 @@ def snapshot(workspace: Workspace) -> Snapshot:
         scope = SCOPE_COLUMN[table]
         cols = ["event_id", "raw"] + ([scope] if scope else [])
         for path in sorted(workspace.table_dir(table).glob("date=*/*.parquet")):
-            data = _read(path, cols, snap)
+            data = _read(path, [*cols, CONFLICT_COLUMN], snap, optional=CONFLICT_COLUMN)
             if data is None:
                 continue
             scopes = data.column(scope).to_pylist() if scope else [""] * data.num_rows
             ids = data.column("event_id").to_pylist()
             raws = [hash(r) for r in data.column("raw").to_pylist()]
-            counts.update(zip(scopes, ids, raws, strict=True))
+            flags = (
+                [bool(f) for f in data.column(CONFLICT_COLUMN).to_pylist()]
+                if CONFLICT_COLUMN in data.column_names
+                else [False] * data.num_rows  # a file of schema version 1
+            )
+            counts.update(zip(scopes, ids, raws, flags, strict=True))
         snap.events[table] = counts
     for path in sorted(workspace.quarantine.glob("date=*/*.parquet")):
         data = _read(path, ["source_file", "source_line", "reason"], snap)

@@ -8,6 +8,7 @@ SELECT
     count(sensitivity) AS sensitive
 FROM events
 WHERE list_contains($1, identity_id)
+  AND NOT conflicting_duplicate  -- a later version of an event counts once
   AND CAST(day AS DATE) BETWEEN CAST($2 AS DATE) AND CAST($3 AS DATE)
 GROUP BY ALL
 ORDER BY identity_id, day

@@ -14,6 +14,7 @@ FROM (
         conditional_access_status
     FROM signins
     WHERE CAST(date AS DATE) BETWEEN CAST($1 AS DATE) AND CAST($2 AS DATE)
+      AND NOT conflicting_duplicate  -- a later version of an event counts once
       AND coalesce(log_type, '') <> 'managed_identity'
       AND (agent_type IS NOT NULL OR agent_subject_type IS NOT NULL
            OR log_type = 'service_principal')

@@ -12,6 +12,7 @@ FROM (
         row_number() OVER (PARTITION BY identity_id ORDER BY count(*) DESC, 2) AS rank
     FROM events
     WHERE list_contains($1, identity_id)
+      AND NOT conflicting_duplicate  -- a later version of an event counts once
       AND CAST(day AS DATE) BETWEEN CAST($2 AS DATE) AND CAST($3 AS DATE)
     GROUP BY identity_id, coalesce(resource, resource_id, '(unknown)')
 )
