@@ -102,8 +102,10 @@ def test_office_activity_csv(tmp_path: Path, workspace: Workspace) -> None:
 
 
 def test_office_activity_and_the_m365_record_of_one_event_land_once(tmp_path, workspace) -> None:
+    # the same event as the Management Activity API returns it (same content, other shape)
     api = {
-        "CreationTime": "2026-03-02T11:00:00",
+        "CreationTime": "2026-03-02T11:00:00.123",
+        "ClientInfoString": OFFICE_MAIL_APP["ClientInfoString"],
         "Id": "office-mail-app-1",
         "Operation": "MailItemsAccessed",
         "OrganizationId": TENANT,
