@@ -78,6 +78,30 @@ class NewSigninLocation(Rule):
             ),
         ),
         Case(
+            name="a traveller signs in with MFA from Paris, where colleagues sign in: low, "
+            "not an incident",
+            fires=True,
+            day="2026-03-10",
+            rows={
+                "signins": [
+                    *HISTORY,
+                    # a colleague who works from France
+                    *[
+                        {
+                            **_signin(f"b{d}", f"2026-03-0{d}", "192.0.2.10", 3215, "FR", True),
+                            "user_id": "user-bob",
+                            "user_principal_name": "bob@contoso.com",
+                        }
+                        for d in range(1, 10)
+                    ],
+                    _signin("t1", "2026-03-10", "192.0.2.77", 3215, "FR", mfa=True),
+                ]
+            },
+            check=lambda fs: (
+                len(fs) == 1 and fs[0].severity == "low" and "MFA" in fs[0].explanation
+            ),
+        ),
+        Case(
             name="sign-in from the usual country and network",
             fires=False,
             day="2026-03-10",
