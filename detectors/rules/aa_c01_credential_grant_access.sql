@@ -6,14 +6,7 @@
 -- known). One row per app and chain.
 -- Parameters: $day, $day_start, $day_end, $window_hours, $credential_pattern, $grant_pattern,
 -- $impact_pattern, $max_evidence.
-WITH app_of AS (
-    SELECT object_id, min(app_id) AS app_id FROM app_links GROUP BY object_id
-),
-principal_of AS (
-    SELECT app_id, min(object_id) AS sp_id
-    FROM app_links WHERE kind = 'service_principal' GROUP BY app_id
-),
-credentials AS (
+WITH credentials AS (
     SELECT
         a.event_id,
         a.event_time,
@@ -28,7 +21,7 @@ credentials AS (
         WHERE date BETWEEN CAST($day_start - to_hours($window_hours) AS DATE) AND $day
           AND NOT conflicting_duplicate
     ) AS a
-    LEFT JOIN app_of AS ao ON ao.object_id = lower(a.t.id)
+    LEFT JOIN app_of_object AS ao ON ao.object_id = lower(a.t.id)
     WHERE a.event_time >= $day_start - to_hours($window_hours)
       AND a.event_time < $day_end
       AND regexp_matches(lower(coalesce(a.activity, '')), $credential_pattern)
@@ -131,6 +124,6 @@ SELECT
     ([ch.credential_event] || ch.grant_events || fa.access_events)[1:$max_evidence] AS evidence
 FROM chains AS ch
 JOIN first_access AS fa USING (app_key)
-LEFT JOIN principal_of AS ps ON ps.app_id = ch.app_key
+LEFT JOIN principal_of_app AS ps ON ps.app_id = ch.app_key
 WHERE fa.first_time >= $day_start
 ORDER BY identity_id

@@ -43,20 +43,13 @@ held AS (
     FROM changes
     WHERE target.id IS NOT NULL
 ),
-app_of AS (
-    SELECT object_id, min(app_id) AS app_id FROM app_links GROUP BY object_id
-),
-principal_of AS (
-    SELECT app_id, min(object_id) AS sp_id
-    FROM app_links WHERE kind = 'service_principal' GROUP BY app_id
-),
 first_change AS (
     SELECT
         h.target_id,
         min(h.event_time) AS t0,
         coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id)) AS app_id
     FROM held AS h
-    LEFT JOIN app_of AS ao ON ao.object_id = h.target_id
+    LEFT JOIN app_of_object AS ao ON ao.object_id = h.target_id
     GROUP BY h.target_id
 ),
 later_signins AS (
@@ -107,7 +100,7 @@ SELECT
     bool_or(h.scripted) AS any_scripted,
     string_agg(DISTINCT h.user_agent, '; ') FILTER (WHERE h.scripted) AS scripted_clients,
     coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id)) AS linked_app_id,
-    (SELECT p.sp_id FROM principal_of AS p
+    (SELECT p.sp_id FROM principal_of_app AS p
      WHERE p.app_id = coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id))
        AND p.sp_id <> h.target_id) AS linked_sp_id,
     coalesce(any_value(n.n_new_place), 0) AS n_new_place,
@@ -119,6 +112,6 @@ SELECT
         || coalesce(any_value(n.new_place_events), []))[1:$max_evidence] AS evidence
 FROM held AS h
 LEFT JOIN new_place_per_target AS n USING (target_id)
-LEFT JOIN app_of AS ao ON ao.object_id = h.target_id
+LEFT JOIN app_of_object AS ao ON ao.object_id = h.target_id
 GROUP BY h.target_id
 ORDER BY h.target_id

@@ -37,3 +37,10 @@ said AS (
 SELECT DISTINCT lower(trim(object_id)) AS object_id, lower(trim(app_id)) AS app_id, kind
 FROM said
 WHERE nullif(trim(object_id), '') IS NOT NULL AND nullif(trim(app_id), '') IS NOT NULL
+;
+-- each object's app id, and each app id's service principal (the identity findings name)
+CREATE OR REPLACE {temp} VIEW app_of_object AS
+SELECT object_id, min(app_id) AS app_id FROM app_links GROUP BY object_id;
+CREATE OR REPLACE {temp} VIEW principal_of_app AS
+SELECT app_id, min(object_id) AS sp_id
+FROM app_links WHERE kind = 'service_principal' GROUP BY app_id
