@@ -38,19 +38,34 @@ targeted AS (
     FROM (SELECT unnest(target_ids) AS id FROM audits) t
     GROUP BY 1
 ),
+inventory AS (
+    -- Defender's agent inventory (AgentsInfo / AIAgentsInfo): the latest snapshot per Entra id
+    SELECT
+        lower(entra_agent_id) AS identity_id,
+        arg_max(platform, event_time) AS inventory_platform,
+        arg_max(status, event_time) AS inventory_status,
+        arg_max(agent_name, event_time) AS inventory_name,
+        arg_max(owners, event_time) AS inventory_owners,
+        arg_max(created_by, event_time) AS inventory_created_by
+    FROM agent_facts
+    WHERE entra_agent_id IS NOT NULL
+    GROUP BY 1
+),
 everyone AS (
     SELECT identity_id FROM seen WHERE identity_id IS NOT NULL
     UNION SELECT identity_id FROM obo_people
     UNION SELECT id FROM registry
+    UNION SELECT identity_id FROM inventory
 )
 SELECT
     e.identity_id,
     coalesce(s.actor_kind, r.kind, CASE WHEN o.identity_id IS NOT NULL THEN 'human' END,
+             CASE WHEN inv.identity_id IS NOT NULL THEN 'agent_identity' END,
              'unknown') AS actor_kind,
     coalesce(s.kind_source, CASE WHEN r.id IS NOT NULL THEN 'registry'
                                  WHEN o.identity_id IS NOT NULL THEN 'log_category' END,
              'none') AS kind_source,
-    coalesce(r.name, s.name) AS name,
+    coalesce(r.name, s.name, inv.inventory_name) AS name,
     coalesce(s.app_id, r.app_id) AS app_id,
     coalesce(s.blueprint, r.blueprint) AS blueprint,
     r.sponsor,
@@ -66,10 +81,15 @@ SELECT
     coalesce(s.obo_events, 0) AS obo_events,
     coalesce(o.events, 0) AS acted_for_events,
     coalesce(ai.n, 0) AS audits_initiated,
-    coalesce(tg.n, 0) AS audits_targeted
+    coalesce(tg.n, 0) AS audits_targeted,
+    inv.inventory_platform,
+    inv.inventory_status,
+    inv.inventory_owners,
+    inv.inventory_created_by
 FROM everyone e
 LEFT JOIN seen s ON s.identity_id = e.identity_id
 LEFT JOIN obo_people o ON o.identity_id = e.identity_id
 LEFT JOIN registry r ON r.id = e.identity_id
 LEFT JOIN initiated ai ON ai.identity_id = e.identity_id
 LEFT JOIN targeted tg ON tg.identity_id = e.identity_id
+LEFT JOIN inventory inv ON inv.identity_id = e.identity_id

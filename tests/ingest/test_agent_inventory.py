@@ -115,3 +115,19 @@ def test_advanced_hunting_api_response(tmp_path: Path, workspace: Workspace) -> 
     assert summary.rows_written == {"agent_facts": 1}, summary.quarantine_reasons
     (row,) = lake_rows(workspace, "agent_facts")
     assert row["fact_source"] == "ai_agents_info" and row["agent_name"] == "HR helper"
+
+
+def test_the_inventory_tells_the_identities_view_about_an_agent(tmp_path: Path, workspace) -> None:
+    from pipeline import catalog
+
+    (tmp_path / "agents.json").write_text(json.dumps([dict(AGENTS_INFO, Type="AgentsInfo")]))
+    ingest_paths(workspace, [tmp_path])
+    con = catalog.connect(workspace, read_only=True)
+    row = con.execute(
+        "SELECT actor_kind, name, inventory_platform, inventory_status, inventory_owners "
+        "FROM identities WHERE identity_id = ?",
+        [AGENT],
+    ).fetchone()
+    con.close()
+    assert row[:4] == ("agent_identity", "Invoice agent", "Microsoft Agent 365", "Active")
+    assert row[4]
