@@ -229,7 +229,7 @@ def _print_tally():
         print(
             f"\n[fuzz] {TALLY['examples']} examples, {TALLY['cases']} mutated records "
             f"({TALLY['quarantined']} quarantined, {TALLY['written']} written, "
-            f"{TALLY['duplicates']} duplicates) in containers {dict(TALLY['containers'])}; "
+            f"{TALLY['duplicates']} duplicates) in containers {dict(TALLY.get('containers') or {})}; "
             "no crash, no hang, every row in the lake or the quarantine; "
             + ", ".join(f"{k}: {v}" for k, v in TALLY.items() if k.startswith("known bug"))
         )
