@@ -216,3 +216,15 @@ def test_cli_badge_and_unknown_agent(tenant):
     missing = _cli(tenant, "--agent", "nobody")
     assert isinstance(missing.exception, UsageError)  # main() turns it into exit code 2
     assert "no agent" in str(missing.exception)
+
+
+def test_the_report_card_opens_on_the_badge(tenant):
+    from pipeline.report import gather, render
+
+    data = gather(tenant, "2026-03-10")
+    (agent,) = [a for a in data.agents if a.id == "sp-notes"]
+    assert agent.badge is not None
+    assert [p["permission"] for p in agent.badge.unused_permissions] == ["Files.Read.All"]
+    html = render(data)
+    assert 'class="agent-badge"' in html
+    assert "Granted, unused for 30 days" in html and "appRoleAssignments" in html
