@@ -6,9 +6,8 @@ field and is escaped by the template (jinja2 autoescape).
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
