@@ -149,7 +149,15 @@ def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool) -> None
 @cli.command()
 @workspace_option
 @click.option("--agent", default=None, help="Only the agent with this id, or names containing it.")
-@click.option("--format", "-f", "fmt", type=FORMAT, default="table", show_default=True)
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "watchlist"]),
+    default="table",
+    show_default=True,
+    help="watchlist: a flat CSV to upload as a Microsoft Sentinel watchlist (SearchKey first).",
+)
 def inventory(workspace: Workspace, agent: str | None, fmt: str) -> None:
     """Per-agent evidence for an audit: sponsor, credentials, access, unused permissions.
 
@@ -158,7 +166,11 @@ def inventory(workspace: Workspace, agent: str | None, fmt: str) -> None:
     from pipeline.inventory import badges, inventory, summary_table
 
     result = inventory(workspace, agent)
-    if fmt != "table":
+    if fmt == "watchlist":
+        from pipeline.siem.watchlist import watchlist_csv
+
+        click.echo(watchlist_csv(result), nl=False)
+    elif fmt != "table":
         click.echo(result.render(fmt))  # type: ignore[arg-type]
     elif agent:
         click.echo(badges(result))
