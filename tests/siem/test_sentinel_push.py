@@ -210,3 +210,38 @@ def test_a_killed_export_resumes_and_every_finding_arrives_exactly_once(workspac
     assert summary.ok and summary.sent == 40 - first and summary.skipped == first
     assert sorted(service.ids()) == sorted(f.finding_id for f in findings)
     assert service.problems == []
+
+
+def test_why_not_the_sdk_chunker_its_calls_can_pass_1_mb():
+    """azure-monitor-ingestion sizes a chunk by its items without the JSON separators: small rows
+    add up to a call over the limit. ``requests_of`` measures the array it sends."""
+    helpers = pytest.importorskip("azure.monitor.ingestion._helpers")
+    from pipeline.siem.sentinel_push import array_bytes, requests_of
+
+    rows = [{"SystemAlertId": f"{n:032d}", "Note": "n" * 10} for n in range(30_000)]
+    sdk_calls = [len(json.dumps(chunk).encode()) for chunk in helpers._split_chunks(rows)]
+    assert max(sdk_calls) > helpers.MAX_CHUNK_SIZE_BYTES
+    ours = [len(array_bytes(group)) for group in requests_of(rows)]
+    assert max(ours) <= 1_000_000 and sum(len(g) for g in requests_of(rows)) == len(rows)
+
+
+def test_cli_usage_errors_and_stdout(ws, monkeypatch, capsys):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli, main
+
+    help_text = CliRunner().invoke(cli, ["export", "--help"]).output
+    assert "--dcr-endpoint" in help_text and "sentinel" in help_text
+    for args, message in (
+        (["--dcr-endpoint", "https://x.example"], "--format sentinel"),
+        (["--format", "sentinel", "--url", "https://x.example/"], "--dcr-endpoint"),
+        (["--format", "sentinel", "--dcr-endpoint", "https://x.example"], "--dcr-id"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["agentaudit", "export", "-w", str(ws.root), *args])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+        assert exit_info.value.code == 2
+        assert message in capsys.readouterr().err
+    out = CliRunner().invoke(cli, ["export", "-w", str(ws.root), "--format", "sentinel", "-o", "-"])
+    assert out.exit_code == 0 and len(json.loads(out.stdout)) == 25
+    assert "25 finding(s)" in out.stderr
