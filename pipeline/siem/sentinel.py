@@ -202,6 +202,9 @@ def cut_dynamic(value: Any, limit: int = FIELD_LIMIT) -> Any:
         size = len(json.dumps(value, ensure_ascii=False).encode())
     if size > limit:  # very many small items: keep the head of every list
         value = _head_lists(value, 16)
+        size = len(json.dumps(value, ensure_ascii=False).encode())
+    if size > limit:  # very many keys: the value as text, cut
+        value = {"Truncated": cut(json.dumps(value, ensure_ascii=False), limit // 2)}
     return value
 
 

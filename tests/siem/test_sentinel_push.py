@@ -245,3 +245,18 @@ def test_cli_usage_errors_and_stdout(ws, monkeypatch, capsys):
     out = CliRunner().invoke(cli, ["export", "-w", str(ws.root), "--format", "sentinel", "-o", "-"])
     assert out.exit_code == 0 and len(json.loads(out.stdout)) == 25
     assert "25 finding(s)" in out.stderr
+
+
+def test_dynamic_values_of_any_shape_fit_a_field():
+    from pipeline.siem.sentinel import FIELD_LIMIT, cut_dynamic
+
+    shapes = [
+        {"k": "v" * 200_000},
+        {"ids": [f"evt-{n}" for n in range(50_000)]},
+        {f"key-{n}": n for n in range(20_000)},
+        [{"Type": "ip", "Address": "\x00" * 30_000}] * 4,
+    ]
+    for value in shapes:
+        fitted = cut_dynamic(value)
+        assert len(json.dumps(fitted, ensure_ascii=False).encode()) <= FIELD_LIMIT
+        assert "truncated by agentaudit" in json.dumps(fitted, ensure_ascii=False)
