@@ -6,7 +6,9 @@ audit activity reference's names, ``targetResources`` with ``type`` / ``agentTyp
 ``as_log_analytics`` and ``csv_text`` turn it into the Azure Monitor (storage and Event Hub)
 envelope and the Log Analytics ``AuditLogs`` row (JSON or CSV, nested values as JSON text).
 The target helpers (``package``, ``policy``, ``catalog``, ``request``, ``assignment``,
-``subject``, ``resource_role``) name what the ``access_assignments`` view reads.
+``subject``, ``resource_role``) name what the ``access_assignments`` view reads; ``SHAPES``
+writes records into a folder in each shape, ``sponsor_chain`` is the benign story and
+``bad_records`` the records that must be kept and flagged.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+from .records import write_lines
 
 TENANT = "4d3bac44-0230-4732-9e70-cc00736f0a97"
 EM_APP = {"displayName": "Entitlement Management", "servicePrincipalId": "em-service"}
@@ -150,7 +156,8 @@ def as_log_analytics(rec: dict) -> dict:
         "LoggedByService": rec["loggedByService"],
         "CorrelationId": rec["correlationId"],
         "InitiatedBy": json.dumps(rec["initiatedBy"]),
-        "TargetResources": json.dumps(rec["targetResources"]),
+        # a record without targetResources: an empty cell, as a CSV download writes it
+        "TargetResources": json.dumps(rec["targetResources"]) if "targetResources" in rec else "",
         "AdditionalDetails": json.dumps(rec["additionalDetails"]),
         "Type": "AuditLogs",
     }
@@ -167,14 +174,14 @@ def csv_text(rows: list[dict]) -> str:
 
 SPONSOR = "cfo-office@contoso.com"
 OWNER = "platform-team@contoso.com"
-APPROVER = "finance-manager@contoso.com"
 
 
 def sponsor_chain(prefix: str = "s", expires: str | None = "2026-06-10T10:00:00Z") -> list[dict]:
-    """The benign story: the sponsor requests a package on behalf of the agent, the manager
-    approves, Entra fulfils the assignment (with an expiry) and its group membership."""
+    """The benign story: the sponsor requests a package on behalf of the agent, the owner
+    approves (a stage, then the request), Entra fulfils the assignment (with an expiry) and its
+    group membership."""
     common = [package(), policy(), catalog()]
-    req = request(f"{prefix}-req", "AdminAdd", expires)
+    req = request(f"{prefix}-req", "UserAdd", expires)
     agent = subject()
     return [
         em_audit(
@@ -189,7 +196,7 @@ def sponsor_chain(prefix: str = "s", expires: str | None = "2026-06-10T10:00:00Z
             f"{prefix}2",
             "Approval stage completed for access package assignment request",
             [package(), req, agent],
-            user(APPROVER),
+            user(OWNER),
             "2026-03-10T09:30:00Z",
             f"{prefix}-c2",
         ),
@@ -197,7 +204,7 @@ def sponsor_chain(prefix: str = "s", expires: str | None = "2026-06-10T10:00:00Z
             f"{prefix}3",
             "Approve access package assignment request",
             [package(), req, agent],
-            user(APPROVER),
+            user(OWNER),
             "2026-03-10T09:30:01Z",
             f"{prefix}-c2",
         ),
@@ -221,3 +228,61 @@ def sponsor_chain(prefix: str = "s", expires: str | None = "2026-06-10T10:00:00Z
             correlation=f"{prefix}-c3",
         ),
     ]
+
+
+def bad_records() -> list[dict]:
+    """Records that must be kept and flagged: no targetResources, empty targets, an unknown
+    activity, modifiedProperties that is not a list, entries without a name."""
+    broken_props = subject("agent-2", "Broken agent")
+    broken_props["modifiedProperties"] = "not a list"
+    junk_entry = subject("agent-3", "Junk agent")
+    junk_entry["modifiedProperties"] = ["junk", {"displayName": None, "newValue": "x"}]
+    missing = em_audit("no-target", "Fulfill access package assignment request", None)
+    del missing["targetResources"]
+    return [
+        missing,
+        em_audit("empty-targets", "Approve access package assignment request", []),
+        em_audit("unknown", "Reticulate access package splines", [package(), subject()]),
+        em_audit(
+            "bad-props", "Fulfill access package assignment request", [package(), broken_props]
+        ),
+        em_audit("junk-props", "Extend access package assignment", [package(), junk_entry]),
+    ]
+
+
+def _storage(folder: Path, recs: list[dict]) -> None:
+    tree = folder / "insights-logs-auditlogs" / "y=2026" / "m=03" / "d=10" / "PT1H.json"
+    write_lines(tree, [as_storage(r) for r in recs])
+
+
+def _eventhub(folder: Path, recs: list[dict]) -> None:
+    write_lines(folder / "bodies.jsonl", [as_eventhub(recs[:2]), as_eventhub(recs[2:])])
+
+
+def _graph(folder: Path, recs: list[dict]) -> None:
+    page = {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#auditLogs/directoryAudits",
+        "value": recs,
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "directoryAudits.json").write_text(json.dumps(page))
+
+
+def _la_json(folder: Path, recs: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "auditlogs.json").write_text(json.dumps([as_log_analytics(r) for r in recs]))
+
+
+def _la_csv(folder: Path, recs: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "auditlogs.csv").write_text(csv_text([as_log_analytics(r) for r in recs]))
+
+
+#: shape -> (writer of records into a folder, the source_format it lands with)
+SHAPES: dict[str, tuple[Callable[[Path, list[dict]], None], str]] = {
+    "storage": (_storage, "storage"),
+    "eventhub": (_eventhub, "eventhub"),
+    "graph": (_graph, "graph"),
+    "la_json": (_la_json, "loganalytics"),
+    "la_csv": (_la_csv, "loganalytics"),
+}
