@@ -37,7 +37,8 @@
 --   AadApplication → app role, DirectoryRole → directory role, SharePointOnline → site) and
 --   'AccessPackageResource.DisplayName' (the application or site the role belongs to).
 -- * Events of one assignment are tied by the request id, else the assignment id (an event
---   carrying both joins them), else the correlation id; an event with neither id (a removal
+--   carrying both joins them), else the correlation id of an event of the same identity that
+--   carries one of them; an event with neither id (a removal
 --   logged with only the package and the identity) joins the latest earlier assignment of the
 --   same identity and package.
 -- request_path 'auto': granted without any request (an automatic assignment policy). privileged:
@@ -179,15 +180,16 @@ request_of_assignment AS (
     FROM grants WHERE assignment_id IS NOT NULL AND request_id IS NOT NULL
     GROUP BY assignment_id
 ),
+-- a correlation id ties events of the same identity only (one operation may touch several)
 request_of_correlation AS (
-    SELECT correlation_id, min(request_id) AS request_id
+    SELECT correlation_id, subject_id, min(request_id) AS request_id
     FROM grants WHERE correlation_id IS NOT NULL AND request_id IS NOT NULL
-    GROUP BY correlation_id
+    GROUP BY correlation_id, subject_id
 ),
 assignment_of_correlation AS (
-    SELECT correlation_id, min(assignment_id) AS assignment_id
+    SELECT correlation_id, subject_id, min(assignment_id) AS assignment_id
     FROM grants WHERE correlation_id IS NOT NULL AND assignment_id IS NOT NULL
-    GROUP BY correlation_id
+    GROUP BY correlation_id, subject_id
 ),
 keyed AS (
     SELECT
@@ -199,8 +201,10 @@ keyed AS (
         'event:' || g.event_id AS loose
     FROM grants AS g
     LEFT JOIN request_of_assignment AS ra ON ra.assignment_id = g.assignment_id
-    LEFT JOIN request_of_correlation AS rc ON rc.correlation_id = g.correlation_id
-    LEFT JOIN assignment_of_correlation AS ac ON ac.correlation_id = g.correlation_id
+    LEFT JOIN request_of_correlation AS rc
+        ON rc.correlation_id = g.correlation_id AND rc.subject_id IS NOT DISTINCT FROM g.subject_id
+    LEFT JOIN assignment_of_correlation AS ac
+        ON ac.correlation_id = g.correlation_id AND ac.subject_id IS NOT DISTINCT FROM g.subject_id
 ),
 anchors AS (
     SELECT anchor, arg_min(subject_id, event_time) AS subject_id,
