@@ -70,7 +70,7 @@ SELECT
     bool_or(no_expiry) AS any_no_expiry,
     min(assigned_at) AS window_start,
     max(assigned_at) AS window_end,
-    flatten(list(event_ids ORDER BY assigned_at))[1:$max_evidence] AS evidence
+    flatten(list(event_ids ORDER BY assigned_at, access_package))[1:$max_evidence] AS evidence
 FROM broken
 GROUP BY identity_id
 ORDER BY identity_id
