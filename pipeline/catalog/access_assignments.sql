@@ -35,7 +35,9 @@
 --   extension replaces it), 'RequestType' (UserAdd → self, AdminAdd → admin_direct, SystemAdd →
 --   auto, when no request activity says), on a resource role 'OriginSystem' (AadGroup → group,
 --   AadApplication → app role, DirectoryRole → directory role, SharePointOnline → site) and
---   'AccessPackageResource.DisplayName' (the application or site the role belongs to).
+--   'AccessPackageResource.DisplayName' (the application or site the role belongs to), and on
+--   the policy target of a policy event 'IsApprovalRequiredForAdd' ("True" / "False": the
+--   latest one a policy event states is policy_requires_approval; null when none says).
 -- * Events of one assignment are tied by the request id, else the assignment id (an event
 --   carrying both joins them), else the correlation id of an event of the same identity that
 --   carries one of them; an event with neither id (a removal
@@ -222,6 +224,17 @@ chained AS (
         ), k.loose) AS chain
     FROM keyed AS k
 ),
+policy_approval AS (
+    -- the latest IsApprovalRequiredForAdd a policy event states (on its policy target)
+    SELECT pol.id AS policy_id,
+        arg_max(lower(trim(list_filter(coalesce(pol.modified_properties, []),
+            lambda m: lower(coalesce(m.name, '')) = 'isapprovalrequiredforadd')[1].new_value,
+            ' "')), event_time) FILTER (WHERE len(list_filter(coalesce(pol.modified_properties, []),
+            lambda m: lower(coalesce(m.name, '')) = 'isapprovalrequiredforadd')) > 0)
+            AS required
+    FROM events WHERE pol.id IS NOT NULL
+    GROUP BY pol.id
+),
 package_resources AS (
     -- what each package hands out, as far as any of its events say
     SELECT package_id, list(DISTINCT r) AS res
@@ -277,10 +290,13 @@ resolved AS (
     SELECT
         a.*,
         list_distinct(list_concat(a.own_res, coalesce(p.res, []))) AS res_all,
+        CASE pa.required WHEN 'true' THEN true WHEN 'false' THEN false END
+            AS policy_requires_approval,
         r.kind AS registry_kind,
         i.actor_kind AS seen_kind
     FROM assignments AS a
     LEFT JOIN package_resources AS p ON p.package_id = a.access_package_id
+    LEFT JOIN policy_approval AS pa ON pa.policy_id = a.policy_id
     LEFT JOIN registry_keys AS k ON k.key = a.identity_id
     LEFT JOIN registry AS r ON r.id = k.agent_id
     LEFT JOIN identities AS i ON i.identity_id = a.identity_id
@@ -333,6 +349,7 @@ SELECT
     requested_by,
     coalesce(approved_by, []) AS approved_by,
     coalesce(auto_approved, false) AS auto_approved,
+    policy_requires_approval,
     CASE
         WHEN removed_at IS NOT NULL THEN 'removed'
         WHEN assigned_at IS NOT NULL THEN 'delivered'

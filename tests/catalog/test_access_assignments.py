@@ -17,6 +17,7 @@ from ingest.entitlement_records import (  # tests/ingest: the records in every s
     em_audit,
     package,
     policy,
+    prop,
     request,
     resource_role,
     sponsor_chain,
@@ -170,6 +171,35 @@ def _admin_direct_extended_then_removed() -> list[dict]:
     ]
 
 
+def _package_management() -> list[dict]:
+    """Policy and package changes: not assignments, but they say whether a policy wants approval
+    and what a package hands out."""
+    no_approval = policy("pol-auto", "No approval")
+    no_approval["modifiedProperties"] = [prop("IsApprovalRequiredForAdd", "False", "True")]
+    return [
+        em_audit(
+            "p1",
+            "Update access package assignment policy",
+            [no_approval, package("ap-mail", "Mail sender")],
+            user("admin@contoso.com"),
+            "2026-03-01T08:00:00Z",
+            "p-c1",
+            operationType="UpdateEntitlementGrantPolicy",
+        ),
+        em_audit(
+            "p2",
+            "Create access package resource role scope",
+            [
+                package("ap-auto", "Everyone in Reports"),
+                resource_role("Reports viewers", "AadGroup"),
+            ],
+            user("admin@contoso.com"),
+            "2026-03-01T08:05:00Z",
+            "p-c2",
+        ),
+    ]
+
+
 def _automatic_and_denied() -> list[dict]:
     """An automatic assignment policy grants a package with no request; another request is
     denied and never fulfilled."""
@@ -206,7 +236,8 @@ def _automatic_and_denied() -> list[dict]:
 
 @pytest.mark.parametrize("shape", ["graph", "la_csv"])
 def test_request_paths_expiry_and_removal(tmp_path, workspace, shape) -> None:
-    recs = _self_request_auto_approved() + _admin_direct_extended_then_removed()
+    recs = _package_management() + _self_request_auto_approved()
+    recs += _admin_direct_extended_then_removed()
     rows = _by_package(
         _assignments(workspace, tmp_path / "in", shape, recs + _automatic_and_denied())
     )
@@ -218,6 +249,7 @@ def test_request_paths_expiry_and_removal(tmp_path, workspace, shape) -> None:
     assert mail["expires_at"] is None  # nothing says it ends: never
     assert mail["resources"] == ["app role: Mail.Send on Microsoft Graph"]
     assert mail["privileged"] is True and mail["policy"] == "No approval"
+    assert mail["policy_requires_approval"] is False  # the policy's own update says so
 
     ops = rows["Directory readers"]
     assert ops["request_path"] == "admin_direct" and ops["requested_by"] == "admin@contoso.com"
@@ -231,6 +263,8 @@ def test_request_paths_expiry_and_removal(tmp_path, workspace, shape) -> None:
     assert auto["request_path"] == "auto" and auto["requested_by"] is None
     assert auto["assigned_at"] == _at("2026-03-13T01:00:00Z") and auto["expires_at"] is None
     assert auto["privileged"] is False and auto["problems"] == []
+    assert auto["resources"] == ["group: Reports viewers"]  # from the package's role scope
+    assert auto["policy_requires_approval"] is None and ops["policy_requires_approval"] is None
 
     hr = rows["HR records"]
     assert hr["status"] == "denied" and hr["assigned_at"] is None
