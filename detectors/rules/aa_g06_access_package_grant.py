@@ -81,6 +81,7 @@ def _grant(
     who = agent or _AGENT
     pkg = {"id": f"ap-{package}", "type": "AccessPackage", "display_name": package}
     req = {"id": f"{prefix}-req", "type": "AccessPackageAssignmentRequest"}
+    pol = {"id": "pol-1", "type": "AccessPackageAssignmentPolicy", "display_name": "Sponsors ask"}
     asg = {
         "id": f"{prefix}-asg",
         "type": "AccessPackageAssignment",
@@ -114,7 +115,7 @@ def _grant(
             f"{prefix}1",
             "2026-03-10T09:00:00Z",
             "User requests an access package assignment on behalf of service principal",
-            [pkg, req, who],
+            [pkg, pol, req, who],
             "cfo@contoso.com",
         ),
         approval,
@@ -195,8 +196,30 @@ class AccessPackageGrant(Rule):
             fires=True,
             day="2026-03-10",
             config=TOML,
-            rows={"audits": _grant("auto", approver=None)},
-            check=_fires_with("auto-approved", "Finance reporting", "requested by cfo@"),
+            rows={
+                "audits": [
+                    _em(
+                        "pol",
+                        "2026-03-01T08:00:00Z",
+                        "Update access package assignment policy",
+                        [
+                            {
+                                "id": "pol-1",
+                                "type": "AccessPackageAssignmentPolicy",
+                                "modified_properties": [_prop("IsApprovalRequiredForAdd", "False")],
+                            }
+                        ],
+                        "admin@contoso.com",
+                    ),
+                    *_grant("auto", approver=None),
+                ]
+            },
+            check=_fires_with(
+                "auto-approved",
+                "Finance reporting",
+                "requested by cfo@",
+                "its policy 'Sponsors ask' requires no approval",
+            ),
         ),
         Case(
             name="approved by someone who is neither sponsor nor owner",
@@ -362,6 +385,8 @@ def _describe(a: dict[str, Any], declared: list[str]) -> str:
         facts.append(f"requested by {a['requested_by']}")
     if a["auto_approved"] or not a["approvers"]:
         facts.append("auto-approved" if a["auto_approved"] else "with no recorded approver")
+        if a["policy_requires_approval"] is False:
+            facts.append(f"its policy '{a['policy']}' requires no approval")
     else:
         facts.append("approved by " + ", ".join(a["approvers"]))
     facts.append(f"expires {_when(a['expires_at'])}" if a["expires_at"] else "never expires")

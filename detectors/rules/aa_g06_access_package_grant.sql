@@ -56,6 +56,8 @@ SELECT
         'requested_by': requested_by,
         'approvers': approved_by,
         'auto_approved': auto_approved OR request_path = 'auto',
+        'policy': policy,
+        'policy_requires_approval': policy_requires_approval,
         'expires_at': expires_at,
         'resources': resources,
         'privileged': privileged,
