@@ -269,6 +269,14 @@ class AccessPackageGrant(Rule):
             rows={"audits": _grant("grp", expires=None)},
         ),
         Case(
+            name="an unregistered agent identity: no sponsor or owner to approve",
+            fires=True,
+            day="2026-03-10",
+            config="",
+            rows={"audits": _grant("shadow")},
+            check=_fires_with("owner@contoso.com is neither", "it is not registered"),
+        ),
+        Case(
             name="a person's auto-approved package is not an agent's",
             fires=False,
             day="2026-03-10",
@@ -322,7 +330,9 @@ class AccessPackageGrant(Rule):
             r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
             if r.get("identity_kind") == "unknown":
                 r["identity_kind"] = raw["assigned_kind"]
-            parts = [_describe(a, raw["declared"] or []) for a in raw["assignments"]]
+            parts = [
+                _describe(a, raw["declared"] or [], raw["registered"]) for a in raw["assignments"]
+            ]
             explanation = (
                 f"{plural(raw['n_assignments'], 'access package assignment')} to "
                 f"{r['identity_kind'].replace('_', ' ')} {label(r)}: " + " ".join(parts)
@@ -376,7 +386,7 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if isinstance(value, datetime) else str(value)
 
 
-def _describe(a: dict[str, Any], declared: list[str]) -> str:
+def _describe(a: dict[str, Any], declared: list[str], registered: bool) -> str:
     """One assignment in words: package, path, requester, approvers, expiry, resources, and
     what it broke."""
     path = a["path"].replace("_", " ")
@@ -397,7 +407,11 @@ def _describe(a: dict[str, Any], declared: list[str]) -> str:
     if a["no_human_approval"]:
         broke.append("no sponsor or owner approved it")
     elif a["strangers"]:
-        broke.append(", ".join(a["strangers"]) + " is neither its sponsor nor an owner")
+        broke.append(
+            ", ".join(a["strangers"])
+            + " is neither its sponsor nor an owner"
+            + ("" if registered else " (the registry names neither: it is not registered)")
+        )
     if a["no_expiry"]:
         broke.append("it grants a directory role or API permission without an expiry")
     return f"'{a['package']}' ({'; '.join(facts)}): " + "; ".join(broke) + "."

@@ -49,6 +49,7 @@ SELECT
     any_value(target_type) AS target_type,
     any_value(agent_type) AS target_agent_type,
     any_value(declared) AS declared,
+    bool_or(registry_id IS NOT NULL) AS registered,
     count(*) AS n_assignments,
     list({
         'package': coalesce(access_package, access_package_id, '(unnamed package)'),
