@@ -62,6 +62,7 @@ class AgentSpec(_Strict):
     owner: str | None = None
     purpose: str | None = None
     allowed_resources: list[str] = Field(default_factory=list)
+    access_packages: list[str] = Field(default_factory=list)  # Entitlement Management; globs
     pii_clearance: list[str] = Field(default_factory=list)
     on_behalf_of: bool = False
     active_hours: str | None = None  # "HH:MM-HH:MM" UTC; may wrap midnight
@@ -344,6 +345,8 @@ expect_new_data = false             # true: `run` exits 4 when no new rows arriv
 # owner = "platform-team@contoso.com"
 # purpose = "Monthly financial summaries"
 # allowed_resources = ["Microsoft Graph", "graph:/sites/*/drive/**", "Dynamics 365 Finance"]
+# access_packages = ["Finance reporting", "Agents - *"]   # Entitlement Management packages it
+#                                   # may hold (name or id; * any text): AA-G06 flags the others
 # pii_clearance = ["financial"]      # sensitivity tags it may touch
 # on_behalf_of = false              # may it act with a person's delegated token?
 # active_hours = "06:00-20:00"      # UTC

@@ -5,7 +5,8 @@
 (``identity_day``, ``identity_day_values``, ``agent_directory``), the registry and sensitivity
 catalogue as small tables (``registry``, ``registry_keys``, ``registry_allowed``,
 ``sensitivity_patterns``), and the derived views ``events`` (one row per sign-in and activity
-record, with the acting identity resolved), ``obo_pairs`` and ``identities``.
+record, with the acting identity resolved), ``obo_pairs``, ``identities``, ``app_links``,
+``permission_grants`` and ``access_assignments`` (Entitlement Management package assignments).
 
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
@@ -250,6 +251,7 @@ def install(
         "identities",
         "app_links",
         "permission_grants",
+        "access_assignments",
         "permission_families",
         "agent_inventory",
     ):
