@@ -244,7 +244,9 @@ def install(
     con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))
     con.execute(f"CREATE OR REPLACE {kw} TABLE path_sensitivity AS SELECT * FROM _aa_tmp")
     con.unregister("_aa_tmp")
-    for view in ("events", "obo_pairs", "identities", "app_links", "permission_grants"):
+    for view in (
+        "events", "obo_pairs", "identities", "app_links", "permission_grants", "stewards"
+    ):
         con.execute(sql_text(view).replace("{temp}", kw))
 
 
