@@ -80,12 +80,22 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: field metadata key of a column added to a table after its files were first written: the SQL
+#: value older files mean (the event tables list theirs in pipeline.schema.ADDED_COLUMNS)
+ADDED_DEFAULT = b"added_default"
+
+
+def _added_default(field: pa.Field) -> str | None:
+    said = (field.metadata or {}).get(ADDED_DEFAULT)
+    return said.decode() if said is not None else ADDED_COLUMNS.get(field.name)
+
+
 def _column_sql(field: pa.Field, missing: str) -> str:
     """A view's column; ``missing``: "" (every file has it), "all" (no file has it: the value
     older files mean) or "some" (files of both schemas, read by name). An added column is never
     null in a view: null reads as its default."""
     name = _ident(field.name)
-    default = ADDED_COLUMNS.get(field.name)
+    default = _added_default(field)
     if default is None:
         return name
     if missing == "all":
@@ -96,7 +106,7 @@ def _column_sql(field: pa.Field, missing: str) -> str:
 def _missing_added(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> str:
     """Whether the files under ``folder`` lack the columns added since schema version 1:
     "" (none lacks them), "all" or "some". Reads the Parquet footers once, not every query."""
-    added = [f.name for f in schema if f.name in ADDED_COLUMNS]
+    added = [f.name for f in schema if _added_default(f) is not None]
     files = list(folder.glob("date=*/*.parquet")) if added else []
     if not files:
         return ""
@@ -244,9 +254,7 @@ def install(
     con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))
     con.execute(f"CREATE OR REPLACE {kw} TABLE path_sensitivity AS SELECT * FROM _aa_tmp")
     con.unregister("_aa_tmp")
-    for view in (
-        "events", "obo_pairs", "identities", "app_links", "permission_grants", "stewards"
-    ):
+    for view in ("events", "obo_pairs", "identities", "app_links", "permission_grants", "stewards"):
         con.execute(sql_text(view).replace("{temp}", kw))
 
 
