@@ -244,3 +244,20 @@ def test_older_findings_files_still_read(tmp_path, mixed):
     assert rows == expected
     read = {f.finding_id: (f.accountable, f.accountable_basis) for f in store.read_findings(ws)}
     assert read == {r[0]: (r[1], r[2]) for r in rows}
+
+
+def test_findings_command_shows_and_filters_it(detected):
+    from click.testing import CliRunner
+
+    from pipeline.cli import cli
+
+    ws, _ = detected
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["findings", "-w", str(ws.root)])
+    assert listed.exit_code == 0, listed.output
+    assert "accountable: cfo@contoso.example (sponsor)" in listed.output
+    assert "accountable: alice@contoso.example (delegating_user)" in listed.output
+    assert "7 finding(s), 2 unaccountable" in listed.output
+    nobody = runner.invoke(cli, ["findings", "-w", str(ws.root), "--accountable", "UNACCOUNTABLE"])
+    assert "2 finding(s), 2 unaccountable" in nobody.output
+    assert "agent-nobody" in nobody.output and "agent-sponsored" not in nobody.output
