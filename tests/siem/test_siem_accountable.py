@@ -57,3 +57,15 @@ def test_validator_sees_a_misplaced_owner(validator):
     event = to_ocsf(make_finding(5).model_copy(update={"accountable_basis": "sponsor"}))
     event["resources"][0]["owner"] = "cfo@contoso.example"
     assert validator.errors(event)
+
+
+def test_redaction_masks_the_accountable_human():
+    from pipeline.siem.redact import Redactor
+
+    f = make_finding(6).model_copy(
+        update={"accountable": "cfo@contoso.example", "accountable_basis": "sponsor"}
+    )
+    masked = Redactor(b"k" * 32).finding(f)
+    assert masked.accountable != f.accountable and "cfo" not in masked.accountable
+    assert masked.accountable_basis == "sponsor"
+    assert to_ocsf(masked)["resources"][0]["owner"]["name"] == masked.accountable
