@@ -5,7 +5,8 @@
 (``identity_day``, ``identity_day_values``, ``agent_directory``), the registry and sensitivity
 catalogue as small tables (``registry``, ``registry_keys``, ``registry_allowed``,
 ``sensitivity_patterns``), and the derived views ``events`` (one row per sign-in and activity
-record, with the acting identity resolved), ``obo_pairs`` and ``identities``.
+record, with the acting identity resolved), ``obo_pairs``, ``identities`` and ``stewards`` (each
+identity's sponsor and owners, with where each came from).
 
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
