@@ -79,8 +79,8 @@ def findings_command(
       agentaudit findings --workspace ws --severity high --family pii_touch
       agentaudit findings --workspace ws --accountable unaccountable
     """
-    from detectors.finding import UNACCOUNTABLE
     from detectors.filters import select_findings
+    from detectors.finding import UNACCOUNTABLE
     from pipeline.catalog.query import clean  # log text: no escape sequence reaches the terminal
 
     found = select_findings(
