@@ -197,7 +197,7 @@ SELECT
     a.actor_kind AS kind,
     a.blueprint,
     a.sponsor,
-    CASE WHEN a.owner IS NULL THEN [] ELSE [a.owner] END AS owners,
+    a.owners,
     a.registered,
     struct_pack(
         count := coalesce(c.credential_count, 0),

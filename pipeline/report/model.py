@@ -182,5 +182,10 @@ class ReportData(BaseModel):
         return out
 
     @property
+    def unaccountable_count(self) -> int:
+        """Open findings that no sponsor, owner or delegating user answers for."""
+        return sum(1 for f in self.open_findings if f.accountable_basis == "none")
+
+    @property
     def suppressed_count(self) -> int:
         return sum(1 for f in self.findings if f.suppressed is not None)
