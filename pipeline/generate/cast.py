@@ -742,7 +742,7 @@ def build_tenant(seed: int, days: int, agents: int, humans: int, scale: float = 
                 roles="Sites.Read.All",
             )
         )
-    governance_pools = _governance_cast(seed, cast, blueprints, upn, cloud)
+    governance_pools = _governance_cast(seed, days, cast, blueprints, upn, cloud)
     for a in cast:
         a.volume *= scale
     # People's Graph use shrinks less than agents' volume: a person signs in every working hour
@@ -784,7 +784,7 @@ DECLARED_PACKAGES = {
 }
 
 
-def _governance_cast(seed, cast, blueprints, upn, cloud) -> dict[str, list[str]]:
+def _governance_cast(seed, days, cast, blueprints, upn, cloud) -> dict[str, list[str]]:
     """Issue 13: agents of every creation channel (Copilot Studio, Security Copilot, a
     consented third-party app, an admin's script) beside the blueprint agents, and each
     agent's declared access packages. Drawn from a stream of their own, so the rest of the
@@ -932,6 +932,9 @@ def _governance_cast(seed, cast, blueprints, upn, cloud) -> dict[str, list[str]]
             ),
         ]
     )
+    for a in cast[-5:]:
+        if not a.sponsor:  # unsponsored agents start work in the last days (AA-A04)
+            a.active_days = (days - 3, days - 1)
     for a in cast:
         bp = blueprints.get(a.blueprint or "")
         if bp is not None and a.kind in ("agent_identity", "agent_user"):

@@ -161,6 +161,14 @@ def packages(rng: np.random.Generator) -> dict[str, Package]:
             sponsor_policy,
             (group("Calendar assistants"),),
         ),
+        pkg(
+            "productivity_files",
+            "Productivity agents - team files",
+            "Productivity",
+            prod,
+            sponsor_policy,
+            (group("Team files readers"),),
+        ),
     ]
     return {p.key: p for p in out}
 

@@ -28,7 +28,7 @@ import numpy as np
 from pipeline.generate import entitlement as em
 from pipeline.generate.cast import Actor, Tenant
 from pipeline.generate.ids import uuid
-from pipeline.generate.story import Plan, _label
+from pipeline.generate.story import Plan, Watch, _label, creation_day
 from pipeline.generate.traffic import US
 
 AGENT_KINDS = ("agent_identity", "agent_user", "classic_agent")
@@ -104,7 +104,7 @@ def plant(tenant: Tenant, plan: Plan, seed: int) -> None:
         )
         if a.channel == "third-party-consent":  # consented right after it appeared (day 0)
             by = people.get(a.owner or "", admin)
-            when = plan.day_us(0, 0.05) + i * 300 * US + 20 * US
+            when = plan.day_us(creation_day(a, plan.days), 0.05) + i * 300 * US + 20 * US
             target = em.principal(a.object_id, a.name, a.app_id, "")
             plan.audits.append(
                 em.consent(
@@ -190,8 +190,8 @@ def plant(tenant: Tenant, plan: Plan, seed: int) -> None:
     )
 
     # -- look-alike: a declared package approved by the sponsor, with an expiry -----------------
-    a = tenant.actor("finance_recon")
-    pkg = packages["finance_payments"]
+    a = tenant.actor("studio_hr")
+    pkg = packages["productivity_files"]
     sponsor = people[a.sponsor]
     ev = _assign(
         tenant,
@@ -208,8 +208,8 @@ def plant(tenant: Tenant, plan: Plan, seed: int) -> None:
     plan.benign.append(
         {
             "id": "BEN-package-approved-by-sponsor",
-            "description": f"The finance reconciliation agent's sponsor requests '{pkg.name}' "
-            "for it (declared: 'Finance agents - *'), approves it, and the assignment expires "
+            "description": f"The HR policy Q&A agent's sponsor requests '{pkg.name}' "
+            "for it (declared: 'Productivity agents - *'), approves it, and the assignment expires "
             f"after {pkg.expiry_days} days.",
             "identity_ids": _actor_ids(a),
             "window_start": plan.iso(_us(ev[0])),
@@ -217,6 +217,27 @@ def plant(tenant: Tenant, plan: Plan, seed: int) -> None:
             "must_not_fire": ["AA-G06"],
         }
     )
+
+    # -- AA-A04: registered agents that nobody sponsors (they start work in the last days) ------
+    unsponsored = [
+        a for a in tenant.actors if a.declared and a.kind in AGENT_KINDS and not a.sponsor
+    ]
+    first = min(a.active_days[0] for a in unsponsored)
+    _label(
+        plan,
+        "INC-A04-unsponsored-agents",
+        "AA-A04",
+        ["AA-A04"],
+        [x for a in unsponsored for x in _actor_ids(a)],
+        None,
+        None,
+        "Registered agents with no sponsor start work: "
+        + ", ".join(f"'{a.name}'" for a in unsponsored)
+        + ". Each is in agentaudit.toml with an owner but no accountable sponsor.",
+        window=(plan.day_us(first), plan.day_us(L + 1) - US),
+    )
+    for a in unsponsored:
+        plan.watches.append(Watch("INC-A04-unsponsored-agents", "sp_id", a.object_id, first, L))
 
     _identity_creations(tenant, plan, rng, truth_channels)
     _consented_blueprints(tenant, plan, rng, people, admin, truth_channels)

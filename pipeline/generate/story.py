@@ -211,6 +211,13 @@ FAMILY = {
 ALL_RULES = sorted(FAMILY)
 
 
+def creation_day(actor: Actor, days: int) -> int:
+    """The day an agent is created: day 0, or the day before an agent that only starts work
+    in the last days (the onboarded agent, the unsponsored agents of issue 13) is first active."""
+    first = actor.active_days[0] if actor.active_days else 0
+    return max(0, first - 1) if actor.key == "onboarded" or 0 < first < days - 1 else 0
+
+
 def lifecycle(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
     """Audit history of every agent: born on day 0 (or when the story adds it), rotated later."""
     owner_of = {p["upn"]: p for p in tenant.humans.iter_rows(named=True)}
@@ -219,8 +226,7 @@ def lifecycle(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
         if actor.kind == "managed_identity" or actor.key == "shadow":
             continue
         by = owner_of.get(actor.owner or "", admin)
-        first = actor.active_days[0] if actor.active_days else 0
-        when = plan.day_us(max(0, first - 1 if actor.key == "onboarded" else 0), 0.05)
+        when = plan.day_us(creation_day(actor, plan.days), 0.05)
         when += i * 300 * US
         plan.audits.extend(au.created(tenant, rng, when, by, actor))
         # a routine rotation in the middle of the learning period, by the owner
