@@ -54,7 +54,7 @@ def _maker(tenant: Tenant, channel: str) -> dict:
     return _app(obj, name, app)
 
 
-def declared_package(tenant: Tenant, agent: Actor, packages: dict[str, em.Package]):
+def declared_package(agent: Actor, packages: dict[str, em.Package]) -> em.Package | None:
     """The first non-privileged package the agent's declared globs match, or None."""
     for p in packages.values():
         if not p.privileged and any(fnmatchcase(p.name, g) for g in agent.access_packages):
@@ -124,7 +124,7 @@ def plant(tenant: Tenant, plan: Plan, seed: int) -> None:
     for a in tenant.actors:
         if a.kind not in AGENT_KINDS or not a.declared or not a.sponsor:
             continue
-        pkg = declared_package(tenant, a, packages)
+        pkg = declared_package(a, packages)
         if pkg is None:
             continue
         sponsor = people[a.sponsor]
