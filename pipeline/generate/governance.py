@@ -99,7 +99,14 @@ def plant(tenant: Tenant, plan: Plan, seed: int) -> None:
             continue
         truth_channels.append(
             _channel_row(
-                a.object_id, a.app_id, a.name, a.kind, a.channel, a.declared, sponsor=a.sponsor
+                a.object_id,
+                a.app_id,
+                a.name,
+                a.kind,
+                a.channel,
+                a.declared,
+                sponsor=a.sponsor,
+                evidence=_evidence(tenant, a),
             )
         )
         if a.channel == "third-party-consent":  # consented right after it appeared (day 0)
@@ -243,6 +250,14 @@ def plant(tenant: Tenant, plan: Plan, seed: int) -> None:
     _consented_blueprints(tenant, plan, rng, people, admin, truth_channels)
 
 
+def _evidence(tenant: Tenant, a: Actor) -> list[str]:
+    if a.key == "shadow":  # no creation audit, an undeclared blueprint: nothing tells
+        return []
+    bp = tenant.blueprints.get(a.blueprint or "")
+    out = ["blueprint"] if bp is not None and bp.channel in MAKERS else []
+    return out + (["tags"] if a.tags else []) + ["audit"]
+
+
 def _actor_ids(a: Actor) -> list[str]:
     return [x for x in (a.object_id, a.app_id, a.upn) if x]
 
@@ -256,7 +271,12 @@ def _channel_row(
     registered: bool,
     *,
     sponsor: str | None = None,
+    evidence: list[str] | None = None,
 ) -> dict:
+    """Ground truth of one principal's creation channel. ``evidence``: the sources its
+    records carry, among blueprint (a product's blueprint), tags (servicePrincipal tags in
+    the creation audit), audit (the creating event: consent, or an admin's or product's
+    'Add service principal'); empty when nothing tells (a shadow agent)."""
     return {
         "id": object_id,
         "app_id": app_id,
@@ -265,6 +285,7 @@ def _channel_row(
         "creation_channel": channel,
         "registered": registered,
         "sponsor": sponsor,
+        "evidence": evidence if evidence is not None else ["audit"],
     }
 
 

@@ -228,6 +228,11 @@ def test_creation_channels_with_the_evidence_each_carries(storage):
     assert len(unsponsored) >= 2
     truth = {c["id"]: c for c in channels}
     assert all(truth[a.id]["sponsor"] is None for a in unsponsored)
+    # the evidence each one's records carry; nothing tells of the shadow agent's origin
+    shadow = next(c for c in channels if c["creation_channel"] == "unknown")
+    assert not shadow["registered"] and shadow["evidence"] == []
+    assert "tags" in truth[studio[0]["id"]]["evidence"]
+    assert all(c["evidence"] for c in channels if c["creation_channel"] != "unknown")
 
 
 def _when(row: dict) -> datetime:
