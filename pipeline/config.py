@@ -68,7 +68,6 @@ class AgentSpec(_Strict):
     active_hours: str | None = None  # "HH:MM-HH:MM" UTC; may wrap midnight
     daily_request_limit: int | None = Field(default=None, gt=0)
     countries: list[str] = Field(default_factory=list)
-    access_packages: list[str] = Field(default_factory=list)  # globs over package names
     enabled: bool = True
 
     @field_validator("active_hours")
