@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 from detectors.finding import Finding
@@ -39,6 +40,16 @@ DATA_SCOPES = (
     r"\b(mail|files|sites|directory|notes|chat|calendars|contacts|mailboxsettings)\.[a-z]"
     r"|\.readwrite\.all\b|full_access_as_app|rolemanagement\."
 )
+
+#: the OpenID Connect scopes every app that signs a person in asks for: they reach no data
+SIGN_IN_SCOPES = frozenset({"openid", "profile", "email", "offline_access", "user.read"})
+
+
+def only_sign_in(granted: str | None) -> bool:
+    """True when the grant names permissions and all are sign-in scopes (a routine consent)."""
+    names = {g.lower() for g in re.split(r"[\s,]+", granted or "") if g}
+    return bool(names) and names <= SIGN_IN_SCOPES
+
 
 TOML = """
 [[agents]]
@@ -193,6 +204,39 @@ class RoleGranted(Rule):
             ),
         ),
         Case(
+            name="an administrator consents an app to sign-in scopes only: low, not high",
+            fires=True,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "audits": [
+                    {
+                        **_grant("c1", "admin@contoso.com", "", "Consent to application", ""),
+                        "targets": [
+                            {
+                                "id": "sp-new-app",
+                                "type": "ServicePrincipal",
+                                "display_name": "Travel booking blueprint",
+                                "modified_properties": [
+                                    {
+                                        "name": "ConsentAction.Permissions",
+                                        "new_value": "[] => [[ClientId: sp-new-app, "
+                                        "Scope:  User.Read offline_access openid, ]]; ",
+                                    },
+                                ],
+                            }
+                        ],
+                        "target_ids": ["sp-new-app"],
+                    }
+                ]
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].severity == "low"
+                and "sign-in scopes only" in fs[0].explanation
+            ),
+        ),
+        Case(
             name="a person added to a role is not an agent grant",
             fires=False,
             day="2026-03-10",
@@ -233,6 +277,8 @@ class RoleGranted(Rule):
                 severity = "high" if r["all_by_owner"] else "critical"
             elif r["any_data"]:
                 severity = "medium" if r["all_by_owner"] else "high"
+            elif only_sign_in(r["granted"]):
+                severity = "low"  # User.Read, openid, …: what every sign-in app is consented
             else:
                 severity = "low" if r["all_by_owner"] else "high"
             who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
@@ -243,6 +289,8 @@ class RoleGranted(Rule):
                 if r["any_privileged"]
                 else ", which reach people's data."
                 if r["any_data"]
+                else " (sign-in scopes only)."
+                if only_sign_in(r["granted"])
                 else "."
             )
             explanation = (

@@ -136,6 +136,18 @@ def _grant(
     ]
 
 
+def _direct(prefix: str, resource: tuple[str, str], admin: str = "it-admin@contoso.com") -> list:
+    """An administrator assigns the package directly (no request, no approval), then fulfil."""
+    events = _grant(prefix, approver=None, resource=resource)
+    events[0] = {
+        **events[0],
+        "activity": "Administrator directly assigns user to access package",
+        "initiator_id": f"id-{admin}",
+        "initiator_name": admin,
+    }
+    return [events[0], *events[2:]]  # no approval event
+
+
 def _fires_with(*words: str, severity: str = "medium"):
     def check(fs: list[Finding]) -> bool:
         return (
@@ -162,6 +174,21 @@ class AccessPackageGrant(Rule):
     defaults: ClassVar[dict] = {"max_evidence": 200}
 
     cases: ClassVar[list[Case]] = [
+        Case(
+            name="an admin directly assigns a plain declared package: a decision of its own",
+            fires=False,
+            day="2026-03-10",
+            config=TOML,
+            rows={"audits": _direct("d", ("Finance readers", "AadGroup"))},
+        ),
+        Case(
+            name="an administrator directly assigns a directory role package: sponsor not asked",
+            fires=True,
+            day="2026-03-10",
+            config=TOML,
+            rows={"audits": _direct("dr", ("User Administrator", "DirectoryRole"))},
+            check=_fires_with("it-admin@contoso.com", "neither its sponsor nor", severity="high"),
+        ),
         Case(
             name="sponsor requests, owner approves, it expires: governed",
             fires=False,

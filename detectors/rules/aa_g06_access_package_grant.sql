@@ -3,8 +3,10 @@
 -- * outside: the registry declares access_packages for it and none matches the package's name
 --   or id (globs, case-insensitive);
 -- * unapproved: auto-approved, granted without any recorded approver (an automatic assignment
---   or a policy without approval), or approved (for a direct assignment: assigned) by someone
---   who is neither its registered sponsor nor an owner ($owner_pairs: '<agent key>|<person>');
+--   or a policy without approval), or approved by someone who is neither its registered sponsor
+--   nor an owner ($owner_pairs: '<agent key>|<person>'); an administrator's direct assignment
+--   counts as approved by that administrator, which must be the sponsor or an owner only when
+--   the package is privileged;
 -- * no_expiry: it grants a directory role or an app role / API permission and never expires.
 -- One row per identity, its assignments as a list with what each broke.
 -- Parameters: $day_start, $day_end, $agent_kinds, $owner_pairs, $max_evidence.
@@ -32,8 +34,11 @@ flagged AS (
             lower(coalesce(j.access_package, '')) GLOB lower(p)
             OR lower(coalesce(j.access_package_id, '')) GLOB lower(p))) = 0 AS outside,
         j.auto_approved OR j.request_path = 'auto' OR len(deciders) = 0 AS no_human_approval,
-        list_filter(deciders, lambda d: NOT list_contains($owner_pairs,
-            j.identity_id || '|' || lower(d))) AS strangers,
+        -- an administrator's direct assignment is a decision of its own; it needs the sponsor's
+        -- or an owner's hand only when the package is privileged
+        CASE WHEN j.request_path = 'admin_direct' AND NOT j.privileged THEN []
+             ELSE list_filter(deciders, lambda d: NOT list_contains($owner_pairs,
+                 j.identity_id || '|' || lower(d))) END AS strangers,
         j.privileged AND j.expires_at IS NULL AS no_expiry
     FROM judged AS j
 ),
