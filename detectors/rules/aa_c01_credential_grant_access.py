@@ -118,6 +118,22 @@ class CredentialGrantAccess(Rule):
 
     cases: ClassVar[list[Case]] = [
         Case(
+            name="an app created, given its first secret and Mail.Read, then reading: provisioning",
+            fires=False,
+            day="2026-03-10",
+            rows={
+                "audits": [
+                    {
+                        **_credential("2026-03-10T09:10:00Z", "Add application"),
+                        "event_id": "born",
+                    },
+                    _credential("2026-03-10T09:14:00Z"),
+                    _grant("2026-03-10T09:20:00Z", "Mail.Read"),
+                ],
+                "activity": [_mail_read("m1", "2026-03-10T10:00:00Z")],
+            },
+        ),
+        Case(
             name="secret from PowerShell, Mail.Read granted, then the app reads mail: critical",
             fires=True,
             day="2026-03-10",

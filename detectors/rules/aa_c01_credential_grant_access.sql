@@ -3,7 +3,8 @@
 -- read or written by it. Judged on the day of the first data access after both changes; all
 -- three steps lie within $window_hours of the first change. The app is the app id app_links
 -- ties the registration, the principal and the activity by (or the object id where no app id is
--- known). One row per app and chain.
+-- known). One row per app and chain. An application created within $window_hours before the
+-- chain is being provisioned (its first credential and grant), not taken over: not a chain.
 -- Parameters: $day, $day_start, $day_end, $window_hours, $credential_pattern, $grant_pattern,
 -- $impact_pattern, $max_evidence.
 WITH credentials AS (
@@ -29,6 +30,23 @@ WITH credentials AS (
       AND lower(coalesce(a.result, 'success')) IN ('success', '')
       AND a.t.id IS NOT NULL
       AND lower(coalesce(a.t.type, '')) NOT IN ('user', 'agentuser')
+),
+births AS (
+    -- applications created in the window: their first credential and grant are provisioning,
+    -- not the takeover of an existing application this chain is about
+    SELECT
+        coalesce(lower(a.additional_details['AppId']), ao.app_id, lower(a.t.id)) AS app_key,
+        min(a.event_time) AS born
+    FROM (
+        SELECT *, list_filter(targets, lambda x: x.id IS NOT NULL)[1] AS t FROM audits
+        WHERE date BETWEEN CAST($day_start - to_hours(2 * $window_hours) AS DATE) AND $day
+          AND NOT conflicting_duplicate
+    ) AS a
+    LEFT JOIN app_of_object AS ao ON ao.object_id = lower(a.t.id)
+    WHERE creates_principal(a.activity)
+      AND lower(coalesce(a.result, 'success')) IN ('success', '')
+      AND a.t.id IS NOT NULL
+    GROUP BY 1
 ),
 grants AS (
     SELECT
@@ -125,5 +143,8 @@ SELECT
 FROM chains AS ch
 JOIN first_access AS fa USING (app_key)
 LEFT JOIN principal_of_app AS ps ON ps.app_id = ch.app_key
+LEFT JOIN births AS b ON b.app_key = ch.app_key
 WHERE fa.first_time >= $day_start
+  AND NOT coalesce(b.born BETWEEN least(ch.credential_time, ch.grant_time) - to_hours($window_hours)
+                                AND least(ch.credential_time, ch.grant_time), false)
 ORDER BY identity_id

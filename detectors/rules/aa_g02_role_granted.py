@@ -237,6 +237,40 @@ class RoleGranted(Rule):
             ),
         ),
         Case(
+            name="its owner gives a new agent its first data permission: provisioning, low",
+            fires=True,
+            day="2026-03-10",
+            config=TOML,
+            rows={
+                "audits": [
+                    {
+                        **_grant("p0", "owner@contoso.com", "", "Add service principal", ""),
+                        "event_time": "2026-03-10T09:58:00Z",
+                        "targets": [
+                            {
+                                "id": "sp-helpdesk",
+                                "type": "ServicePrincipal",
+                                "display_name": "Helpdesk agent",
+                            }
+                        ],
+                        "target_ids": ["sp-helpdesk"],
+                    },
+                    _grant(
+                        "p1",
+                        "owner@contoso.com",
+                        "Files.Read.All",
+                        "Add app role assignment to service principal",
+                        "ServicePrincipal",
+                    ),
+                ]
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].severity == "low"
+                and "as it was created" in fs[0].explanation
+            ),
+        ),
+        Case(
             name="a person added to a role is not an agent grant",
             fires=False,
             day="2026-03-10",
@@ -276,12 +310,16 @@ class RoleGranted(Rule):
             if r["any_privileged"]:
                 severity = "high" if r["all_by_owner"] else "critical"
             elif r["any_data"]:
-                severity = "medium" if r["all_by_owner"] else "high"
+                # an owner giving a new agent its first permissions is provisioning: on record
+                provisioned = r["all_by_owner"] and r["all_provisioning"]
+                severity = "low" if provisioned else "medium" if r["all_by_owner"] else "high"
             elif only_sign_in(r["granted"]):
                 severity = "low"  # User.Read, openid, …: what every sign-in app is consented
             else:
                 severity = "low" if r["all_by_owner"] else "high"
             who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
+            if r["all_by_owner"] and r["all_provisioning"]:
+                who += " as it was created"
             granted = r["granted"] or "unnamed permissions"
             on = f" on {r['resources']}" if r["resources"] else ""
             reach = (

@@ -1,7 +1,8 @@
 -- AA-G02: app roles, directory roles, consent or delegated permissions granted to an agent or
 -- service principal on the judged day. One row per grantee (resolved by the permission_grants
 -- view: the client of a grant logged on Microsoft Graph, not Graph), with what was granted, by
--- whom, and whether it reaches tenant-wide privileges or data (mail, files, sites, directory).
+-- whom, whether it reaches tenant-wide privileges or data (mail, files, sites, directory), and
+-- whether it came with the grantee's creation (its owner provisioning a new agent).
 -- Parameters: $day, $day_start, $day_end, $activity_pattern, $privileged_pattern,
 -- $data_pattern (regexes over lower case text), $owner_pairs, $max_evidence.
 WITH held AS (
@@ -12,7 +13,15 @@ WITH held AS (
                 g.grantee_id || '|' || lower(coalesce(g.initiator_id, ''))) AS by_owner,
         regexp_matches(lower(coalesce(g.granted, '') || ' ' || lower(g.activity)),
             $privileged_pattern) AS privileged,
-        regexp_matches(lower(coalesce(g.granted, '')), $data_pattern) AS reaches_data
+        regexp_matches(lower(coalesce(g.granted, '')), $data_pattern) AS reaches_data,
+        -- provisioning: the grantee was created in the 24 hours before (its first permissions)
+        EXISTS (
+            SELECT 1 FROM audits AS c
+            WHERE c.date >= CAST($day AS DATE) - 1 AND c.date <= $day
+              AND c.event_time BETWEEN g.event_time - INTERVAL 1 DAY AND g.event_time
+              AND creates_principal(c.activity)
+              AND list_contains(list_transform(c.target_ids, lambda x: lower(x)), g.grantee_id)
+        ) AS provisioning
     FROM permission_grants AS g
     WHERE g.date = $day
       AND g.event_time >= $day_start
@@ -33,6 +42,7 @@ SELECT
     string_agg(DISTINCT resource_name, ', ') AS resources,
     string_agg(DISTINCT initiator, ', ') AS initiators,
     bool_and(by_owner) AS all_by_owner,
+    bool_and(provisioning) AS all_provisioning,
     bool_or(privileged) AS any_privileged,
     bool_or(reaches_data) AS any_data,
     min(event_time) AS window_start,

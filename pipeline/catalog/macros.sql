@@ -23,3 +23,8 @@ CREATE OR REPLACE {temp} MACRO resource_allowed(kind, regex, key, resource, reso
     CASE WHEN kind = 'path' THEN coalesce(regexp_full_match(coalesce(norm_path(resource_path), '/'), regex), false)
          ELSE coalesce(key = lower(trim(resource)), false) OR coalesce(key = lower(resource_id), false)
     END;
+-- The audit activity that creates an application, a service principal or an agent identity.
+CREATE OR REPLACE {temp} MACRO creates_principal(activity) AS
+    regexp_full_match(lower(trim(coalesce(activity, ''))),
+        'add (service principal|application|agent identity|agent identity blueprint'
+        || '|agent identity blueprint principal|agent user|agentic application)');

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 import numpy as np
 
@@ -148,10 +149,54 @@ def credential_added(
     )
 
 
+#: application permissions' app role ids on Microsoft Graph (stable, published by Microsoft)
+GRAPH_APP_ROLES = {
+    "Mail.Read": "810c84a8-4a9e-49e6-bf7d-12d183f40d01",
+    "User.Read.All": "df021288-bdef-4463-88db-98f22de89214",
+    "Files.Read.All": "01d4889c-1287-42c6-ac1f-5d1e02578ef6",
+    "Sites.Read.All": "332a536c-c7ef-4017-ab91-336970924f0d",
+}
+
+
+def graph_principal(tenant: Tenant) -> dict:
+    """Microsoft Graph's service principal in the tenant, as an audit target."""
+    object_id = str(uuid5(UUID(tenant.tenant_id), "microsoft-graph-service-principal"))
+    return dict(target_id=object_id, target_name="Microsoft Graph", target_type="ServicePrincipal")
+
+
+def app_role_granted(
+    tenant: Tenant, rng: np.random.Generator, time_us: int, by: dict, actor: Actor, role: str
+) -> dict:
+    """An application permission granted to ``actor`` as Entra logs it: on the resource API's
+    service principal (Microsoft Graph), naming the client in its ServicePrincipal.* properties."""
+    return audit(
+        tenant,
+        rng,
+        time_us,
+        "Add app role assignment to service principal",
+        by,
+        graph_principal(tenant),
+        operation_type="Assign",
+        mods=[
+            ("AppRole.Id", None, _q(GRAPH_APP_ROLES.get(role, str(uuid5(NAMESPACE_URL, role))))),
+            ("AppRole.Value", None, _q(role)),
+            ("ServicePrincipal.ObjectID", None, _q(actor.object_id)),
+            ("ServicePrincipal.DisplayName", None, _q(actor.name)),
+            ("ServicePrincipal.AppId", None, _q(actor.app_id)),
+        ],
+    )
+
+
 def created(
-    tenant: Tenant, rng: np.random.Generator, time_us: int, by: dict, actor: Actor
+    tenant: Tenant,
+    rng: np.random.Generator,
+    time_us: int,
+    by: dict,
+    actor: Actor,
+    roles: list[str] | None = None,
 ) -> list[dict]:
-    """The birth of an agent: created, owner added, sponsor set, first credential."""
+    """The birth of an agent: created, owner added, sponsor set, first credential, and its
+    application permissions (``roles``, default: all of the actor's) granted by the owner."""
     if actor.kind == "agent_user":
         out = [
             audit(
@@ -223,4 +268,9 @@ def created(
                 tenant, rng, time_us + 120_000_000, by, actor, actor.credential_key_id, "initial"
             )
         )
+        # its application permissions, granted by the owner who provisions it
+        for k, role in enumerate(actor.roles.split() if roles is None else roles):
+            out.append(
+                app_role_granted(tenant, rng, time_us + (160 + k) * 1_000_000, by, actor, role)
+            )
     return out

@@ -586,7 +586,7 @@ def build_tenant(seed: int, days: int, agents: int, humans: int, scale: float = 
             allowed=["Microsoft Graph", "graph:/sites/**", "graph:/search/query"],
             clearance=[],
             weekend=0.3,
-            roles="Sites.Read.All",
+            roles="Sites.Read.All Calendars.Read",  # calendars: granted, never used
         ),
         actor(
             "backup",

@@ -218,6 +218,10 @@ def creation_day(actor: Actor, days: int) -> int:
     return max(0, first - 1) if actor.key == "onboarded" or 0 < first < days - 1 else 0
 
 
+#: application permissions the story grants later (INC-G02), not when the agent is created
+GRANTED_LATER = {"meeting_notes": ("Mail.Read",)}
+
+
 def lifecycle(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
     """Audit history of every agent: born on day 0 (or when the story adds it), rotated later."""
     owner_of = {p["upn"]: p for p in tenant.humans.iter_rows(named=True)}
@@ -228,7 +232,14 @@ def lifecycle(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
         by = owner_of.get(actor.owner or "", admin)
         when = plan.day_us(creation_day(actor, plan.days), 0.05)
         when += i * 300 * US
-        plan.audits.extend(au.created(tenant, rng, when, by, actor))
+        # the owner grants its read permissions as it provisions it; write permissions and
+        # those of ownerless apps were granted before the logs begin
+        roles = [
+            r
+            for r in actor.roles.split()
+            if actor.owner and "ReadWrite" not in r and r not in GRANTED_LATER.get(actor.key, ())
+        ]
+        plan.audits.extend(au.created(tenant, rng, when, by, actor, roles))
         # a routine rotation in the middle of the learning period, by the owner
         if actor.credential_type in ("clientSecret", "certificate") and plan.days >= 10:
             day = int(rng.integers(2, max(3, plan.days - 7)))
@@ -357,21 +368,7 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
     # AA-G02 then AA-P01: mail permission granted, then mail read without mail clearance.
     a = A("meeting_notes")
     admin = tenant.human(tenant.admin)
-    grant = au.audit(
-        tenant,
-        rng,
-        plan.day_us(L - 2, 16.3),
-        "Add app role assignment to service principal",
-        admin,
-        a,
-        operation_type="Assign",
-        mods=[
-            ("AppRole.Value", None, au._q("Mail.Read")),
-            ("AppRole.Id", None, au._q("810c84a8-4a9e-49e6-bf7d-12d183f40d01")),
-            ("ServicePrincipal.DisplayName", None, au._q("Microsoft Graph")),
-            ("ServicePrincipal.ObjectID", None, au._q(a.object_id)),
-        ],
-    )
+    grant = au.app_role_granted(tenant, rng, plan.day_us(L - 2, 16.3), admin, a, "Mail.Read")
     plan.audits.append(grant)
     _label(
         plan,
@@ -383,7 +380,7 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         None,
         "The identity administrator grants the application permission Mail.Read (app role "
         "on Microsoft Graph) to the meeting notes agent: 'Add app role assignment to service "
-        "principal' targeting the agent.",
+        "principal' on Graph's service principal, naming the agent in ServicePrincipal.ObjectID.",
         extra_evidence=[grant["id"]],
         window=(plan.day_us(L - 2, 16.3), plan.day_us(L - 2, 16.3)),
     )
