@@ -228,3 +228,27 @@ def test_the_report_card_opens_on_the_badge(tenant):
     html = render(data)
     assert 'class="agent-badge"' in html
     assert "Granted, unused for 30 days" in html and "appRoleAssignments" in html
+
+
+def test_a_generated_tenant_names_the_permission_granted_and_never_used(tmp_path):
+    """The generator provisions each agent's read permissions; the knowledge base agent is given
+    Calendars.Read it never uses: the least-privilege list names it, and how to remove it."""
+    from pipeline.generate import generate_tenant
+    from pipeline.ingest import ingest_paths
+    from pipeline.workspace import Workspace
+
+    generate_tenant(tmp_path / "t", days=8, agents=24, humans=40, scale=0.05, seed=5)
+    ws = Workspace.at(tmp_path / "ws")
+    ws.root.mkdir()
+    (ws.root / "agentaudit.toml").write_text((tmp_path / "t" / "agentaudit.toml").read_text())
+    ingest_paths(ws, [tmp_path / "t" / "input"])
+    baselines.update(ws)
+    out = _cli(ws, "--format", "json")
+    assert out.exit_code == 0, out.output
+    rows = {r["name"]: r for r in map(json.loads, out.stdout.splitlines())}
+    kb = rows["Knowledge base agent"]
+    assert kb["granted_permissions"] == ["Calendars.Read", "Sites.Read.All"]
+    assert [u["permission"] for u in kb["unused_permissions"]] == ["Calendars.Read"]
+    assert "appRoleAssignments" in kb["unused_permissions"][0]["remove"]
+    used = [r for r in rows.values() if "Sites.Read.All" in r["granted_permissions"]]
+    assert any(not r["unused_permissions"] for r in used)  # reading its sites counts as use
