@@ -5,7 +5,8 @@
 (``identity_day``, ``identity_day_values``, ``agent_directory``), the registry and sensitivity
 catalogue as small tables (``registry``, ``registry_keys``, ``registry_allowed``,
 ``sensitivity_patterns``), and the derived views ``events`` (one row per sign-in and activity
-record, with the acting identity resolved), ``obo_pairs`` and ``identities``.
+record, with the acting identity resolved), ``obo_pairs``, ``creation_channels`` (where each
+agent came from) and ``identities``.
 
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
@@ -244,7 +245,8 @@ def install(
     con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))
     con.execute(f"CREATE OR REPLACE {kw} TABLE path_sensitivity AS SELECT * FROM _aa_tmp")
     con.unregister("_aa_tmp")
-    for view in ("events", "obo_pairs", "identities", "app_links", "permission_grants"):
+    views_in_order = ("events", "obo_pairs", "app_links", "creation_channels", "identities")
+    for view in (*views_in_order, "permission_grants"):
         con.execute(sql_text(view).replace("{temp}", kw))
 
 
