@@ -297,3 +297,17 @@ def test_creation_event_is_named(con):
         "SELECT created_by, creation_activity FROM creation_channels WHERE identity_id = 'sp-cli'"
     ).fetchone()
     assert row == ("admin@contoso.example", "Add service principal")
+
+
+def test_channels_are_peer_groups_after_blueprint_and_before_kind(con):
+    baselines.set_history(con, "2026-05-05")
+    rows = con.execute(
+        "SELECT identity_id, peer_group FROM peer_groups "
+        "WHERE identity_id IN ('sp-foundry', 'sp-pva', 'sp-mystery', 'sp-classic') ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("sp-classic", "service_principal"),  # not an agent: its kind
+        ("sp-foundry", "bp-foundry"),  # a blueprint first
+        ("sp-mystery", "agent_identity"),  # channel unknown: its kind
+        ("sp-pva", "channel:copilot-studio"),
+    ]
