@@ -3,7 +3,8 @@
 -- and the evidence that decided it. Columns:
 --   identity_id, identity_kind, blueprint (app id), creation_channel, creation_channel_evidence,
 --   tag_kind (the agent kind its service-principal tags say, else null), tags (list),
---   created_at, created_by, creation_activity, creation_event_id (the audit that created it).
+--   created_at, created_by, created_by_kind (its initiator_kind), creation_activity,
+--   creation_event_id (the audit that created it).
 --
 -- creation_channel is one of azure-ai-foundry | copilot-studio | security-copilot |
 -- third-party-consent | admin-or-api | unknown, decided by the first of these that says:
@@ -288,6 +289,7 @@ SELECT
     coalesce(tags, []) AS tags,
     created.at AS created_at,
     created.initiator AS created_by,
+    created.kind AS created_by_kind,
     created.activity AS creation_activity,
     created.event_id AS creation_event_id
 FROM decided
