@@ -4,6 +4,7 @@ nothing says."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -310,4 +311,89 @@ def test_channels_are_peer_groups_after_blueprint_and_before_kind(con):
         ("sp-foundry", "bp-foundry"),  # a blueprint first
         ("sp-mystery", "agent_identity"),  # channel unknown: its kind
         ("sp-pva", "channel:copilot-studio"),
+    ]
+
+
+def _azure_monitor_audit(base: dict, event_id: str, activity: str, target: dict, **props) -> dict:
+    """A copy of a real Azure Monitor AuditLogs record turned into ``activity`` on ``target``,
+    initiated by a person from ``props['user_agent']`` (additionalDetails' User-Agent)."""
+    rec = copy.deepcopy(base)
+    p = rec["properties"]
+    rec["operationName"] = p["operationName"] = p["activityDisplayName"] = activity
+    p["id"] = event_id
+    p["category"] = "ApplicationManagement"
+    p["initiatedBy"] = {
+        "user": {"id": "u-admin", "userPrincipalName": "admin@contoso.example", "ipAddress": None}
+    }
+    p["targetResources"] = [target]
+    p["additionalDetails"] = [{"key": "User-Agent", "value": props.get("user_agent", "")}]
+    return rec
+
+
+def test_real_shaped_records_through_ingest(samples_dir, tmp_path):
+    """Entra's own shape: modifiedProperties newValue is JSON text ('[\"…\"]', '\"False\"')."""
+    from ingest.records import sample_records, write_lines  # tests/ingest (tests/ is on the path)
+
+    from pipeline.ingest import ingest_paths
+
+    base = sample_records(samples_dir, "audit_logs.json")[0]
+    legacy_bot = {
+        "id": "0a1b2c3d-0000-4000-8000-00000000b07a",
+        "displayName": "Helpdesk bot",
+        "type": "ServicePrincipal",
+        "modifiedProperties": [
+            {
+                "displayName": "Tags",
+                "oldValue": "[]",
+                "newValue": '["WindowsAzureActiveDirectoryIntegratedApp",'
+                '"power-virtual-agents-9c1d"]',
+            }
+        ],
+    }
+    consented = {
+        "id": "0a1b2c3d-0000-4000-8000-0000000000bb",
+        "displayName": "Vendor blueprint",
+        "type": "ServicePrincipal",
+        "modifiedProperties": [
+            {
+                "displayName": "ConsentContext.IsAdminConsent",
+                "oldValue": None,
+                "newValue": '"False"',
+            },
+            {"displayName": "Tags", "oldValue": None, "newValue": '["AgenticApp"]'},
+        ],
+    }
+    path = write_lines(
+        tmp_path / "in" / "audit_logs.json",
+        [
+            _azure_monitor_audit(base, "Directory_e2e_1", "Add service principal", legacy_bot),
+            _azure_monitor_audit(base, "Directory_e2e_2", "Consent to application", consented),
+        ],
+    )
+    ws = Workspace.at(tmp_path / "ws")
+    assert ingest_paths(ws, [path]).conserved
+    baselines.update(ws)
+    con = catalog.connect(ws, read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT identity_id, identity_kind, tag_kind, creation_channel, "
+            "creation_channel_evidence FROM creation_channels ORDER BY 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert rows == [
+        (
+            "0a1b2c3d-0000-4000-8000-0000000000bb",
+            "agent_blueprint",
+            "agent_blueprint",
+            "third-party-consent",
+            "consent by user admin@contoso.example",
+        ),
+        (
+            "0a1b2c3d-0000-4000-8000-00000000b07a",
+            "agent_identity",
+            "agent_identity",
+            "copilot-studio",
+            "tag power-virtual-agents-9c1d",
+        ),
     ]
