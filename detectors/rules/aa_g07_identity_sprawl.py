@@ -86,6 +86,25 @@ def _consent(event_id: str, is_admin: str, by: str) -> dict:
     }
 
 
+def _first_signins(n: int, day: str, blueprint: str = "bp-legacy") -> list[dict]:
+    """``n`` agent identities of one blueprint signing in for the first time, minutes apart (no
+    audit names their creation: the export holds sign-ins only)."""
+    return [
+        {
+            "event_id": f"s-{day}-{blueprint}-{i}",
+            "event_time": f"{day}T10:{i:02d}:00Z",
+            "log_type": "service_principal",
+            "service_principal_id": f"{blueprint}-ai-{i}",
+            "app_id": f"{blueprint}-app-{i}",
+            "agent_type": "agenticAppInstance",
+            "agent_parent_app_id": blueprint,
+            "resource_display_name": "Microsoft Graph",
+            "succeeded": True,
+        }
+        for i in range(n)
+    ]
+
+
 def _steady_history(days: int, per_day: int) -> list[dict]:
     return [
         row
@@ -149,6 +168,45 @@ class IdentitySprawl(Rule):
             fires=False,
             day="2026-06-10",
             rows={"audits": _created(9, "2026-06-10", step_minutes=50)},
+        ),
+        Case(
+            name="a dozen identities of one blueprint first seen within the hour, no audit",
+            fires=True,
+            day="2026-06-10",
+            rows={
+                "signins": _first_signins(1, "2026-06-01", "bp-old")
+                + _first_signins(12, "2026-06-10")
+            },
+            check=lambda fs: (
+                len(fs) == 1
+                and fs[0].identity.blueprint == "bp-legacy"
+                and fs[0].details["burst_identities"] == 12
+                and len(fs[0].evidence_event_ids) == 12
+            ),
+        ),
+        Case(
+            name="the first day of the lake is not a burst: every identity is new then",
+            fires=False,
+            day="2026-06-10",
+            rows={"signins": _first_signins(12, "2026-06-10")},
+        ),
+        Case(
+            name="a consent that does not say whether an admin gave it says nothing here",
+            fires=False,
+            day="2026-06-10",
+            rows={
+                "audits": [
+                    {
+                        **_consent("k3", "False", "bob@contoso.com"),
+                        "targets": [
+                            {
+                                **_consent("k3", "False", "bob@contoso.com")["targets"][0],
+                                "modified_properties": [],
+                            }
+                        ],
+                    }
+                ]
+            },
         ),
         Case(
             name="a user consents to a vendor's agent blueprint principal: high",

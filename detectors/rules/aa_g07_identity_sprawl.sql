@@ -38,7 +38,14 @@ births AS (
     SELECT * FROM audit_born UNION ALL SELECT * FROM seen_born
 ),
 today AS (
-    SELECT * FROM births WHERE born >= $day_start AND born < $day_end
+    -- a first sighting's evidence is its first event of the day
+    SELECT b.identity_id, b.blueprint, b.born, coalesce(b.event_id, f.event_id) AS event_id,
+           b.created_by
+    FROM births AS b
+    LEFT JOIN (SELECT lower(identity_id) AS identity_id, arg_min(event_id, event_time) AS event_id
+               FROM day_events GROUP BY 1) AS f
+      ON b.event_id IS NULL AND f.identity_id = b.identity_id
+    WHERE b.born >= $day_start AND b.born < $day_end
 ),
 windows AS (
     -- each birth opens a window of $burst_hours: how many births of its blueprint fall in it
