@@ -21,7 +21,8 @@
 --  4. Defender's agent inventory (agent_facts.platform) naming a product
 --                                 evidence "Defender inventory platform 'Copilot Studio'"
 --  5. the audit that created it (the earliest successful 'Add service principal', 'Add agent
---     identity…', 'Add application', 'Add user' or 'Consent to application' naming it as target):
+--     identity…', 'Add application', 'Add user' or 'Consent to application' naming it as target;
+--     a 'Consent to application' with the creation's correlation id is what created it):
 --     * 'Consent to application': third-party-consent (evidence 'consent by user x', or
 --       'admin consent by x' when modifiedProperties 'ConsentContext.IsAdminConsent' is True),
 --       unless AppOwnerOrganizationId is the audit's own tenant (then admin-or-api);
@@ -66,7 +67,7 @@ CREATE OR REPLACE {temp} MACRO prop_value(props, prop) AS
 CREATE OR REPLACE {temp} VIEW creation_channels AS
 WITH audit_targets AS (
     SELECT
-        a.event_id, a.event_time, a.tenant_id, a.activity, a.initiator_kind,
+        a.event_id, a.event_time, a.tenant_id, a.activity, a.initiator_kind, a.correlation_id,
         coalesce(a.initiator_name, a.initiator_id, a.initiator_app_id) AS initiator,
         a.initiator_app_id, a.user_agent,
         unnest(a.targets) AS t
@@ -122,14 +123,27 @@ facts AS (
         arg_min({'event_id': event_id, 'at': event_time, 'activity': activity,
                  'tenant_id': tenant_id, 'initiator': initiator, 'kind': initiator_kind,
                  'app_id': lower(initiator_app_id), 'user_agent': user_agent,
-                 'consent': consent, 'admin_consent': admin_consent}, event_time)
-            FILTER (WHERE creates) AS created
+                 'consent': consent, 'admin_consent': admin_consent,
+                 'correlation_id': correlation_id}, event_time)
+            FILTER (WHERE creates) AS first_created,
+        arg_min({'event_id': event_id, 'at': event_time, 'activity': activity,
+                 'tenant_id': tenant_id, 'initiator': initiator, 'kind': initiator_kind,
+                 'app_id': lower(initiator_app_id), 'user_agent': user_agent,
+                 'consent': consent, 'admin_consent': admin_consent,
+                 'correlation_id': correlation_id}, event_time)
+            FILTER (WHERE consent) AS first_consent
     FROM tagged
     GROUP BY target_id
 ),
 typed AS (
     SELECT
         *,
+        -- a consent creates the principal with an 'Add service principal' in the same
+        -- operation (one correlation id): the consent is what created it
+        CASE WHEN first_consent IS NOT NULL
+                  AND (first_created.consent
+                       OR first_created.correlation_id = first_consent.correlation_id)
+             THEN first_consent ELSE first_created END AS created,
         CASE
             WHEN list_contains(list_transform(tags, lambda x: lower(x)), 'agenticapp')
             THEN 'agent_blueprint'

@@ -123,6 +123,27 @@ AUDITS = [
         ),
         "bob@contoso.example",
     ),
+    # a user's consent to a multi-tenant app: Entra logs the principal's creation and the consent
+    # as one operation (one correlation id), the creation first
+    audit(
+        "08:31:00",
+        "Add service principal",
+        target("sp-consented", "ServicePrincipal", "Calendar agent", agent_type="AgenticApp"),
+        "carol@contoso.example",
+        correlation_id="op-7",
+    ),
+    audit(
+        "08:31:01",
+        "Consent to application",
+        target(
+            "sp-consented",
+            "ServicePrincipal",
+            "Calendar agent",
+            prop("ConsentContext.IsAdminConsent", "False"),
+        ),
+        "carol@contoso.example",
+        correlation_id="op-7",
+    ),
     # a foreign tenant's blueprint calling itself Azure AI Foundry: the name is not believed
     audit(
         "08:35:00",
@@ -224,6 +245,7 @@ def channel(con, ident: str) -> tuple:
         ),
         ("sp-vendor", ("third-party-consent", "consent by user bob@contoso.example")),
         ("sp-spoof", ("third-party-consent", "admin consent by admin@contoso.example")),
+        ("sp-consented", ("third-party-consent", "consent by user carol@contoso.example")),
         (
             "sp-cli",
             (
@@ -397,3 +419,14 @@ def test_real_shaped_records_through_ingest(samples_dir, tmp_path):
             "tag power-virtual-agents-9c1d",
         ),
     ]
+
+
+def test_registry_channel_is_checked():
+    from pipeline.config import parse_config
+    from pipeline.errors import AgentAuditError
+
+    text = '[[agents]]\nid = "a1"\ncreation_channel = "chatgpt"\n'
+    with pytest.raises(AgentAuditError, match=r"agentaudit.toml:3: 'agents\[0\].creation_channel'"):
+        parse_config(text)
+    ok = parse_config('[[agents]]\nid = "a1"\ncreation_channel = "admin-or-api"\n')
+    assert ok.agents[0].creation_channel == "admin-or-api"
