@@ -26,6 +26,7 @@ from detectors.rules._finding_rows import (
 
 SQL = sql_beside(__file__)
 CONSENT_SQL = sql_beside(__file__.removesuffix(".py") + "_consent.py")
+WHO_SQL = sql_beside(__file__.removesuffix(".py") + "_who.py")
 
 BLUEPRINT_APP = "bp-sched"
 
@@ -111,6 +112,29 @@ def _steady_history(days: int, per_day: int) -> list[dict]:
         for d in range(1, days + 1)
         for row in _created(per_day, f"2026-06-{d:02d}", step_minutes=3)
     ]
+
+
+def _known(ctx: DetectContext, ids: list[str]) -> dict[str, dict]:
+    """The identities view's rows for the few identities found (none looked up when none)."""
+    if not ids:
+        return {}
+    return {r["identity_id"]: r for r in query_rows(ctx, WHO_SQL, {"ids": ids})}
+
+
+def _with_known(row: dict, known: dict[str, dict], kind_source: str | None) -> dict:
+    """The row as a blueprint principal (what the query found it to be) with its name, app id
+    and sponsor from the identities view, and the view's kind source when it agrees."""
+    i = known.get(row["identity_id"], {})
+    agrees = i.get("actor_kind") == "agent_blueprint"
+    return {
+        **row,
+        "identity_kind": "agent_blueprint",
+        "kind_source": kind_source or (i.get("kind_source") if agrees else None) or "none",
+        "identity_name": row.get("identity_name") or i.get("name"),
+        "app_id": row.get("app_id") or i.get("app_id"),
+        "blueprint": row.get("blueprint") or i.get("blueprint"),
+        "sponsor": i.get("sponsor"),
+    }
 
 
 class IdentitySprawl(Rule):
@@ -223,6 +247,56 @@ class IdentitySprawl(Rule):
             ),
         ),
         Case(
+            name="legacy records: the consented principal is a blueprint by its AgenticApp tag",
+            fires=True,
+            day="2026-06-10",
+            rows={
+                "audits": [
+                    {
+                        **_consent("k4", "False", "dan@contoso.com"),
+                        "targets": [
+                            {
+                                **_consent("k4", "False", "dan@contoso.com")["targets"][0],
+                                "agent_type": None,
+                            }
+                        ],
+                    },
+                    {
+                        **_consent("k5", "False", "dan@contoso.com"),
+                        "activity": "Update service principal",
+                        "targets": [
+                            {
+                                "id": "sp-vendor-bp",
+                                "type": "ServicePrincipal",
+                                "modified_properties": [
+                                    {"name": "Tags", "new_value": '["AgenticApp"]'}
+                                ],
+                            }
+                        ],
+                    },
+                ]
+            },
+            check=lambda fs: len(fs) == 1 and fs[0].identity.kind == "agent_blueprint",
+        ),
+        Case(
+            name="a user consents to an ordinary app (no agent type, no agent tag): not G07's",
+            fires=False,
+            day="2026-06-10",
+            rows={
+                "audits": [
+                    {
+                        **_consent("k6", "False", "erin@contoso.com"),
+                        "targets": [
+                            {
+                                **_consent("k6", "False", "erin@contoso.com")["targets"][0],
+                                "agent_type": None,
+                            }
+                        ],
+                    }
+                ]
+            },
+        ),
+        Case(
             name="an admin consents to the same blueprint principal: quiet",
             fires=False,
             day="2026-06-10",
@@ -246,11 +320,13 @@ class IdentitySprawl(Rule):
                 "max_evidence": int(p["max_evidence"]),
             },
         )
-        findings = [
-            self._burst(ctx, r, p, factor) for r in rows if r["n"] > factor * r["history_max"]
-        ]
-        for r in query_rows(ctx, CONSENT_SQL, bounds):
-            findings.append(self._consent(ctx, r))
+        bursts = [r for r in rows if r["n"] > factor * r["history_max"]]
+        consents = query_rows(ctx, CONSENT_SQL, bounds)
+        known = _known(ctx, [r["identity_id"] for r in bursts + consents])
+        findings = [self._burst(ctx, _with_known(r, known, None), p, factor) for r in bursts]
+        for r in consents:
+            seen = "entra_agent_fields" if r["agent_fields"] else None
+            findings.append(self._consent(ctx, _with_known(r, known, seen)))
         return findings
 
     def _burst(self, ctx: DetectContext, r: dict, p: dict, factor: float) -> Finding:

@@ -7,7 +7,8 @@
 -- first day it was seen in identity_day (only once the lake has $learning_days of history, so
 -- the first ingest of a tenant is not a burst).
 -- Parameters: $day, $day_start, $day_end, $burst_hours, $burst_count, $history_days,
--- $learning_days, $max_evidence.
+-- $learning_days, $max_evidence. The blueprint's kind, name and sponsor are looked up for the
+-- rows found only (aa_g07_identity_sprawl_who.sql): most days there are none.
 WITH audit_born AS (
     SELECT identity_id, blueprint, created_at AS born, creation_event_id AS event_id,
            CASE WHEN created_by_kind NOT IN ('human', 'guest') THEN created_by END AS created_by
@@ -84,12 +85,9 @@ totals AS (
 )
 SELECT
     coalesce(p.sp_id, b.blueprint) AS identity_id,
-    coalesce(i.actor_kind, 'agent_blueprint') AS identity_kind,
-    coalesce(i.kind_source, 'none') AS kind_source,
-    coalesce(i.name, t.creator) AS identity_name,
+    t.creator AS identity_name,
     b.blueprint AS app_id,
     b.blueprint,
-    i.sponsor,
     b.n,
     t.n_today,
     coalesce(h.history_max, 0) AS history_max,
@@ -102,6 +100,5 @@ FROM busiest AS b
 JOIN totals AS t USING (blueprint)
 LEFT JOIN history AS h USING (blueprint)
 LEFT JOIN principal_of_app AS p ON p.app_id = b.blueprint
-LEFT JOIN identities AS i ON i.identity_id = coalesce(p.sp_id, b.blueprint)
 WHERE b.n >= $burst_count
 ORDER BY b.blueprint
