@@ -6,7 +6,8 @@ before it (``pipeline.baselines.set_history``), so ingesting 30 days at once and
 the same findings as 30 nightly runs. On identities still learning their baseline, behavioural
 rules keep only their strong findings, at low severity and saying the baseline is thin;
 early-life rules fire as usual. Findings are scored (detectors.scoring), deduplicated by id,
-marked by suppressions (detectors.suppress) and written with ``detectors.store.write_day``
+named their accountable human (detectors.accountable), marked by suppressions
+(detectors.suppress) and written with ``detectors.store.write_day``
 (a day's file is replaced, so re-running never duplicates).
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from detectors import standing, store
+from detectors import accountable, standing, store
 from detectors.finding import SEVERITIES, Finding
 from detectors.rule import DetectContext, Rule
 from detectors.scoring import ANCHORS, rescore
@@ -145,6 +146,7 @@ def detect(
             found = _judge_day(con, ws, config, enabled, day, run, tenant, lookback_days, summary)
             t = time.perf_counter()
             found, moved = standing.carry(ws, day, found, standing_ids)
+            found = accountable.assign(con, found)  # every rule's findings, in one place
             found, outcome = apply_suppressions(found, config.suppressions, day)
             summary.suppressed += outcome.suppressed
             for label in outcome.expired:

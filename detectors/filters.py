@@ -1,4 +1,5 @@
-"""Choosing findings to show (`agentaudit findings`): severity, family, identity and day."""
+"""Choosing findings to show (`agentaudit findings`): severity, family, identity, accountable
+human and day."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ def select_findings(
     identity: str | None = None,
     day: str | None = None,
     include_suppressed: bool = True,
+    accountable: str | None = None,
 ) -> list[Finding]:
     """Findings at or above ``severity``, of ``family``, naming ``identity`` (its id, app id or
-    name, case-insensitive substring), on ``day``; highest score first."""
+    name, case-insensitive substring), whose accountable human contains ``accountable``
+    ("unaccountable": those nobody answers for), on ``day``; highest score first."""
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"--severity {severity!r}: use one of {', '.join(SEVERITIES)}")
@@ -48,6 +51,9 @@ def select_findings(
                 for v in (f.identity.id, f.identity.app_id, f.identity.name)
             )
         ]
+    if accountable:
+        key = accountable.lower()
+        out = [f for f in out if key in f.accountable.lower()]
     if not include_suppressed:
         out = [f for f in out if f.suppressed is None]
     return sorted(out, key=lambda f: (-f.score, f.window_start, f.rule_id))

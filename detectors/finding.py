@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
@@ -22,6 +22,12 @@ Family = Literal[
 FAMILIES: tuple[str, ...] = Family.__args__  # type: ignore[attr-defined]
 
 KindSource = Literal["entra_agent_fields", "registry", "sp_tags", "log_category", "none"]
+
+#: why a finding names its accountable human (DESIGN.md section 11): the agent's sponsor, else
+#: an owner, else the person whose delegated token it used, else nobody ("unaccountable")
+AccountableBasis = Literal["sponsor", "owner", "delegating_user", "none"]
+ACCOUNTABLE_BASES: tuple[str, ...] = AccountableBasis.__args__  # type: ignore[attr-defined]
+UNACCOUNTABLE = "unaccountable"
 
 
 def severity_rank(severity: str) -> int:
@@ -81,6 +87,21 @@ class Finding(BaseModel):
     tenant_id: str | None = None
     suppressed: Suppression | None = None
     details: dict[str, str | float | int | bool | None] = Field(default_factory=dict)
+    #: who answers for it, filled by the engine for every rule (detectors.accountable)
+    accountable: str = UNACCOUNTABLE
+    accountable_basis: AccountableBasis = "none"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_finding(cls, data):
+        """A finding stored before findings named their accountable human: the person it acted
+        for when it says one (as the findings view reads older files), else nobody."""
+        if isinstance(data, dict) and "accountable" not in data:
+            obo = data.get("on_behalf_of")
+            obo_id = obo.get("id") if isinstance(obo, dict) else getattr(obo, "id", None)
+            if obo_id:
+                return {**data, "accountable": obo_id, "accountable_basis": "delegating_user"}
+        return data
 
 
 def finding_id(rule_id: str, identity_id: str, window_start: datetime, window_end: datetime) -> str:

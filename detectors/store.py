@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from detectors.finding import Finding
+from pipeline.catalog import ADDED_DEFAULT
 from pipeline.lake import write_parquet_atomic
 from pipeline.schema import STR, STRS, TS
 from pipeline.workspace import Workspace
@@ -41,6 +42,21 @@ SCHEMA = pa.schema(
         ("tenant_id", STR),
         ("suppressed", pa.bool_()),
         ("finding_json", STR),
+        # added with the accountable human: files written before read as the findings
+        # model reads them (Finding._older_finding): the person acted for, else nobody
+        pa.field(
+            "accountable",
+            STR,
+            metadata={ADDED_DEFAULT: b"coalesce(on_behalf_of_id, 'unaccountable')"},
+        ),
+        pa.field(
+            "accountable_basis",
+            STR,
+            metadata={
+                ADDED_DEFAULT: b"CASE WHEN on_behalf_of_id IS NULL THEN 'none' "
+                b"ELSE 'delegating_user' END"
+            },
+        ),
     ]
 )
 
@@ -68,6 +84,8 @@ def to_arrow(findings: Iterable[Finding]) -> pa.Table:
             "tenant_id": f.tenant_id,
             "suppressed": f.suppressed is not None,
             "finding_json": f.model_dump_json(),
+            "accountable": f.accountable,
+            "accountable_basis": f.accountable_basis,
         }
         for f in findings
     ]

@@ -71,6 +71,7 @@ class AgentSpec(_Strict):
     owner: str | None = None
     purpose: str | None = None
     allowed_resources: list[str] = Field(default_factory=list)
+    access_packages: list[str] = Field(default_factory=list)  # Entitlement Management; globs
     pii_clearance: list[str] = Field(default_factory=list)
     on_behalf_of: bool = False
     active_hours: str | None = None  # "HH:MM-HH:MM" UTC; may wrap midnight
@@ -131,12 +132,30 @@ class SuppressionSpec(_Strict):
         return self.expires is None or on <= self.expires
 
 
+class SentinelSettings(_Strict):
+    """[siem.sentinel]: the Logs Ingestion API destination `agentaudit run` pushes to."""
+
+    endpoint: str  # the DCR's logs ingestion endpoint (or a data collection endpoint)
+    dcr_id: str = Field(min_length=1)  # the DCR's immutable id, dcr-…
+    stream: str = "Custom-AgentAuditFinding_CL"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    redact: bool = False
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint(cls, value: str) -> str:
+        if not re.match(r"^https?://", value):
+            raise ValueError("must start with https://")
+        return value
+
+
 class SiemSettings(_Strict):
     url: str | None = None  # HTTP collector (Splunk HEC or any NDJSON endpoint)
     hec_token_env: str | None = None  # NAME of the environment variable holding the token
     batch_size: int = Field(default=500, gt=0, le=100_000)
     timeout_seconds: float = Field(default=10.0, gt=0)
     verify_tls: bool = True
+    sentinel: SentinelSettings | None = None  # [siem.sentinel]
 
     @field_validator("url")
     @classmethod
@@ -336,6 +355,8 @@ expect_new_data = false             # true: `run` exits 4 when no new rows arriv
 # owner = "platform-team@contoso.com"
 # purpose = "Monthly financial summaries"
 # allowed_resources = ["Microsoft Graph", "graph:/sites/*/drive/**", "Dynamics 365 Finance"]
+# access_packages = ["Finance reporting", "Agents - *"]   # Entitlement Management packages it
+#                                   # may hold (name or id; * any text): AA-G06 flags the others
 # pii_clearance = ["financial"]      # sensitivity tags it may touch
 # on_behalf_of = false              # may it act with a person's delegated token?
 # active_hours = "06:00-20:00"      # UTC
@@ -366,6 +387,12 @@ expect_new_data = false             # true: `run` exits 4 when no new rows arriv
 # url = "https://siem.example.invalid:8088/services/collector/raw"
 # hec_token_env = "AGENTAUDIT_HEC_TOKEN"   # the NAME of the variable holding the token
 batch_size = 500
+
+# Microsoft Sentinel (deploy/sentinel/azuredeploy.json creates the table and the DCR)
+# [siem.sentinel]
+# endpoint = "https://agentaudit-dcr-a1b2.eastus-1.ingest.monitor.azure.com"
+# dcr_id = "dcr-00000000000000000000000000000000"
+# stream = "Custom-AgentAuditFinding_CL"
 """
 
 

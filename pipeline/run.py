@@ -190,6 +190,20 @@ def run_nightly(
                     "push",
                     lambda: export(workspace, url=config.siem.url, hec_token=token, day=only),
                 )
+            sentinel = config.siem.sentinel
+            if sentinel is not None:
+                stage(
+                    "sentinel",
+                    lambda: export(
+                        workspace,
+                        fmt="sentinel",
+                        day=only,
+                        redact=sentinel.redact,
+                        dcr_endpoint=sentinel.endpoint,
+                        dcr_id=sentinel.dcr_id,
+                        dcr_stream=sentinel.stream,
+                    ),
+                )
             summary.siem_file = str(siem_file)
         summary.finished = datetime.now(UTC)
         write_manifest(workspace, summary)

@@ -5,8 +5,11 @@
 (``identity_day``, ``identity_day_values``, ``agent_directory``), the registry and sensitivity
 catalogue as small tables (``registry``, ``registry_keys``, ``registry_allowed``,
 ``sensitivity_patterns``), and the derived views ``events`` (one row per sign-in and activity
-record, with the acting identity resolved), ``obo_pairs``, ``creation_channels`` (where each
-agent came from) and ``identities``.
+record, with the acting identity resolved), ``obo_pairs``, ``app_links``, ``permission_grants``,
+``creation_channels`` (where each agent came from), ``stewards`` (each identity's sponsor and
+owners, with where each came from), ``identities``, ``access_assignments`` (Entitlement
+Management package assignments), ``permission_families`` and ``agent_inventory`` (the auditor's
+badge per agent).
 
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
@@ -81,12 +84,22 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: field metadata key of a column added to a table after its files were first written: the SQL
+#: value older files mean (the event tables list theirs in pipeline.schema.ADDED_COLUMNS)
+ADDED_DEFAULT = b"added_default"
+
+
+def _added_default(field: pa.Field) -> str | None:
+    said = (field.metadata or {}).get(ADDED_DEFAULT)
+    return said.decode() if said is not None else ADDED_COLUMNS.get(field.name)
+
+
 def _column_sql(field: pa.Field, missing: str) -> str:
     """A view's column; ``missing``: "" (every file has it), "all" (no file has it: the value
     older files mean) or "some" (files of both schemas, read by name). An added column is never
     null in a view: null reads as its default."""
     name = _ident(field.name)
-    default = ADDED_COLUMNS.get(field.name)
+    default = _added_default(field)
     if default is None:
         return name
     if missing == "all":
@@ -97,7 +110,7 @@ def _column_sql(field: pa.Field, missing: str) -> str:
 def _missing_added(con: duckdb.DuckDBPyConnection, folder: Path, schema: pa.Schema) -> str:
     """Whether the files under ``folder`` lack the columns added since schema version 1:
     "" (none lacks them), "all" or "some". Reads the Parquet footers once, not every query."""
-    added = [f.name for f in schema if f.name in ADDED_COLUMNS]
+    added = [f.name for f in schema if _added_default(f) is not None]
     files = list(folder.glob("date=*/*.parquet")) if added else []
     if not files:
         return ""
@@ -245,8 +258,18 @@ def install(
     con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))
     con.execute(f"CREATE OR REPLACE {kw} TABLE path_sensitivity AS SELECT * FROM _aa_tmp")
     con.unregister("_aa_tmp")
-    views_in_order = ("events", "obo_pairs", "app_links", "creation_channels", "identities")
-    for view in (*views_in_order, "permission_grants"):
+    for view in (
+        "events",
+        "obo_pairs",
+        "app_links",
+        "permission_grants",
+        "creation_channels",
+        "stewards",
+        "identities",
+        "access_assignments",
+        "permission_families",
+        "agent_inventory",
+    ):
         con.execute(sql_text(view).replace("{temp}", kw))
 
 

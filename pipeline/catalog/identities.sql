@@ -1,9 +1,11 @@
 -- One row per identity ever seen (from the per-identity-day rollups), plus the people agents
 -- acted for and the registered agents never seen (events = 0), with their directory audits as
--- initiator and as target: DESIGN.md section 5. Agents carry their creation_channel and its
--- evidence (creation_channels.sql). An identity the logs type only by its category (or not at all)
--- whose service-principal tags say AgenticInstance / AgenticApp / power-virtual-agents-* is an
--- agent (agent_identity / agent_blueprint) with kind_source 'sp_tags': legacy logs without agentType.
+-- initiator and as target: DESIGN.md section 5. Sponsor and owners come from the stewards view
+-- (registry, owner / sponsor audits, Defender's inventory). Agents carry their creation_channel
+-- and its evidence (creation_channels.sql). An identity the logs type only by its category (or
+-- not at all) whose service-principal tags say AgenticInstance / AgenticApp /
+-- power-virtual-agents-* is an agent (agent_identity / agent_blueprint) with kind_source
+-- 'sp_tags': legacy logs without agentType.
 CREATE OR REPLACE {temp} VIEW identities AS
 WITH seen AS (
     SELECT
@@ -84,8 +86,10 @@ SELECT
     coalesce(r.name, s.name, inv.inventory_name) AS name,
     coalesce(s.app_id, r.app_id) AS app_id,
     coalesce(s.blueprint, r.blueprint) AS blueprint,
-    r.sponsor,
-    r.owner,
+    coalesce(st.sponsor, r.sponsor) AS sponsor,
+    st.sponsor_source,
+    coalesce(r.owner, st.owners[1]) AS owner,
+    coalesce(st.owners, CASE WHEN r.owner IS NOT NULL THEN [r.owner] END, []) AS owners,
     r.id IS NOT NULL AS registered,
     s.tenant_id,
     coalesce(s.first_seen, o.first_seen) AS first_seen,
@@ -113,3 +117,4 @@ LEFT JOIN registry r ON r.id = e.identity_id
 LEFT JOIN initiated ai ON ai.identity_id = e.identity_id
 LEFT JOIN targeted tg ON tg.identity_id = e.identity_id
 LEFT JOIN inventory inv ON inv.identity_id = e.identity_id
+LEFT JOIN stewards st ON st.identity_id = e.identity_id

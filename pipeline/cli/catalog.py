@@ -144,3 +144,36 @@ def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool) -> None
         if bars:
             bars[0].__exit__(None, None, None)
     click.echo(summary.line())
+
+
+@cli.command()
+@workspace_option
+@click.option("--agent", default=None, help="Only the agent with this id, or names containing it.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "watchlist"]),
+    default="table",
+    show_default=True,
+    help="watchlist: a flat CSV to upload as a Microsoft Sentinel watchlist (SearchKey first).",
+)
+def inventory(workspace: Workspace, agent: str | None, fmt: str) -> None:
+    """Per-agent evidence for an audit: sponsor, credentials, access, unused permissions.
+
+    Example: agentaudit inventory -w ./tenant-a --agent "Finance agent" --format json
+    """
+    from pipeline.inventory import badges, inventory, summary_table
+
+    result = inventory(workspace, agent)
+    if fmt == "watchlist":
+        from pipeline.siem.watchlist import watchlist_csv
+
+        click.echo(watchlist_csv(result), nl=False)
+    elif fmt != "table":
+        click.echo(result.render(fmt))  # type: ignore[arg-type]
+    elif agent:
+        click.echo(badges(result))
+    else:
+        click.echo(summary_table(result).render("table", max_width=40))
+    click.echo(result.summary().replace("row", "agent"), err=True)

@@ -59,6 +59,10 @@ def detect_command(workspace, day: date | None) -> None:
 @click.option("--identity", help="Identity id, app id or name (substring, case-insensitive).")
 @click.option("--date", "day", metavar="YYYY-MM-DD", callback=_day, help="Only this day.")
 @click.option("--hide-suppressed", is_flag=True, help="Leave out suppressed findings.")
+@click.option(
+    "--accountable",
+    help="Accountable human (substring, case-insensitive); 'unaccountable' for nobody's.",
+)
 def findings_command(
     workspace,
     severity: str | None,
@@ -66,14 +70,17 @@ def findings_command(
     identity: str | None,
     day: date | None,
     hide_suppressed: bool,
+    accountable: str | None,
 ) -> None:
     """List findings, highest score first.
 
     \b
     Example:
       agentaudit findings --workspace ws --severity high --family pii_touch
+      agentaudit findings --workspace ws --accountable unaccountable
     """
     from detectors.filters import select_findings
+    from detectors.finding import UNACCOUNTABLE
     from pipeline.catalog.query import clean  # log text: no escape sequence reaches the terminal
 
     found = select_findings(
@@ -83,15 +90,19 @@ def findings_command(
         identity=identity,
         day=day.isoformat() if day else None,
         include_suppressed=not hide_suppressed,
+        accountable=accountable,
     )
     for f in found:
         who = clean(f.identity.name or f.identity.id)
         mark = " [suppressed]" if f.suppressed else ""
+        basis = f" ({f.accountable_basis})" if f.accountable_basis != "none" else ""
         click.echo(
             f"{f.window_start:%Y-%m-%d} {f.severity:<8} {f.score:5.1f} {f.rule_id:<7} "
             f"{who}{mark}\n    {clean(f.explanation)}"
+            f"\n    accountable: {clean(f.accountable)}{basis}"
         )
-    click.echo(f"{len(found)} finding(s)")
+    nobody = sum(1 for f in found if f.accountable == UNACCOUNTABLE)
+    click.echo(f"{len(found)} finding(s), {nobody} unaccountable")
 
 
 @cli.command("evaluate")

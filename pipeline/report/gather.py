@@ -24,6 +24,7 @@ from detectors.finding import Finding, severity_rank
 from detectors.store import read_findings
 from pipeline.errors import UsageError
 from pipeline.report.model import (
+    AgentBadge,
     AgentSection,
     DayActivity,
     IdentityRow,
@@ -315,6 +316,7 @@ def _agents(
         names = ("rollup_touched_resources", "touched_resources")
         for r in catalog.first_rows(names, [ids, first, last, TOUCHED_PER_AGENT]):
             touched[r["identity_id"]].append(r)
+    badges = {r["identity_id"]: _badge(r) for r in (catalog.rows("agent_badges", [ids]) or [])}
     days = [(date.fromisoformat(first) + timedelta(days=i)).isoformat() for i in range(WINDOW_DAYS)]
     by_identity: dict[str, list[str]] = defaultdict(list)
     for f in findings:
@@ -349,11 +351,32 @@ def _agents(
                 activity=[activity[row.id].get(d, DayActivity(day=d)) for d in days],
                 finding_ids=by_identity.get(row.id, []),
                 last_seen=row.last_seen,
+                badge=badges.get(row.id),
             )
         )
     # agents with findings first, then by name
     out.sort(key=lambda a: (not a.finding_ids, -len(a.finding_ids), (a.name or a.id).lower()))
     return out
+
+
+def _badge(row: dict[str, Any]) -> AgentBadge:
+    """An agent_inventory row as the card's badge (columns the view lacks stay empty)."""
+    creds = row.get("credentials") or {}
+    return AgentBadge(
+        creation_channel=row.get("creation_channel"),
+        creation_channel_evidence=row.get("creation_channel_evidence"),
+        owners=list(row.get("owners") or []),
+        credential_count=creds.get("count") or 0,
+        credential_types=list(creds.get("types") or []),
+        oldest_credential_days=creds.get("oldest_age_days"),
+        credential_soonest_expiry=_iso(creds.get("soonest_expiry")),
+        access_packages=[dict(p) for p in row.get("access_packages") or []],
+        granted_permissions=list(row.get("granted_permissions") or []),
+        unused_permissions=[dict(p) for p in row.get("unused_permissions") or []],
+        pii_categories=list(row.get("pii_categories") or []),
+        ca_coverage=row.get("conditional_access_coverage"),
+        last_signin=_iso(row.get("last_signin")),
+    )
 
 
 def _ingest(workspace: Workspace, notes: dict[str, str]) -> IngestHealth:

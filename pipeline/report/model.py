@@ -7,6 +7,7 @@ field and is escaped by the template (jinja2 autoescape).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -27,6 +28,24 @@ class ResourceUse(BaseModel):
     allowed: bool | None = None  # None: the agent is not registered, so it has no scope
 
 
+class AgentBadge(BaseModel):
+    """The auditor's facts about an agent (its agent_inventory row), at the top of its card."""
+
+    creation_channel: str | None = None
+    creation_channel_evidence: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    credential_count: int = 0
+    credential_types: list[str] = Field(default_factory=list)
+    oldest_credential_days: int | None = None
+    credential_soonest_expiry: str | None = None
+    access_packages: list[dict[str, Any]] = Field(default_factory=list)
+    granted_permissions: list[str] = Field(default_factory=list)
+    unused_permissions: list[dict[str, Any]] = Field(default_factory=list)
+    pii_categories: list[str] = Field(default_factory=list)
+    ca_coverage: float | None = None
+    last_signin: str | None = None
+
+
 class AgentSection(BaseModel):
     id: str
     name: str | None = None
@@ -45,6 +64,7 @@ class AgentSection(BaseModel):
     finding_ids: list[str] = Field(default_factory=list)
     first_seen: str | None = None
     last_seen: str | None = None
+    badge: AgentBadge | None = None
 
     @property
     def out_of_scope(self) -> int:
@@ -160,6 +180,11 @@ class ReportData(BaseModel):
         for f in self.open_findings:
             out[f.family][f.severity] += 1
         return out
+
+    @property
+    def unaccountable_count(self) -> int:
+        """Open findings that no sponsor, owner or delegating user answers for."""
+        return sum(1 for f in self.open_findings if f.accountable_basis == "none")
 
     @property
     def suppressed_count(self) -> int:

@@ -30,6 +30,15 @@ FAMILY_LABELS = {
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+#: why a finding names its accountable human, as the finding card says it
+BASIS_LABELS = {
+    "sponsor": "sponsor",
+    "owner": "owner",
+    "delegating_user": "delegating user",
+    "none": "unaccountable",
+}
+
+
 def _visible(value: object) -> object:
     """Every ``{{ value }}`` passes here before escaping: log text cannot hide or reorder."""
     if isinstance(value, str) and not isinstance(value, Markup) and _INVISIBLE.search(value):
@@ -106,6 +115,7 @@ def render(data: ReportData) -> str:
         severity_chart=severity_bars(data.by_severity),
         anchors=anchors,
         families=FAMILY_LABELS,
+        bases=BASIS_LABELS,
         main_findings=main[:MAX_CARDS],
         more_findings=len(main) - len(main[:MAX_CARDS]),
         hygiene_findings=hygiene[:MAX_CARDS],

@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO
 
@@ -20,10 +20,13 @@ from pipeline.errors import UsageError
 from pipeline.siem.ocsf import to_ocsf
 from pipeline.siem.push import HttpSink, check_url, display_url, push
 from pipeline.siem.redact import Redactor
+from pipeline.siem.sentinel import delivery_key as sentinel_key
+from pipeline.siem.sentinel import sentinel_row
+from pipeline.siem.sentinel_push import SentinelSink, prepare, requests_of
 from pipeline.siem.spool import write_private
 from pipeline.workspace import Workspace
 
-FORMATS = ("ocsf",)
+FORMATS = ("ocsf", "sentinel")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -61,6 +64,24 @@ class ExportSummary(BaseModel):
         if self.redacted:
             parts.append("redacted")
         return "; ".join(parts)
+
+
+def sentinel_rows(findings: list[Finding], redactor: Redactor | None = None) -> list[dict]:
+    """The ``AgentAuditFinding_CL`` rows of ``findings`` in a stable order (redacted if asked),
+    each small enough for one Logs Ingestion call."""
+    chosen = _sorted(findings)
+    if redactor is not None:
+        chosen = [redactor.finding(f) for f in chosen]
+    now = datetime.now(UTC)
+    return prepare([sentinel_row(f, now) for f in chosen])
+
+
+def _array(rows: list[dict]) -> str:
+    """A JSON array, one row a line: what the Logs Ingestion API receives, readable."""
+    if not rows:
+        return "[]\n"
+    lines = ",\n".join(json.dumps(r, separators=(",", ":"), ensure_ascii=False) for r in rows)
+    return f"[\n{lines}\n]\n"
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -104,6 +125,9 @@ def export(
     day: str | None = None,
     redact: bool = False,
     *,
+    dcr_endpoint: str | None = None,
+    dcr_id: str | None = None,
+    dcr_stream: str | None = None,
     stream: IO[str] | None = None,
     sink: HttpSink | None = None,
 ) -> ExportSummary:
@@ -112,7 +136,15 @@ def export(
     ``out``: a file (written atomically, mode from ``file_mode``, 0600 by default), ``"-"`` for
     stdout, or None: ``siem/findings-<day|all>.ocsf.jsonl`` unless ``url`` is given. ``url``:
     push to an HTTP collector (Splunk HEC when a token is given or configured) through the spool.
+
+    ``fmt="sentinel"``: ``AgentAuditFinding_CL`` rows, a JSON array per file (default
+    ``siem/findings-<day|all>.sentinel.json``), or pushed to the Logs Ingestion API when
+    ``dcr_endpoint`` is given (``dcr_id`` and ``dcr_stream`` default to ``[siem.sentinel]``).
     """
+    if fmt == "sentinel":
+        return _export_sentinel(
+            workspace, out, day, redact, dcr_endpoint, dcr_id, dcr_stream, stream, sink
+        )
     started = time.perf_counter()
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not supported; use one of: {', '.join(FORMATS)}")
@@ -148,6 +180,61 @@ def export(
             verify_tls=settings.verify_tls,
         )
         result = push(workspace, events, sink, batch_size=settings.batch_size)
+        summary.sent = result.sent
+        summary.skipped = result.skipped
+        summary.spooled = result.spooled
+        summary.from_spool = result.from_spool
+        summary.batches = result.batches
+        summary.requests = result.requests
+        summary.error = result.error
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _export_sentinel(
+    workspace: Workspace,
+    out: str | Path | None,
+    day: str | None,
+    redact: bool,
+    endpoint: str | None,
+    dcr_id: str | None,
+    dcr_stream: str | None,
+    stream: IO[str] | None,
+    sink: HttpSink | None,
+) -> ExportSummary:
+    started = time.perf_counter()
+    day = _check_day(str(day)) if day is not None else None
+    config = load_config(workspace)
+    settings = config.siem.sentinel
+    if endpoint is not None or sink is not None:
+        sink = sink or SentinelSink(
+            endpoint or "",
+            dcr_id or (settings.dcr_id if settings else ""),
+            dcr_stream or (settings.stream if settings else "Custom-AgentAuditFinding_CL"),
+            timeout=settings.timeout_seconds if settings else 30.0,
+            verify_tls=config.siem.verify_tls,
+        )
+    redactor = Redactor.for_workspace(workspace) if redact else None
+    rows = sentinel_rows(read_findings(workspace, day), redactor)
+    shown = display_url(sink.url) if sink is not None else None
+    summary = ExportSummary(
+        findings=len(rows), format="sentinel", day=day, redacted=redact, url=shown
+    )
+    if out is None and sink is None:
+        out = workspace.siem / f"findings-{day or 'all'}.sentinel.json"
+    if out is not None and str(out) == "-":
+        target = stream or sys.stdout
+        target.write(_array(rows))
+        target.flush()
+        summary.out = "-"
+    elif out is not None:
+        path = Path(out)
+        write_private(path, _array(rows).encode(), config.workspace.file_mode_int)
+        summary.out = str(path)
+    if sink is not None:
+        result = push(
+            workspace, rows, sink, key=sentinel_key, update=lambda row: row, split=requests_of
+        )
         summary.sent = result.sent
         summary.skipped = result.skipped
         summary.spooled = result.spooled

@@ -4,6 +4,13 @@ Every attribute used here was checked against the compiled schema in ``../shared
 them come from profiles: ``actor`` from ``host`` and ``risk_score`` / ``attacks`` / ``is_alert`` /
 ``action_id`` / ``disposition_id`` from ``security_control``; a line therefore declares those
 profiles next to ``cloud`` (whose ``cloud`` object is then required).
+
+The accountable human (``Finding.accountable``) sits on the agent as the affected resource:
+``resources[0]`` is the acting identity (``uid``, ``name``, ``type`` = its kind) and its ``owner``
+(an OCSF ``user``, type User) names the accountable human; ``resources[0].tags`` holds
+``{"name": "accountable_basis", "value": "sponsor" | "owner" | "delegating_user" | "none"}``.
+An unaccountable finding has no ``owner`` (nobody answers for it) and the basis ``none``;
+``unmapped.accountable`` repeats both (``name``: the person or "unaccountable", ``basis``).
 """
 
 from __future__ import annotations
@@ -94,6 +101,21 @@ def _actor(identity: Identity) -> dict[str, Any]:
     return actor
 
 
+def resources(finding: Finding) -> list[dict[str, Any]]:
+    """The acting identity as the finding's affected resource, owned by its accountable human."""
+    ident = finding.identity
+    resource: dict[str, Any] = {
+        "uid": ident.id,
+        "type": ident.kind,
+        "tags": [{"name": "accountable_basis", "value": finding.accountable_basis}],
+    }
+    if ident.name:
+        resource["name"] = ident.name
+    if finding.accountable_basis != "none":
+        resource["owner"] = {"name": finding.accountable, "type": "User", "type_id": 1}
+    return [resource]
+
+
 def _text(value: float | str | None) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -146,7 +168,7 @@ def _evidences(finding: Finding, total: int) -> list[dict[str, Any]]:
 
 
 def observables(finding: Finding) -> list[dict[str, Any]]:
-    """The values a SIEM pivots on: who acted, for whom, in which tenant."""
+    """The values a SIEM pivots on: who acted, for whom, who answers for it, in which tenant."""
     out = [
         {
             "name": "actor.user.uid",
@@ -171,6 +193,15 @@ def observables(finding: Finding) -> list[dict[str, Any]]:
                 "type_id": 31,
                 "type": "User Object: uid",
                 "value": finding.on_behalf_of.id,
+            }
+        )
+    if finding.accountable_basis != "none":
+        out.append(
+            {
+                "name": "resources[0].owner.name",
+                "type_id": 4,
+                "type": "User Name",
+                "value": finding.accountable,
             }
         )
     if finding.tenant_id:
@@ -202,6 +233,7 @@ def _unmapped(finding: Finding, total: int) -> dict[str, Any]:
         },
         "attacks": list(finding.attacks),
         "details": dict(finding.details),
+        "accountable": {"name": finding.accountable, "basis": finding.accountable_basis},
     }
     if finding.on_behalf_of is not None:
         obo = finding.on_behalf_of
@@ -272,6 +304,7 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
         "disposition": "Detected",
         "finding_info": info,
         "actor": _actor(finding.identity),
+        "resources": resources(finding),
         "evidences": _evidences(finding, total),
         "observables": observables(finding),
         "metadata": metadata,

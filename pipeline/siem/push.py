@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from pipeline import __version__
 from pipeline.errors import UsageError
-from pipeline.siem.spool import Spool, delivery_key
+from pipeline.siem.spool import DeliveryKey, Spool, delivery_key
 from pipeline.workspace import Workspace
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
@@ -183,9 +183,21 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def push(
-    workspace: Workspace, events: list[dict], sink: HttpSink, batch_size: int = 500
+    workspace: Workspace,
+    events: list[dict],
+    sink: HttpSink,
+    batch_size: int = 500,
+    *,
+    key: Callable[[dict], DeliveryKey] = delivery_key,
+    update: Callable[[dict], dict] = _as_update,
+    split: Callable[[list[dict]], list[list[dict]]] | None = None,
 ) -> PushResult:
-    """Send what the spool holds plus ``events`` not delivered before; spool what fails."""
+    """Send what the spool holds plus ``events`` not delivered before; spool what fails.
+
+    ``key`` names what the ledger records of an event, ``update`` turns an event whose finding
+    was delivered before with another status or severity into an update, and ``split`` cuts the
+    queue into requests (default: ``batch_size`` events each). ``sink`` has ``url``,
+    ``send(events)`` (raising DeliveryError), ``requests`` and ``delays``."""
     result = PushResult()
     spool = Spool(workspace, sink.url)
     with spool.locked():
@@ -193,22 +205,27 @@ def push(
         seen_uids = {uid for uid, _, _ in delivered}
         queue: dict[tuple, dict] = {}
         for event in spool.pending():
-            key = delivery_key(event)
-            if key not in delivered:
-                queue[key] = event
+            k = key(event)
+            if k not in delivered:
+                queue[k] = event
         result.from_spool = len(queue)
         for event in events:
-            key = delivery_key(event)
-            if key in delivered:
+            k = key(event)
+            if k in delivered:
                 result.skipped += 1
-            elif key not in queue:
-                queue[key] = _as_update(event) if key[0] in seen_uids else event
+            elif k not in queue:
+                queue[k] = update(event) if k[0] in seen_uids else event
         items = list(queue.items())
         spool.write_pending([e for _, e in items])  # nothing is lost if we die while sending
         done = 0
+        queued = [e for _, e in items]
+        if split is None:
+            sizes = [len(queued[i : i + batch_size]) for i in range(0, len(queued), batch_size)]
+        else:
+            sizes = [len(chunk) for chunk in split(queued)]
         try:
-            for start in range(0, len(items), batch_size):
-                batch = items[start : start + batch_size]
+            for size in sizes:
+                batch = items[done : done + size]
                 sink.send([e for _, e in batch])
                 spool.mark_delivered(k for k, _ in batch)
                 done += len(batch)

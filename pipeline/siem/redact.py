@@ -133,6 +133,7 @@ class Redactor:
             "title": self.text(finding.title),
             "baseline": baseline,
             "details": {k: self.value(k, v) for k, v in finding.details.items()},
+            "accountable": self.text(finding.accountable),
         }
         if finding.on_behalf_of is not None:
             update["on_behalf_of"] = self.identity(finding.on_behalf_of)

@@ -10,6 +10,7 @@ import pytest
 
 from detectors.cases import judge, run_case
 from detectors.engine import discover_rules, rule_cases
+from detectors.finding import ACCOUNTABLE_BASES, UNACCOUNTABLE
 
 RULES = discover_rules()
 PARAMS = [
@@ -45,3 +46,6 @@ def test_rule_case(rule, case, tmp_path) -> None:
         assert f.rule_id == rule.id and f.family == rule.family
         assert f.explanation.strip(), "every finding explains itself"
         assert 0 <= f.score <= 100
+        # every rule's findings name who answers for them (the engine fills it, not the rule)
+        assert f.accountable.strip() and f.accountable_basis in ACCOUNTABLE_BASES
+        assert (f.accountable == UNACCOUNTABLE) == (f.accountable_basis == "none")

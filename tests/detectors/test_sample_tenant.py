@@ -72,3 +72,31 @@ def test_sample_tenant_meets_the_evaluation_bar(sample_ws) -> None:
     assert report.recall == 1.0, report.table()
     assert report.precision >= 0.8, report.table()
     assert report.benign_flagged == 0, report.table()
+
+
+@pytest.mark.slow
+def test_every_sample_finding_names_its_accountable_human(sample_ws) -> None:
+    """On the generated tenant: every finding of every rule names who answers for it; a
+    registered agent with a declared sponsor names that sponsor; people answer for their own
+    findings; the unaccountable are few and are never a sponsored agent's."""
+    from detectors import store
+    from detectors.engine import detect
+    from detectors.finding import UNACCOUNTABLE
+    from pipeline.config import load_config
+
+    if not store.read_findings(sample_ws):
+        detect(sample_ws)
+    findings = store.read_findings(sample_ws)
+    assert findings
+    sponsors = {a.id.lower(): a.sponsor for a in load_config(sample_ws).agents if a.sponsor}
+    for f in findings:
+        assert f.accountable and (f.accountable == UNACCOUNTABLE) == (f.accountable_basis == "none")
+        if f.identity.id.lower() in sponsors:
+            assert (f.accountable, f.accountable_basis) == (
+                sponsors[f.identity.id.lower()],
+                "sponsor",
+            )
+        if f.identity.kind in ("human", "guest"):
+            assert f.accountable_basis == "delegating_user"
+    nobody = [f for f in findings if f.accountable_basis == "none"]
+    assert len(nobody) < len(findings) / 4, [(f.rule_id, f.identity.id) for f in nobody]

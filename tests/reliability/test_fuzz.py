@@ -226,10 +226,11 @@ def pool(samples_dir: Path, small_tenant: Path) -> list[str]:
 def _print_tally():
     yield
     if TALLY:
+        containers = dict(TALLY.get("containers") or {})
         print(
             f"\n[fuzz] {TALLY['examples']} examples, {TALLY['cases']} mutated records "
             f"({TALLY['quarantined']} quarantined, {TALLY['written']} written, "
-            f"{TALLY['duplicates']} duplicates) in containers {dict(TALLY.get('containers') or {})}; "
+            f"{TALLY['duplicates']} duplicates) in containers {containers}; "
             "no crash, no hang, every row in the lake or the quarantine; "
             + ", ".join(f"{k}: {v}" for k, v in TALLY.items() if k.startswith("known bug"))
         )
