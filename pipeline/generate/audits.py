@@ -33,12 +33,19 @@ def audit(
     category: str = APP_MGMT,
     mods: list[tuple[str, str | None, str | None]] | None = None,
     details: list[tuple[str, str]] | None = None,
+    logged_by: str = CORE_DIRECTORY,
+    correlation_id: str | None = None,
+    agent_type: str | None = None,
+    extra_targets: list[dict] | None = None,
 ) -> dict:
     """One audit event as a row of the AUDIT frame.
 
-    ``initiator``: a person's row (tenant.humans) or an Actor-like dict.
+    ``initiator``: a person's row (tenant.humans) or an Actor-like dict. ``correlation_id``:
+    shared by the events of one operation (an Entitlement Management request and its approval
+    and fulfilment); ``agent_type``: the first target's ``agentType``; ``extra_targets``:
+    further ``targetResources`` entries (see :func:`target`).
     """
-    corr = uuid(rng)
+    corr = correlation_id or uuid(rng)
     if "upn" in initiator:
         init = dict(
             init_kind="user",
@@ -64,7 +71,7 @@ def audit(
             target_upn=target.upn,
         )
     else:
-        tgt = target
+        tgt = {k: target.get(k) for k in ("target_id", "target_name", "target_type", "target_upn")}
     mods = mods or []
     details = details or []
     row = dict.fromkeys(AUDIT)
@@ -76,16 +83,38 @@ def audit(
         category=category,
         operation_type=operation_type,
         result="success",
-        logged_by=CORE_DIRECTORY,
+        logged_by=logged_by,
         mod_names=[m[0] for m in mods],
         mod_old=[m[1] for m in mods],
         mod_new=[m[2] for m in mods],
         detail_keys=[d[0] for d in details],
         detail_values=[d[1] for d in details],
+        target_agent_type=agent_type,
+        extra_targets=json.dumps(extra_targets) if extra_targets else None,
         **init,
         **tgt,
     )
     return row
+
+
+def target(
+    target_id: str,
+    name: str | None,
+    kind: str,
+    *,
+    upn: str | None = None,
+    agent_type: str | None = None,
+    mods: list[tuple[str, str | None, str | None]] | None = None,
+) -> dict:
+    """One further ``targetResources`` entry, as Entra writes it."""
+    out: dict = {"id": target_id, "displayName": name, "type": kind, "userPrincipalName": upn}
+    if agent_type:
+        out["agentType"] = agent_type
+    out["modifiedProperties"] = [
+        {"displayName": n, "oldValue": o, "newValue": v} for n, o, v in (mods or [])
+    ]
+    out["administrativeUnits"] = []
+    return out
 
 
 def key_description(key_id: str, kind: str, label: str) -> str:
@@ -156,8 +185,9 @@ def created(
                     ("AccountEnabled", "[]", "[true]"),
                     ("AppPrincipalId", "[]", json.dumps([actor.app_id])),
                     ("DisplayName", "[]", json.dumps([actor.name])),
+                    *([("Tags", "[]", json.dumps(actor.tags))] if actor.tags else []),
                 ],
-                details=[("AppId", actor.app_id)],
+                details=[("AppId", actor.app_id), *actor.creation_details],
             )
         ]
     out.append(

@@ -137,6 +137,11 @@ class Actor:
     ca_covered: bool = True
     ca_gap_from: int | None = None  # from this day index its sign-ins escape Conditional Access
     countries: list[str] = field(default_factory=list)
+    # governance (issue 13): how it came to be, and the access packages it may hold
+    channel: str = "admin-or-api"  # expected creation_channel (ground truth of labels.json)
+    tags: list[str] = field(default_factory=list)  # servicePrincipal tags set at creation
+    creation_details: list[tuple[str, str]] = field(default_factory=list)  # additionalDetails
+    access_packages: list[str] = field(default_factory=list)  # registry globs
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,7 @@ class Blueprint:
     app_id: str
     principal_id: str
     declared: bool = True
+    channel: str = "admin-or-api"  # how its agents are made (see governance.CHANNELS)
 
 
 @dataclass
@@ -246,7 +252,7 @@ def build_tenant(seed: int, days: int, agents: int, humans: int, scale: float = 
         for b in (
             bp("finance", "Finance Operations Agent Blueprint"),
             bp("helpdesk", "IT Helpdesk Agent Blueprint"),
-            bp("research", "Research Assistant Agent Blueprint"),
+            bp("research", "Azure AI Foundry Research Assistant Agent Blueprint"),
             bp("productivity", "Productivity Copilot Agent Blueprint"),
             bp("growth", "Autonomous Growth Agent Blueprint", declared=False),
         )
@@ -736,6 +742,7 @@ def build_tenant(seed: int, days: int, agents: int, humans: int, scale: float = 
                 roles="Sites.Read.All",
             )
         )
+    governance_pools = _governance_cast(seed, days, cast, blueprints, upn, cloud)
     for a in cast:
         a.volume *= scale
     # People's Graph use shrinks less than agents' volume: a person signs in every working hour
@@ -763,5 +770,186 @@ def build_tenant(seed: int, days: int, agents: int, humans: int, scale: float = 
             for _ in range(6)
         ],
     }
+    pools.update(governance_pools)
     admin = int(people.filter(pl.col("role") == "identity_admin")["idx"][0])
     return Tenant(tenant_id, seed, days, people, cast, blueprints, pools, admin, scale=scale)
+
+
+#: The access packages (registry globs) each blueprint's agents declare.
+DECLARED_PACKAGES = {
+    "finance": ["Finance agents - *"],
+    "helpdesk": ["IT helpdesk - *"],
+    "research": ["Research agents - *"],
+    "productivity": ["Productivity agents - *"],
+}
+
+
+def _governance_cast(seed, days, cast, blueprints, upn, cloud) -> dict[str, list[str]]:
+    """Issue 13: agents of every creation channel (Copilot Studio, Security Copilot, a
+    consented third-party app, an admin's script) beside the blueprint agents, and each
+    agent's declared access packages. Drawn from a stream of their own, so the rest of the
+    tenant of a seed is what it was before them."""
+    rng = np.random.default_rng([seed, 0xC4A7])
+    blueprints["copilot_studio"] = Blueprint(
+        "copilot_studio", "Copilot Studio Agents", uuid(rng), uuid(rng), True, "copilot-studio"
+    )
+    blueprints["security_copilot"] = Blueprint(
+        "security_copilot",
+        "Microsoft Security Copilot Agents",
+        uuid(rng),
+        uuid(rng),
+        True,
+        "security-copilot",
+    )
+    research = blueprints["research"]
+    blueprints["research"] = Blueprint(
+        research.key,
+        research.name,
+        research.app_id,
+        research.principal_id,
+        True,
+        "azure-ai-foundry",
+    )
+    growth = blueprints["growth"]
+    blueprints["growth"] = Blueprint(
+        growth.key, growth.name, growth.app_id, growth.principal_id, False, "unknown"
+    )
+    admin_upn = upn("identity_admin")
+
+    def actor(key: str, name: str, kind: str, place: world.Place, **kw) -> Actor:
+        return Actor(
+            key=key,
+            name=name,
+            kind=kind,
+            object_id=uuid(rng),
+            app_id=uuid(rng),
+            place=place,
+            addresses=[str(a) for a in ips(rng, np.array([place.prefix] * 2))],
+            credential_key_id=uuid(rng),
+            countries=[place.country],
+            **kw,
+        )
+
+    bot = uuid(rng)
+    legacy_bot = uuid(rng)
+    channel_agents = [
+        actor(
+            "studio_hr",
+            "HR policy Q&A agent",
+            "agent_identity",
+            cloud[3],
+            blueprint="copilot_studio",
+            volume=60,
+            calls=KB_CALLS,
+            resources=[world.GRAPH],
+            hours=(7, 19),
+            sponsor=upn("productivity_owner"),
+            owner=upn("productivity_owner"),
+            purpose="Answers HR policy questions (built in Copilot Studio)",
+            allowed=["Microsoft Graph", "graph:/sites/**", "graph:/search/query"],
+            weekend=0.1,
+            roles="Sites.Read.All",
+            channel="copilot-studio",
+            tags=[f"power-virtual-agents-{bot}", "AgenticInstance"],
+            access_packages=["Productivity agents - *"],
+        ),
+        # a Copilot Studio agent from before Agent ID: no agentType, only its tag says it
+        actor(
+            "studio_faq",
+            "IT FAQ bot",
+            "classic_agent",
+            cloud[3],
+            volume=40,
+            calls=KB_CALLS,
+            resources=[world.GRAPH],
+            hours=(7, 19),
+            owner=upn("it_owner"),
+            purpose="Answers IT questions in Teams (Copilot Studio, before Agent ID)",
+            allowed=["Microsoft Graph", "graph:/sites/**", "graph:/search/query"],
+            weekend=0.1,
+            roles="Sites.Read.All",
+            credential_type="clientSecret",
+            channel="copilot-studio",
+            tags=[f"power-virtual-agents-{legacy_bot}"],
+        ),
+        actor(
+            "phish_triage",
+            "Phishing triage agent",
+            "agent_identity",
+            cloud[0],
+            blueprint="security_copilot",
+            volume=50,
+            calls=HELPDESK_CALLS[:1],
+            resources=[world.GRAPH],
+            hours=(0, 24),
+            owner=admin_upn,
+            purpose="Triages user-reported phishing (Security Copilot agent)",
+            allowed=["Microsoft Graph", "graph:/users/*"],
+            clearance=["pii"],
+            weekend=1.0,
+            roles="User.Read.All",
+            channel="security-copilot",
+            tags=["AgenticInstance"],
+        ),
+        actor(
+            "vendor_scheduler",
+            "Fabrikam Meeting Scheduler",
+            "classic_agent",
+            cloud[1],
+            volume=50,
+            calls=CALENDAR_CALLS[:1],
+            resources=[world.GRAPH],
+            hours=(7, 19),
+            sponsor=upn("productivity_owner"),
+            owner=admin_upn,
+            purpose="A third-party scheduling assistant, admin-consented",
+            allowed=["Microsoft Graph", "graph:/me/**", "graph:/users/*/events"],
+            weekend=0.05,
+            roles="Calendars.Read",
+            credential_type="clientSecret",
+            channel="third-party-consent",
+            tags=["WindowsAzureActiveDirectoryIntegratedApp"],
+        ),
+        actor(
+            "deploy_bot",
+            "Release pipeline agent",
+            "classic_agent",
+            cloud[0],
+            volume=30,
+            calls=INVENTORY_CALLS[:1],
+            resources=[world.GRAPH],
+            hours=(0, 24),
+            owner=admin_upn,
+            purpose="Checks release approvers before deployments (created with the CLI)",
+            allowed=["Microsoft Graph", "graph:/users"],
+            clearance=["pii"],
+            weekend=1.0,
+            roles="User.Read.All",
+            credential_type="certificate",
+            channel="admin-or-api",
+            creation_details=[("User-Agent", "azure-cli/2.67.0 (MSAL) Python/3.12.8")],
+        ),
+    ]
+    cast.extend(channel_agents)
+    for a in channel_agents:
+        if not a.sponsor:  # unsponsored agents start work in the last days (AA-A04)
+            a.active_days = (days - 3, days - 1)
+    for a in cast:
+        bp = blueprints.get(a.blueprint or "")
+        if bp is not None and a.kind in ("agent_identity", "agent_user"):
+            a.channel = bp.channel
+        if a.kind == "agent_identity" and not a.tags:
+            a.tags = ["AgenticInstance"]
+        if a.declared and not a.access_packages:
+            a.access_packages = list(DECLARED_PACKAGES.get(a.blueprint or "", []))
+        if a.kind in ("service_principal", "managed_identity"):
+            a.channel = ""  # not an agent: no creation channel
+    # the Entitlement Management service principal (initiator of automatic steps) and the
+    # first-party apps that create blueprint principals for their products
+    return {
+        "em_service": [uuid(rng), uuid(rng)],
+        "graph_sp": [uuid(rng)],  # Microsoft Graph's service principal in this tenant
+        "foundry_app": [uuid(rng), uuid(rng)],
+        "copilot_studio_app": [uuid(rng), uuid(rng)],
+        "security_copilot_app": [uuid(rng), uuid(rng)],
+    }

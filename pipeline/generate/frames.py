@@ -101,6 +101,8 @@ AUDIT: dict[str, pl.DataType] = {
     "target_name": pl.String,
     "target_type": pl.String,
     "target_upn": pl.String,
+    "target_agent_type": pl.String,  # targetResources[0].agentType; null: not written
+    "extra_targets": pl.String,  # JSON list of further targetResources entries, or null
     "mod_names": pl.List(pl.String),
     "mod_old": pl.List(pl.String),  # JSON text, as Entra writes it
     "mod_new": pl.List(pl.String),

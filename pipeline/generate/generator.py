@@ -226,6 +226,7 @@ def generate_tenant(
         "incidents": plan.incidents,
         "benign": plan.benign,
         "skipped": plan.skipped,
+        **plan.governance,  # creation_channels, access_assignments (issue 13)
     }
     labels_path = out / "labels.json"
     labels_path.write_text(json.dumps(labels, indent=1) + "\n", encoding="utf-8")

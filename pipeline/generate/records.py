@@ -393,6 +393,21 @@ def _iso7(value: Any) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0"
 
 
+def _targets(row: dict, mods: list[dict]) -> list[dict]:
+    """targetResources: the row's own target (with ``agentType`` when the row names one), then
+    any further targets the row carries (Entitlement Management names several per event)."""
+    first = {
+        "id": row["target_id"],
+        "displayName": row["target_name"],
+        "type": row["target_type"],
+        "userPrincipalName": row["target_upn"],
+    }
+    if row.get("target_agent_type"):
+        first["agentType"] = row["target_agent_type"]
+    first.update(modifiedProperties=mods, administrativeUnits=[])
+    return [first] + (json.loads(row["extra_targets"]) if row.get("extra_targets") else [])
+
+
 def audit_records(
     audits: pl.DataFrame, tenant_id: str, *, eventhub: bool = False
 ) -> list[tuple[Any, str, dict]]:
@@ -442,16 +457,7 @@ def audit_records(
             "operationType": row["operation_type"],
             "userAgent": None,
             "initiatedBy": initiated,
-            "targetResources": [
-                {
-                    "id": row["target_id"],
-                    "displayName": row["target_name"],
-                    "type": row["target_type"],
-                    "userPrincipalName": row["target_upn"],
-                    "modifiedProperties": mods,
-                    "administrativeUnits": [],
-                }
-            ],
+            "targetResources": _targets(row, mods),
             "additionalDetails": [
                 {"key": k, "value": v}
                 for k, v in zip(row["detail_keys"] or [], row["detail_values"] or [], strict=True)

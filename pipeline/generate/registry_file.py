@@ -70,6 +70,8 @@ def registry_toml(tenant: Tenant) -> str:
         if a.limit:
             out.append(f"daily_request_limit = {a.limit}")
         out.append(f"countries = {_q(a.countries)}")
+        if a.access_packages:
+            out.append(f"access_packages = {_q(a.access_packages)}")
         out.append("")
     for match, tag, why in RESOURCES:
         out.append("[[resources]]")

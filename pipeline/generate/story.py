@@ -58,6 +58,7 @@ class Plan:
     benign: list[dict] = field(default_factory=list)
     watches: list[Watch] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    governance: dict = field(default_factory=dict)  # ground truth of issue 13 (labels.json)
 
     def day_us(self, day_index: int, hour: float = 0.0) -> int:
         return day_start_us(self.start + timedelta(days=day_index)) + int(hour * HOUR_US)
@@ -201,12 +202,20 @@ FAMILY = {
     **dict.fromkeys(["AA-P01", "AA-P02", "AA-P03"], "pii_touch"),
     **dict.fromkeys(["AA-A01", "AA-A02", "AA-A03", "AA-A04", "AA-A05"], "attribution_gap"),
     **dict.fromkeys(
-        ["AA-G01", "AA-G02", "AA-G03", "AA-G04", "AA-G05"], "credential_or_privilege_change"
+        ["AA-G01", "AA-G02", "AA-G03", "AA-G04", "AA-G05", "AA-G06", "AA-G07"],
+        "credential_or_privilege_change",
     ),
     **dict.fromkeys(["AA-S01", "AA-S02", "AA-S03", "AA-S04"], "signin_anomaly"),
     "AA-M01": "behaviour_anomaly",
 }
 ALL_RULES = sorted(FAMILY)
+
+
+def creation_day(actor: Actor, days: int) -> int:
+    """The day an agent is created: day 0, or the day before an agent that only starts work
+    in the last days (the onboarded agent, the unsponsored agents of issue 13) is first active."""
+    first = actor.active_days[0] if actor.active_days else 0
+    return max(0, first - 1) if actor.key == "onboarded" or 0 < first < days - 1 else 0
 
 
 def lifecycle(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
@@ -217,8 +226,7 @@ def lifecycle(tenant: Tenant, plan: Plan, rng: np.random.Generator) -> None:
         if actor.kind == "managed_identity" or actor.key == "shadow":
             continue
         by = owner_of.get(actor.owner or "", admin)
-        first = actor.active_days[0] if actor.active_days else 0
-        when = plan.day_us(max(0, first - 1 if actor.key == "onboarded" else 0), 0.05)
+        when = plan.day_us(creation_day(actor, plan.days), 0.05)
         when += i * 300 * US
         plan.audits.extend(au.created(tenant, rng, when, by, actor))
         # a routine rotation in the middle of the learning period, by the owner
@@ -956,6 +964,9 @@ def build_plan(tenant: Tenant, start: date, days: int, seed: int) -> Plan:
         related=["AA-R02", "AA-S01", "AA-S04", "AA-R04", "AA-P03"],
     )
 
+    from pipeline.generate import governance  # it builds on this module's labels
+
+    governance.plant(tenant, plan, seed)
     _benign(tenant, plan, rng)
     return plan
 

@@ -68,7 +68,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("IdentityName", "string", "Display name of the acting identity"),
     Column("IdentityKind", "string", "agent_identity, agent_user, human, service_principal, …"),
     Column("AppId", "string", "Application (client) id of the acting identity"),
-    Column("Accountable", "string", "The human accountable for the agent (sponsor)"),
+    Column("Accountable", "string", "The human accountable: sponsor, owner or delegating user"),
     Column("AadTenantId", "string", "Entra tenant id"),
     Column("Score", "real", "agentaudit score, 0 to 100"),
     Column("EvidenceCount", "long", "Events behind the finding"),
@@ -152,9 +152,10 @@ def techniques_of(attacks: tuple[str, ...] | list[str]) -> list[str]:
     return out
 
 
-def accountable(finding: Finding) -> str | None:
-    """The human accountable for the acting identity (the sponsor until the model says more)."""
-    return getattr(finding, "accountable", None) or finding.identity.sponsor
+def accountable(finding: Finding) -> str:
+    """The human accountable for the acting identity, as the engine named it (sponsor, else an
+    owner, else the delegating user), or 'unaccountable'."""
+    return finding.accountable
 
 
 def _encoded_size(text: str) -> int:
@@ -285,7 +286,7 @@ def extended_properties(finding: Finding) -> dict[str, Any]:
         "Blueprint": ident.blueprint,
         "Sponsor": ident.sponsor,
         "Accountable": accountable(finding),
-        "AccountableBasis": getattr(finding, "accountable_basis", None),
+        "AccountableBasis": finding.accountable_basis,
         "EvidenceCount": total,
         "EvidenceEventIds": list(finding.evidence_event_ids),
         "Baseline": [fact.model_dump() for fact in finding.baseline],

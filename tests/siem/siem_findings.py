@@ -66,6 +66,9 @@ def make_finding(
         run_id="20261127T010000Z-abc123",
         tenant_id=TENANT,
         details={"resource_path": "graph:/users/{id}/messages", "requests": 42},
+        # as the engine fills it: the sponsor, when the identity has one
+        accountable=ident.sponsor or "unaccountable",
+        accountable_basis="sponsor" if ident.sponsor else "none",
     )
     fields.update(extra)
     return Finding(**fields)

@@ -41,8 +41,7 @@ def test_accountable_human_owns_the_agent_resource(validator, name, basis):
 
 
 def test_unaccountable_finding_has_no_owner(validator):
-    f = make_finding(4)
-    assert (f.accountable, f.accountable_basis) == ("unaccountable", "none")
+    f = make_finding(4, accountable="unaccountable", accountable_basis="none")
     event = to_ocsf(f)
     assert validator.errors(event) == []
     (resource,) = event["resources"]
