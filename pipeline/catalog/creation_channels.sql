@@ -13,6 +13,8 @@
 --     displayName, else the name its sign-ins carry) names a product, see channel_of_text below,
 --     unless an AppOwnerOrganizationId says it is owned by a foreign tenant that is not Microsoft:
 --                                 evidence "blueprint publisher Microsoft / app 'Azure AI Foundry'"
+--     or the blueprint's principal was created ('Add service principal') by a product's app:
+--                    evidence "blueprint 'Research' created by app 'Azure AI Foundry'"
 --  3. service-principal tags in an audit's modifiedProperties 'Tags' (a JSON list of strings, or
 --     comma-separated): 'power-virtual-agents-<bot id>' -> copilot-studio
 --                                 evidence 'tag power-virtual-agents-<bot id>'
@@ -22,7 +24,9 @@
 --                                 evidence "Defender inventory platform 'Copilot Studio'"
 --  5. the audit that created it (the earliest successful 'Add service principal', 'Add agent
 --     identity…', 'Add application', 'Add user' or 'Consent to application' naming it as target;
---     a 'Consent to application' with the creation's correlation id is what created it):
+--     a 'Consent to application' with the creation's correlation id, or within 10 minutes of
+--     it, is what created it; AppOwnerOrganizationId, AppId and CreatedByAppId are read from
+--     modifiedProperties or additionalDetails):
 --     * 'Consent to application': third-party-consent (evidence 'consent by user x', or
 --       'admin consent by x' when modifiedProperties 'ConsentContext.IsAdminConsent' is True),
 --       unless AppOwnerOrganizationId is the audit's own tenant (then admin-or-api);
@@ -69,7 +73,7 @@ WITH audit_targets AS (
     SELECT
         a.event_id, a.event_time, a.tenant_id, a.activity, a.initiator_kind, a.correlation_id,
         coalesce(a.initiator_name, a.initiator_id, a.initiator_app_id) AS initiator,
-        a.initiator_app_id, a.user_agent,
+        a.initiator_app_id, a.user_agent, a.additional_details AS details,
         unnest(a.targets) AS t
     FROM audits AS a
     WHERE NOT a.conflicting_duplicate
@@ -93,12 +97,15 @@ tagged AS (
                  THEN regexp_extract_all(prop_raw, '"([^"]*)"', 1)
                  ELSE string_split(trim(coalesce(prop_raw, ''), '[] '), ',') END,
             lambda x: trim(x) <> ''), lambda x: trim(x)) AS tags,
-        prop_value(props, 'appownerorganizationid') AS owner_tenant,
+        coalesce(prop_value(props, 'appownerorganizationid'),
+                 nullif(trim(details['AppOwnerOrganizationId']), '')) AS owner_tenant,
         coalesce(prop_value(props, 'publishername'), prop_value(props, 'verifiedpublisher'),
                  prop_value(props, 'publisherdomain')) AS publisher,
         lower(coalesce(prop_value(props, 'agentidentityblueprintid'),
-                       prop_value(props, 'createdbyappid'))) AS blueprint_said,
-        lower(prop_value(props, 'appid')) AS app_id_said,
+                       prop_value(props, 'createdbyappid'),
+                       nullif(trim(details['CreatedByAppId']), ''))) AS blueprint_said,
+        lower(coalesce(prop_value(props, 'appid'), prop_value(props, 'appprincipalid'),
+                       nullif(trim(details['AppId']), ''))) AS app_id_said,
         lower(prop_value(props, 'consentcontext.isadminconsent')) AS admin_consent,
         regexp_matches(lower(coalesce(activity, '')),
             '^\s*(add|create) (service principal|agent|application|user)'
@@ -142,7 +149,8 @@ typed AS (
         -- operation (one correlation id): the consent is what created it
         CASE WHEN first_consent IS NOT NULL
                   AND (first_created.consent
-                       OR first_created.correlation_id = first_consent.correlation_id)
+                       OR first_created.correlation_id = first_consent.correlation_id
+                       OR first_consent.at <= first_created.at + INTERVAL 10 MINUTE)
              THEN first_consent ELSE first_created END AS created,
         CASE
             WHEN list_contains(list_transform(tags, lambda x: lower(x)), 'agenticapp')
@@ -236,7 +244,11 @@ blueprints AS (
         bo.blueprint,
         coalesce(max(ty.name), max(se.name)) AS name,
         max(ty.owner_tenant) AS owner_tenant,
-        max(ty.publisher) AS publisher
+        max(ty.publisher) AS publisher,
+        -- the product app that created the blueprint (its principal): Foundry, Copilot Studio…
+        arg_min(ty.created.initiator, ty.created.at) FILTER (
+            WHERE ty.created.kind NOT IN ('human', 'guest')
+              AND channel_of_text(ty.created.initiator) IS NOT NULL) AS maker
     FROM blueprint_objects AS bo
     LEFT JOIN typed AS ty ON ty.target_id = bo.object_id
     LEFT JOIN seen AS se ON se.identity_id = bo.object_id
@@ -246,6 +258,7 @@ decided AS (
     SELECT
         a.*,
         b.name AS blueprint_name,
+        b.maker AS blueprint_maker,
         CASE WHEN microsoft_tenant(b.owner_tenant)
                   OR regexp_matches(lower(coalesce(b.publisher, '')), '^microsoft')
              THEN 'Microsoft'
@@ -268,6 +281,7 @@ SELECT
         WHEN declared IS NOT NULL THEN declared
         WHEN blueprint_trusted AND channel_of_text(blueprint_name) IS NOT NULL
         THEN channel_of_text(blueprint_name)
+        WHEN blueprint_maker IS NOT NULL THEN channel_of_text(blueprint_maker)
         WHEN pva_tag IS NOT NULL THEN 'copilot-studio'
         WHEN channel_of_text(platform) IS NOT NULL THEN channel_of_text(platform)
         WHEN created.consent AND NOT own_tenant_consent THEN 'third-party-consent'
@@ -282,6 +296,9 @@ SELECT
         WHEN declared IS NOT NULL THEN 'registry'
         WHEN blueprint_trusted AND channel_of_text(blueprint_name) IS NOT NULL
         THEN 'blueprint publisher ' || blueprint_publisher || ' / app ''' || blueprint_name || ''''
+        WHEN blueprint_maker IS NOT NULL
+        THEN 'blueprint ''' || coalesce(blueprint_name, blueprint) || ''' created by app '''
+             || blueprint_maker || ''''
         WHEN pva_tag IS NOT NULL THEN 'tag ' || pva_tag
         WHEN channel_of_text(platform) IS NOT NULL
         THEN 'Defender inventory platform ''' || platform || ''''

@@ -430,3 +430,38 @@ def test_registry_channel_is_checked():
         parse_config(text)
     ok = parse_config('[[agents]]\nid = "a1"\ncreation_channel = "admin-or-api"\n')
     assert ok.agents[0].creation_channel == "admin-or-api"
+
+
+def test_every_generated_agent_gets_the_channel_the_generator_planted(tmp_path):
+    """The generated tenant's ground truth (labels.json creation_channels): product-made
+    blueprints and their agents, Copilot Studio tags, consents (by users and admins), admins'
+    creations and the shadow agent nothing tells about, each decided as planted."""
+    from pipeline.generate import generate_tenant
+    from pipeline.ingest import ingest_paths
+
+    generate_tenant(tmp_path / "t", fmt="storage", days=8, agents=24, humans=40, scale=0.05, seed=5)
+    ws = Workspace.at(tmp_path / "t")
+    assert ingest_paths(ws, [tmp_path / "t" / "input"]).conserved
+    baselines.update(ws)
+    truth = json.loads((tmp_path / "t" / "labels.json").read_text())["creation_channels"]
+    con = catalog.connect(ws, read_only=True)
+    try:
+        got = dict(
+            con.execute("SELECT identity_id, creation_channel FROM creation_channels").fetchall()
+        )
+    finally:
+        con.close()
+    assert {c["creation_channel"] for c in truth} == {
+        "azure-ai-foundry",
+        "copilot-studio",
+        "security-copilot",
+        "third-party-consent",
+        "admin-or-api",
+        "unknown",
+    }
+    wrong = [
+        (c["name"], c["creation_channel"], got.get(c["id"].lower()))
+        for c in truth
+        if got.get(c["id"].lower()) != c["creation_channel"]
+    ]
+    assert not wrong
