@@ -21,7 +21,7 @@ Family = Literal[
 ]
 FAMILIES: tuple[str, ...] = Family.__args__  # type: ignore[attr-defined]
 
-KindSource = Literal["entra_agent_fields", "registry", "log_category", "none"]
+KindSource = Literal["entra_agent_fields", "registry", "sp_tags", "log_category", "none"]
 
 #: why a finding names its accountable human (DESIGN.md section 11): the agent's sponsor, else
 #: an owner, else the person whose delegated token it used, else nobody ("unaccountable")

@@ -26,7 +26,7 @@ IDENTITY_COLUMNS = {
     "sponsor": "sponsor",
     "kind_source": "kind_source",
 }
-KIND_SOURCES = ("entra_agent_fields", "registry", "log_category", "none")
+KIND_SOURCES = ("entra_agent_fields", "registry", "sp_tags", "log_category", "none")
 
 
 @lru_cache(maxsize=128)

@@ -155,6 +155,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
     out = {k: v for k, v in fields.items() if k in Identity.model_fields and v is not None}
     out["id"] = str(out.get("id") or "unknown")
-    if out.get("kind_source") not in ("entra_agent_fields", "registry", "log_category", "none"):
+    known = ("entra_agent_fields", "registry", "sp_tags", "log_category", "none")
+    if out.get("kind_source") not in known:
         out.pop("kind_source", None)
     return out

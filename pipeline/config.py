@@ -22,6 +22,15 @@ AgentKind = Literal[
     "agent_identity", "agent_user", "agent_blueprint", "service_principal", "managed_identity"
 ]
 ReportMode = Literal["full", "redacted"]
+#: where an agent came from (DESIGN.md section 11), decided in catalog/creation_channels.sql
+CreationChannel = Literal[
+    "azure-ai-foundry",
+    "copilot-studio",
+    "security-copilot",
+    "third-party-consent",
+    "admin-or-api",
+    "unknown",
+]
 
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _RULE_ID = re.compile(r"^(\*|[A-Za-z][A-Za-z0-9_-]*)$")
@@ -69,6 +78,7 @@ class AgentSpec(_Strict):
     daily_request_limit: int | None = Field(default=None, gt=0)
     countries: list[str] = Field(default_factory=list)
     enabled: bool = True
+    creation_channel: CreationChannel | None = None  # declared: wins over what the logs say
 
     @field_validator("active_hours")
     @classmethod
@@ -352,6 +362,8 @@ expect_new_data = false             # true: `run` exits 4 when no new rows arriv
 # active_hours = "06:00-20:00"      # UTC
 # daily_request_limit = 5000
 # countries = ["US", "IE"]
+# creation_channel = "copilot-studio"  # azure-ai-foundry | copilot-studio | security-copilot
+#                                   # | third-party-consent | admin-or-api (else from the logs)
 
 # The sensitivity catalogue: a built-in one ships with agentaudit; entries here extend or
 # override it. `match` is a graph: path glob (* one segment, ** any), a resource id or a name.

@@ -48,6 +48,7 @@ REGISTRY_SCHEMA = pa.schema(
         ("daily_request_limit", pa.int64()),
         ("countries", pa.list_(pa.string())),
         ("enabled", pa.bool_()),
+        ("creation_channel", pa.string()),
     ]
 )
 KEYS_SCHEMA = pa.schema([("key", pa.string()), ("agent_id", pa.string())])
@@ -92,6 +93,7 @@ def registry_tables(config: Config) -> dict[str, pa.Table]:
                 "daily_request_limit": agent.daily_request_limit,
                 "countries": list(agent.countries),
                 "enabled": agent.enabled,
+                "creation_channel": agent.creation_channel,
             }
         )
         # the object id wins over another agent's app id when both claim a key

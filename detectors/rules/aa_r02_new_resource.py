@@ -2,7 +2,8 @@
 
 The UEBA "first time for the identity, uncommon among its peers" signal: an agent of the finance
 blueprint that suddenly opens Key Vault or reads mailboxes, when none of its sibling agents ever
-did. Peers are the identities of the same blueprint, else of the same kind. Behavioural: it needs
+did. Peers are the identities of the same blueprint, else of the same creation channel (when
+known: creation_channels), else of the same kind. Behavioural: it needs
 the identity's own history. People are left out by default (their Graph use is exploratory by
 nature); set ``kinds`` under ``[detectors.AA-R02]`` to include them.
 """
@@ -141,6 +142,33 @@ _ROUTINE = [
     row for actor in _PEERS for d in _DAYS for row in _calls(actor, "bp", d, "/sites/{id}/drive")
 ]
 
+_FLEET = [f"sp-{i}" for i in range(20)]
+_BOTS = ["bot-1", "bot-2", "bot-3"]
+
+
+def _bot_created(bot: str) -> dict:
+    """A legacy Copilot Studio bot: a classic service principal with its power-virtual-agents
+    tag, which makes its creation channel (not its kind) its peer group."""
+    return {
+        "event_id": f"created-{bot}",
+        "event_time": "2026-03-01T08:00:00Z",
+        "activity": "Add service principal",
+        "result": "success",
+        "initiator_kind": "service_principal",
+        "initiator_name": "Power Virtual Agents Service",
+        "targets": [
+            {
+                "id": bot,
+                "type": "ServicePrincipal",
+                "modified_properties": [
+                    {"name": "Tags", "new_value": f'["power-virtual-agents-{bot}"]'}
+                ],
+            }
+        ],
+        "target_ids": [bot],
+    }
+
+
 CASES = [
     Case(
         name="a service principal reads mailboxes none of the tenant ever read",
@@ -167,5 +195,38 @@ CASES = [
             ]
             + _calls("sp-a", "bp", "2026-03-10", "/groups/{id}/members")
         },
+    ),
+    Case(
+        name="a Copilot Studio bot reads what its fellow bots read, though 20 other service "
+        "principals never did: not rare among the peers of its creation channel",
+        fires=False,
+        day="2026-03-10",
+        rows={
+            "audits": [_bot_created(b) for b in _BOTS],
+            "activity": [
+                row
+                for actor in _FLEET + _BOTS
+                for d in _DAYS
+                for row in _calls(actor, "", d, "/sites/{id}/drive", 1)
+            ]
+            + [row for bot in _BOTS[1:] for d in _DAYS for row in _calls(bot, "", d, "/chats", 1)]
+            + _calls("bot-1", "", "2026-03-10", "/chats"),
+        },
+    ),
+    Case(
+        name="the same read by a service principal of no channel is rare among its kind",
+        fires=True,
+        day="2026-03-10",
+        rows={
+            "activity": [
+                row
+                for actor in _FLEET + _BOTS
+                for d in _DAYS
+                for row in _calls(actor, "", d, "/sites/{id}/drive", 1)
+            ]
+            + [row for bot in _BOTS[1:] for d in _DAYS for row in _calls(bot, "", d, "/chats", 1)]
+            + _calls("bot-1", "", "2026-03-10", "/chats"),
+        },
+        check=lambda fs: len(fs) == 1 and fs[0].identity.id == "bot-1",
     ),
 ]

@@ -1,5 +1,6 @@
 -- AA-R02: resources an identity touched on the judged day that are new to its own history and
--- rare among its peers (same blueprint, else same identity kind) over the look-back window.
+-- rare among its peers (same blueprint, else same creation channel when known, else same identity
+-- kind) over the look-back window.
 -- History comes from the rollups (identity_day_values, dimension 'resource'), so the query reads
 -- one day of raw events. A resource is a sign-in's resource (display name, else id) or, for Graph
 -- activity, the collection a path reads: /users/{id}/messages/{id} -> graph:/users/*/messages.
@@ -20,6 +21,10 @@ history_ids AS (
     FROM identity_day
     WHERE day >= $since AND day < $day AND identity_id IS NOT NULL
     GROUP BY identity_id
+),
+channels AS (
+    SELECT identity_id, 'channel:' || creation_channel AS channel_group
+    FROM creation_channels WHERE creation_channel <> 'unknown'
 ),
 history_raw AS (
     SELECT DISTINCT v.identity_id, v.value
@@ -48,11 +53,12 @@ keyed_values AS (
 history AS (
     SELECT DISTINCT
         h.identity_id,
-        coalesce(i.blueprint, 'kind:' || i.identity_kind) AS peer_group,
+        coalesce(i.blueprint, ch.channel_group, 'kind:' || i.identity_kind) AS peer_group,
         k.rkey
     FROM history_raw h
     JOIN keyed_values k USING (value)
     JOIN history_ids i USING (identity_id)
+    LEFT JOIN channels ch ON ch.identity_id = lower(h.identity_id)
     WHERE list_contains($kinds, i.identity_kind)
 ),
 today AS (
@@ -65,13 +71,15 @@ today AS (
         any_value(t.sponsor) AS sponsor,
         any_value(t.kind_source) AS kind_source,
         any_value(t.on_behalf_of_id) AS on_behalf_of_id,
-        coalesce(any_value(t.blueprint), 'kind:' || any_value(t.identity_kind)) AS peer_group,
+        coalesce(any_value(t.blueprint), any_value(ch.channel_group),
+                 'kind:' || any_value(t.identity_kind)) AS peer_group,
         max(t.sensitivity) AS sensitivity,
         count(*) AS requests,
         min(t.event_time) AS window_start,
         max(t.event_time) AS window_end,
         array_slice(list(t.event_id ORDER BY t.event_time), 1, 100) AS evidence
     FROM today_raw t JOIN keyed_values k USING (value)
+    LEFT JOIN channels ch ON ch.identity_id = lower(t.identity_id)
     GROUP BY t.identity_id, k.rkey
 ),
 peer_use AS (

@@ -6,9 +6,10 @@
 catalogue as small tables (``registry``, ``registry_keys``, ``registry_allowed``,
 ``sensitivity_patterns``), and the derived views ``events`` (one row per sign-in and activity
 record, with the acting identity resolved), ``obo_pairs``, ``app_links``, ``permission_grants``,
-``stewards`` (each identity's sponsor and owners, with where each came from), ``identities``,
-``access_assignments`` (Entitlement Management package assignments), ``permission_families`` and
-``agent_inventory`` (the auditor's badge per agent).
+``creation_channels`` (where each agent came from), ``stewards`` (each identity's sponsor and
+owners, with where each came from), ``identities``, ``access_assignments`` (Entitlement
+Management package assignments), ``permission_families`` and ``agent_inventory`` (the auditor's
+badge per agent).
 
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
@@ -262,6 +263,7 @@ def install(
         "obo_pairs",
         "app_links",
         "permission_grants",
+        "creation_channels",
         "stewards",
         "identities",
         "access_assignments",

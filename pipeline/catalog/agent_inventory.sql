@@ -196,6 +196,8 @@ SELECT
     a.name,
     a.actor_kind AS kind,
     a.blueprint,
+    a.creation_channel,
+    a.creation_channel_evidence,
     a.sponsor,
     a.owners,
     a.registered,

@@ -1,7 +1,11 @@
 -- One row per identity ever seen (from the per-identity-day rollups), plus the people agents
 -- acted for and the registered agents never seen (events = 0), with their directory audits as
 -- initiator and as target: DESIGN.md section 5. Sponsor and owners come from the stewards view
--- (registry, owner / sponsor audits, Defender's inventory).
+-- (registry, owner / sponsor audits, Defender's inventory). Agents carry their creation_channel
+-- and its evidence (creation_channels.sql). An identity the logs type only by its category (or
+-- not at all) whose service-principal tags say AgenticInstance / AgenticApp /
+-- power-virtual-agents-* is an agent (agent_identity / agent_blueprint) with kind_source
+-- 'sp_tags': legacy logs without agentType.
 CREATE OR REPLACE {temp} VIEW identities AS
 WITH seen AS (
     SELECT
@@ -57,15 +61,28 @@ everyone AS (
     UNION SELECT identity_id FROM obo_people
     UNION SELECT id FROM registry
     UNION SELECT identity_id FROM inventory
+),
+kinds AS (
+    SELECT
+        e.identity_id,
+        coalesce(s.actor_kind, r.kind, CASE WHEN o.identity_id IS NOT NULL THEN 'human' END,
+                 CASE WHEN inv.identity_id IS NOT NULL THEN 'agent_identity' END,
+                 'unknown') AS logged_kind,
+        coalesce(s.kind_source, CASE WHEN r.id IS NOT NULL THEN 'registry'
+                                     WHEN o.identity_id IS NOT NULL THEN 'log_category' END,
+                 'none') AS logged_source
+    FROM everyone e
+    LEFT JOIN seen s ON s.identity_id = e.identity_id
+    LEFT JOIN obo_people o ON o.identity_id = e.identity_id
+    LEFT JOIN registry r ON r.id = e.identity_id
+    LEFT JOIN inventory inv ON inv.identity_id = e.identity_id
 )
 SELECT
     e.identity_id,
-    coalesce(s.actor_kind, r.kind, CASE WHEN o.identity_id IS NOT NULL THEN 'human' END,
-             CASE WHEN inv.identity_id IS NOT NULL THEN 'agent_identity' END,
-             'unknown') AS actor_kind,
-    coalesce(s.kind_source, CASE WHEN r.id IS NOT NULL THEN 'registry'
-                                 WHEN o.identity_id IS NOT NULL THEN 'log_category' END,
-             'none') AS kind_source,
+    CASE WHEN cc.tag_kind IS NOT NULL AND k.logged_source IN ('log_category', 'none')
+         THEN cc.tag_kind ELSE k.logged_kind END AS actor_kind,
+    CASE WHEN cc.tag_kind IS NOT NULL AND k.logged_source IN ('log_category', 'none')
+         THEN 'sp_tags' ELSE k.logged_source END AS kind_source,
     coalesce(r.name, s.name, inv.inventory_name) AS name,
     coalesce(s.app_id, r.app_id) AS app_id,
     coalesce(s.blueprint, r.blueprint) AS blueprint,
@@ -88,8 +105,12 @@ SELECT
     inv.inventory_platform,
     inv.inventory_status,
     inv.inventory_owners,
-    inv.inventory_created_by
+    inv.inventory_created_by,
+    cc.creation_channel,
+    cc.creation_channel_evidence
 FROM everyone e
+JOIN kinds k ON k.identity_id = e.identity_id
+LEFT JOIN creation_channels cc ON cc.identity_id = e.identity_id
 LEFT JOIN seen s ON s.identity_id = e.identity_id
 LEFT JOIN obo_people o ON o.identity_id = e.identity_id
 LEFT JOIN registry r ON r.id = e.identity_id

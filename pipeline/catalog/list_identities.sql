@@ -1,7 +1,8 @@
 -- `agentaudit identities`: the identities view, filtered. NULL parameters mean "any".
 SELECT identity_id, actor_kind, kind_source, name, app_id, blueprint, sponsor, registered,
        first_seen, last_seen, days_active, events, signins, activity_events, obo_events,
-       acted_for_events, audits_initiated, audits_targeted
+       acted_for_events, audits_initiated, audits_targeted, creation_channel,
+       creation_channel_evidence
 FROM identities
 WHERE identity_id IS NOT NULL
   AND ($kind IS NULL OR actor_kind = $kind)
