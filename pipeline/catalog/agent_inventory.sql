@@ -8,6 +8,7 @@
 --   a Microsoft Graph permission counts as used when the agent called a path of its family in the
 --   window (permission_families); directory roles and permissions of unknown family are not
 --   judged. Each unused one comes with the Graph call or portal step that removes it;
+-- * access packages held (access_assignments: delivered and not removed), with their expiry;
 -- * declared resources (registry) vs observed resources, PII / sensitive categories touched,
 --   Conditional Access coverage of successful sign-ins, findings by severity, last sign-in.
 CREATE OR REPLACE {temp} VIEW agent_inventory AS
@@ -180,6 +181,24 @@ last_signins AS (
     SELECT identity_id, max(last_time) AS last_signin
     FROM identity_day WHERE signins > 0 GROUP BY identity_id
 ),
+packages AS (
+    -- access packages it holds (delivered, not removed), soonest expiry first
+    SELECT
+        identity_id,
+        list(struct_pack(
+            access_package := access_package,
+            catalog := catalog,
+            request_path := request_path,
+            approved_by := approved_by,
+            assigned_at := assigned_at,
+            expires_at := expires_at,
+            privileged := privileged
+        ) ORDER BY expires_at NULLS LAST, access_package) AS access_packages
+    FROM access_assignments
+    WHERE removed_at IS NULL AND assigned_at IS NOT NULL
+      AND coalesce(status, 'delivered') NOT IN ('denied', 'failed', 'removed')
+    GROUP BY identity_id
+),
 found AS (
     SELECT
         lower(identity_id) AS identity_id,
@@ -208,6 +227,7 @@ SELECT
         last_added := c.credential_last_added,
         soonest_expiry := c.credential_soonest_expiry
     ) AS credentials,
+    coalesce(pk.access_packages, []) AS access_packages,
     cv.ca_coverage AS conditional_access_coverage,
     coalesce(r.allowed_resources, []) AS declared_resources,
     coalesce(o.observed_resources, []) AS observed_resources,
@@ -229,4 +249,5 @@ LEFT JOIN observed AS o ON o.identity_id = a.identity_id
 LEFT JOIN touched AS t ON t.identity_id = a.identity_id
 LEFT JOIN coverage AS cv ON cv.identity_id = a.identity_id
 LEFT JOIN last_signins AS ls ON ls.identity_id = a.identity_id
+LEFT JOIN packages AS pk ON pk.identity_id = a.identity_id
 LEFT JOIN found AS f ON f.identity_id = a.identity_id

@@ -243,6 +243,7 @@ def _identities(
             kind=r.get("kind") or "unknown",
             registered=bool(r.get("registered")) or agent is not None,
             sponsor=r.get("sponsor") or (agent.sponsor if agent else None),
+            creation_channel=r.get("creation_channel"),
             last_seen=_iso(r.get("last_seen")),
             events=r.get("events"),
             signins=cov.get("signins"),
@@ -288,9 +289,16 @@ def _identities(
             f"{len(rows) - len(kept):,} people and unresolved identities without findings "
             "are not listed (agentaudit identities lists them all)"
         )
+    # agents grouped by creation channel (shadow ones first in each), then apps and people
     return sorted(
         kept,
-        key=lambda r: (not r.agent_like, not r.shadow, r.kind, (r.name or r.id).lower()),
+        key=lambda r: (
+            not r.agent_like,
+            r.creation_channel or "unknown" if r.agent_like else "",
+            not r.shadow,
+            r.kind,
+            (r.name or r.id).lower(),
+        ),
     )
 
 

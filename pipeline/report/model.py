@@ -81,6 +81,7 @@ class IdentityRow(BaseModel):
     kind: str = "unknown"
     registered: bool = False
     agent_like: bool = False  # an agent kind, or registered as an agent
+    creation_channel: str | None = None  # agents: azure-ai-foundry, copilot-studio, …
     sponsor: str | None = None
     last_seen: str | None = None
     events: int | None = None

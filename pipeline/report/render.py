@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 from pathlib import Path
 
@@ -121,6 +122,12 @@ def render(data: ReportData) -> str:
         hygiene_findings=hygiene[:MAX_CARDS],
         more_hygiene=len(hygiene) - len(hygiene[:MAX_CARDS]),
         shadow_count=sum(1 for r in data.identities if r.shadow),
+        channels=sorted(
+            Counter(
+                r.creation_channel or "unknown" for r in data.identities if r.agent_like
+            ).most_common(),
+            key=lambda c: (-c[1], c[0]),
+        ),
         fmt=_fmt,
         version=__version__,
         ca_days=CA_DAYS,

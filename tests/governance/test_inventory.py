@@ -252,3 +252,15 @@ def test_a_generated_tenant_names_the_permission_granted_and_never_used(tmp_path
     assert "appRoleAssignments" in kb["unused_permissions"][0]["remove"]
     used = [r for r in rows.values() if "Sites.Read.All" in r["granted_permissions"]]
     assert any(not r["unused_permissions"] for r in used)  # reading its sites counts as use
+    held = [p for r in rows.values() for p in r["access_packages"]]
+    assert held and all(p["access_package"] for p in held)
+    assert any(p["expires_at"] for p in held)  # sponsors' requests come with an expiry
+
+    from pipeline.report import gather, render
+
+    data = gather(ws)
+    agents = [r for r in data.identities if r.agent_like]
+    channels = [r.creation_channel or "unknown" for r in agents]
+    assert channels == sorted(channels)  # the inventory groups agents by creation channel
+    assert {"azure-ai-foundry", "copilot-studio"} <= set(channels)
+    assert "Agents by creation channel" in render(data)

@@ -10,6 +10,7 @@ SELECT
     i.blueprint,
     i.sponsor,
     i.registered,
+    i.creation_channel,
     i.first_seen,
     w.last_seen,
     coalesce(w.events, 0) AS events
