@@ -180,15 +180,15 @@ def export(
             verify_tls=settings.verify_tls,
         )
         result = push(workspace, events, sink, batch_size=settings.batch_size)
-        summary.sent = result.sent
-        summary.skipped = result.skipped
-        summary.spooled = result.spooled
-        summary.from_spool = result.from_spool
-        summary.batches = result.batches
-        summary.requests = result.requests
-        summary.error = result.error
+        _delivered(summary, result)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _delivered(summary: ExportSummary, result) -> None:
+    """What a push delivered, spooled or skipped, into the export's summary."""
+    for name in ("sent", "skipped", "spooled", "from_spool", "batches", "requests", "error"):
+        setattr(summary, name, getattr(result, name))
 
 
 def _export_sentinel(
@@ -235,12 +235,6 @@ def _export_sentinel(
         result = push(
             workspace, rows, sink, key=sentinel_key, update=lambda row: row, split=requests_of
         )
-        summary.sent = result.sent
-        summary.skipped = result.skipped
-        summary.spooled = result.spooled
-        summary.from_spool = result.from_spool
-        summary.batches = result.batches
-        summary.requests = result.requests
-        summary.error = result.error
+        _delivered(summary, result)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary

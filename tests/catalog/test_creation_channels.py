@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import get_args
 
 import pytest
 
 from pipeline import baselines, catalog
+from pipeline.config import CreationChannel
 from pipeline.workspace import Workspace
 
 from .rows import write
@@ -451,14 +453,7 @@ def test_every_generated_agent_gets_the_channel_the_generator_planted(tmp_path):
         )
     finally:
         con.close()
-    assert {c["creation_channel"] for c in truth} == {
-        "azure-ai-foundry",
-        "copilot-studio",
-        "security-copilot",
-        "third-party-consent",
-        "admin-or-api",
-        "unknown",
-    }
+    assert {c["creation_channel"] for c in truth} == set(get_args(CreationChannel))
     wrong = [
         (c["name"], c["creation_channel"], got.get(c["id"].lower()))
         for c in truth

@@ -8,10 +8,11 @@ from collections import defaultdict
 from datetime import datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.config import CreationChannel, load_config
 from pipeline.generate import entitlement as em
 from pipeline.generate import generate_tenant
 from pipeline.ingest import ingest_paths
@@ -20,14 +21,7 @@ from tests.ingest.records import lake_rows
 
 KW = dict(days=8, agents=24, humans=40, scale=0.05, seed=5)
 SHAPES = ["storage", "eventhub", "graph", "loganalytics-csv", "portal-csv"]
-CHANNELS = {
-    "azure-ai-foundry",
-    "copilot-studio",
-    "security-copilot",
-    "third-party-consent",
-    "admin-or-api",
-    "unknown",
-}
+CHANNELS = set(get_args(CreationChannel))
 
 
 def _ingested(root: Path, fmt: str) -> tuple[dict, list[dict]]:
