@@ -185,7 +185,7 @@ def update(
     if not todo:
         summary.seconds = time.perf_counter() - started
         return summary
-    con = catalog.connect(ws, config=config)
+    con = catalog.connect(ws, config=config, governance=False)  # rollups need no governance
     try:
         # 1. agents seen in agent sign-ins (so activity of the same app resolves to them) and the
         #    day's distinct resource paths (tagged by the catalog)
@@ -196,7 +196,7 @@ def update(
             _write(ws, "agent_directory", day, "directory", table, AGENT_DIRECTORY)
             paths = con.sql(sql_text("resource_paths"), params={"day": _as_date(day)})
             _write(ws, "resource_paths", day, "paths", paths.to_arrow_table(), RESOURCE_PATHS)
-        catalog.refresh(con, ws, config)
+        catalog.refresh(con, ws, config, governance=False)
         # 2. per identity-day rollups
         for day in todo:
             con.execute(sql_text("rollup_input"), {"day": _as_date(day)})
@@ -221,7 +221,7 @@ def update(
             if on_day:
                 on_day(len(summary.days_rolled_up), len(todo), day)
         con.execute("DROP TABLE IF EXISTS rollup_input")
-        catalog.refresh(con, ws, config)
+        catalog.refresh(con, ws, config, governance=False)
         # a snapshot of the identities for engines that read the lake without the catalog
         identities = con.sql("SELECT * FROM identities ORDER BY identity_id").to_arrow_table()
         write_parquet_atomic(identities, ws.lake / "identities" / "identities.parquet")

@@ -40,6 +40,18 @@ from pipeline.sensitivity import path_tags_table, pattern_table
 from pipeline.workspace import Workspace
 
 LAKE_TABLES = ("signins", "audits", "activity", "risk_events", "agent_facts")
+#: derived views, in dependency order: who everyone is and what was granted to whom
+DERIVED_VIEWS = (
+    "events",
+    "obo_pairs",
+    "app_links",
+    "permission_grants",
+    "creation_channels",
+    "stewards",
+    "identities",
+)
+#: governance views over them: access packages, permission families, each agent's inventory
+GOVERNANCE_VIEWS = ("access_assignments", "permission_families", "agent_inventory")
 ROLLUP_DIR = "rollups"
 
 
@@ -214,13 +226,15 @@ def connect(
     workspace: Workspace | str | Path,
     read_only: bool = False,
     config: Config | None = None,
+    governance: bool = True,
 ) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection with every catalog view (see the module docstring)."""
+    """A DuckDB connection with every catalog view (see the module docstring; ``governance``:
+    see ``install``)."""
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     cfg = config if config is not None else load_config(ws)
     con, persistent = _open(ws, read_only)
     try:
-        install(con, ws, cfg, temp=not persistent)
+        install(con, ws, cfg, temp=not persistent, governance=governance)
     except Exception:
         con.close()
         raise
@@ -228,9 +242,15 @@ def connect(
 
 
 def install(
-    con: duckdb.DuckDBPyConnection, workspace: Workspace, config: Config, temp: bool = True
+    con: duckdb.DuckDBPyConnection,
+    workspace: Workspace,
+    config: Config,
+    temp: bool = True,
+    governance: bool = True,
 ) -> None:
-    """(Re)create the catalog's tables, macros and views on ``con``."""
+    """(Re)create the catalog's tables, macros and views on ``con``; ``governance=False`` leaves
+    out the views only people and the governance rules read (the rollups do not need them, and
+    DuckDB binds every view as it is created)."""
     from detectors.store import SCHEMA as FINDINGS_SCHEMA
     from pipeline.baselines import settings
     from pipeline.baselines.schemas import ROLLUPS
@@ -258,29 +278,23 @@ def install(
     con.register("_aa_tmp", path_tags_table((p[0] for p in paths), config))
     con.execute(f"CREATE OR REPLACE {kw} TABLE path_sensitivity AS SELECT * FROM _aa_tmp")
     con.unregister("_aa_tmp")
-    for view in (
-        "events",
-        "obo_pairs",
-        "app_links",
-        "permission_grants",
-        "creation_channels",
-        "stewards",
-        "identities",
-        "access_assignments",
-        "permission_families",
-        "agent_inventory",
-    ):
+    for view in DERIVED_VIEWS + (GOVERNANCE_VIEWS if governance else ()):
         con.execute(sql_text(view).replace("{temp}", kw))
 
 
-def refresh(con: duckdb.DuckDBPyConnection, workspace: Workspace, config: Config) -> None:
+def refresh(
+    con: duckdb.DuckDBPyConnection,
+    workspace: Workspace,
+    config: Config,
+    governance: bool = True,
+) -> None:
     """Rebuild the views after new lake files appeared (views over empty folders are typed
     placeholders), keeping the connection's mode: persistent on a writable catalog file."""
     row = con.execute(
         "SELECT count(*) FROM duckdb_databases() "
         "WHERE database_name = current_database() AND path IS NOT NULL AND NOT readonly"
     ).fetchall()
-    install(con, workspace, config, temp=not (row and row[0][0]))
+    install(con, workspace, config, temp=not (row and row[0][0]), governance=governance)
 
 
 def rollup_dir(workspace: Workspace, name: str) -> Path:
