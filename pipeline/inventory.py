@@ -42,6 +42,11 @@ def inventory(workspace: Workspace | str | Path, agent: str | None = None) -> Qu
         result = execute(con, sql_text("list_inventory"), {"agent": agent or None})
     finally:
         con.close()
+    if not agent and not result.rows:
+        result.notes.append(
+            "no agents known yet: ingest exports and roll them up "
+            "(agentaudit run --workspace W), or declare agents in agentaudit.toml"
+        )
     if agent and not result.rows:
         raise UsageError(
             f"no agent's id or name matches {agent!r}; "

@@ -164,18 +164,23 @@ touched AS (
     GROUP BY w.identity_id
 ),
 coverage AS (
+    -- successful sign-ins in the window by the signins table alone (no identity resolution, so
+    -- it stays cheap at scale), under the service principal and the user (agent users) they name
     SELECT
-        e.identity_id,
+        key AS identity_id,
         count(*) AS signins_30d,
-        avg(CASE WHEN lower(replace(coalesce(s.conditional_access_status, ''), '_', ''))
+        avg(CASE WHEN lower(replace(coalesce(conditional_access_status, ''), '_', ''))
                       = 'notapplied' THEN 0 ELSE 1 END) AS ca_coverage,
-        max(e.event_time) AS last_signin
-    FROM events AS e
-    JOIN signins AS s ON s.event_id = e.event_id AND s.date = e.day
-    CROSS JOIN horizon AS h
-    WHERE e.table_name = 'signins' AND e.succeeded IS NOT false
-      AND e.day BETWEEN h.since AND h.last_day AND NOT e.conflicting_duplicate
-    GROUP BY e.identity_id
+        max(event_time) AS last_signin
+    FROM (
+        SELECT unnest(list_distinct([lower(s.service_principal_id), lower(s.user_id)])) AS key,
+               s.conditional_access_status, s.event_time
+        FROM signins AS s, horizon AS h
+        WHERE s.date BETWEEN h.since AND h.last_day
+          AND s.succeeded IS NOT false AND NOT s.conflicting_duplicate
+    )
+    WHERE key IS NOT NULL
+    GROUP BY key
 ),
 last_signins AS (
     SELECT identity_id, max(last_time) AS last_signin

@@ -174,6 +174,8 @@ def inventory(workspace: Workspace, agent: str | None, fmt: str) -> None:
         click.echo(result.render(fmt))  # type: ignore[arg-type]
     elif agent:
         click.echo(badges(result))
-    else:
+    elif result.rows:
         click.echo(summary_table(result).render("table", max_width=40))
+    for note in result.notes:
+        click.echo(note, err=True)
     click.echo(result.summary().replace("row", "agent"), err=True)

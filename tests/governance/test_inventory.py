@@ -264,3 +264,9 @@ def test_a_generated_tenant_names_the_permission_granted_and_never_used(tmp_path
     assert channels == sorted(channels)  # the inventory groups agents by creation channel
     assert {"azure-ai-foundry", "copilot-studio"} <= set(channels)
     assert "Agents by creation channel" in render(data)
+
+
+def test_an_empty_workspace_says_what_to_do(workspace):
+    out = _cli(workspace)
+    assert out.exit_code == 0, out.output
+    assert "no agents known yet" in out.stderr and out.stdout == ""
