@@ -18,6 +18,7 @@ from detectors.rules._finding_rows import (
     fact,
     label,
     make_finding,
+    owner_pairs,
     plural,
     query_rows,
     sql_beside,
@@ -96,6 +97,26 @@ def _mail_read(event_id: str, time: str) -> dict:
     }
 
 
+#: an application created, given its first secret and Mail.Read by eve, then reading mail
+_BORN = {
+    "audits": [
+        {**_credential("2026-03-10T09:10:00Z", "Add application"), "event_id": "born"},
+        _credential("2026-03-10T09:14:00Z"),
+        _grant("2026-03-10T09:20:00Z", "Mail.Read"),
+    ],
+    "activity": [_mail_read("m1", "2026-03-10T10:00:00Z")],
+}
+#: the registry naming eve as the application's owner
+_OWNED = f"""
+[[agents]]
+id = "{SP}"
+app_id = "{APP}"
+name = "Invoice helper"
+kind = "service_principal"
+owner = "eve@contoso.com"
+"""
+
+
 class CredentialGrantAccess(Rule):
     id = "AA-C01"
     family = "credential_or_privilege_change"
@@ -118,20 +139,17 @@ class CredentialGrantAccess(Rule):
 
     cases: ClassVar[list[Case]] = [
         Case(
-            name="an app created, given its first secret and Mail.Read, then reading: provisioning",
+            name="its owner creates an app, adds a secret and Mail.Read, it reads: provisioning",
             fires=False,
             day="2026-03-10",
-            rows={
-                "audits": [
-                    {
-                        **_credential("2026-03-10T09:10:00Z", "Add application"),
-                        "event_id": "born",
-                    },
-                    _credential("2026-03-10T09:14:00Z"),
-                    _grant("2026-03-10T09:20:00Z", "Mail.Read"),
-                ],
-                "activity": [_mail_read("m1", "2026-03-10T10:00:00Z")],
-            },
+            config=_OWNED,
+            rows=_BORN,
+        ),
+        Case(
+            name="someone else creates an app, gives it a secret and Mail.Read, it reads mail",
+            fires=True,
+            day="2026-03-10",
+            rows=_BORN,
         ),
         Case(
             name="secret from PowerShell, Mail.Read granted, then the app reads mail: critical",
@@ -210,6 +228,7 @@ class CredentialGrantAccess(Rule):
                 "credential_pattern": str(p["credential_pattern"]),
                 "grant_pattern": str(p["grant_pattern"]),
                 "impact_pattern": str(p["impact_pattern"]),
+                "owner_pairs": owner_pairs(ctx),
                 "max_evidence": int(p["max_evidence"]),
             },
         )

@@ -3,10 +3,11 @@
 -- read or written by it. Judged on the day of the first data access after both changes; all
 -- three steps lie within $window_hours of the first change. The app is the app id app_links
 -- ties the registration, the principal and the activity by (or the object id where no app id is
--- known). One row per app and chain. An application created within $window_hours before the
--- chain is being provisioned (its first credential and grant), not taken over: not a chain.
+-- known). One row per app and chain. An application its registered owner or sponsor created
+-- within $window_hours before the chain is being provisioned (its first credential and grant),
+-- not taken over: not a chain. One anybody else created is.
 -- Parameters: $day, $day_start, $day_end, $window_hours, $credential_pattern, $grant_pattern,
--- $impact_pattern, $max_evidence.
+-- $impact_pattern, $owner_pairs ('<agent key>|<owner or sponsor>'), $max_evidence.
 WITH credentials AS (
     SELECT
         a.event_id,
@@ -36,7 +37,9 @@ births AS (
     -- not the takeover of an existing application this chain is about
     SELECT
         coalesce(lower(a.additional_details['AppId']), ao.app_id, lower(a.t.id)) AS app_key,
-        min(a.event_time) AS born
+        min(a.event_time) AS born,
+        arg_min(lower(a.t.id), a.event_time) AS object_id,
+        arg_min(lower(coalesce(a.initiator_name, a.initiator_id, '')), a.event_time) AS creator
     FROM (
         SELECT *, list_filter(targets, lambda x: x.id IS NOT NULL)[1] AS t FROM audits
         WHERE date BETWEEN CAST($day_start - to_hours(2 * $window_hours) AS DATE) AND $day
@@ -145,6 +148,9 @@ JOIN first_access AS fa USING (app_key)
 LEFT JOIN principal_of_app AS ps ON ps.app_id = ch.app_key
 LEFT JOIN births AS b ON b.app_key = ch.app_key
 WHERE fa.first_time >= $day_start
+  -- provisioning: created within the window by its registered owner or sponsor
   AND NOT coalesce(b.born BETWEEN least(ch.credential_time, ch.grant_time) - to_hours($window_hours)
-                                AND least(ch.credential_time, ch.grant_time), false)
+                              AND least(ch.credential_time, ch.grant_time)
+                   AND (list_contains($owner_pairs, b.app_key || '|' || b.creator)
+                        OR list_contains($owner_pairs, b.object_id || '|' || b.creator)), false)
 ORDER BY identity_id

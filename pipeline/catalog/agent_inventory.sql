@@ -8,7 +8,7 @@
 --   a Microsoft Graph permission counts as used when the agent called a path of its family in the
 --   window (permission_families); directory roles and permissions of unknown family are not
 --   judged. Each unused one comes with the Graph call or portal step that removes it;
--- * access packages held (access_assignments: delivered and not removed), with their expiry;
+-- * access packages held (access_assignments: delivered, not removed, not expired), with expiry;
 -- * declared resources (registry) vs observed resources, PII / sensitive categories touched,
 --   Conditional Access coverage of successful sign-ins, findings by severity, last sign-in.
 CREATE OR REPLACE {temp} VIEW agent_inventory AS
@@ -29,6 +29,7 @@ holder_keys AS (
         a.event_id,
         a.event_time,
         coalesce(p.sp_id, lower(a.t.id)) AS identity_id,
+        lower(a.t.id) AS object_id,  -- the registration and the principal keep lists of their own
         a.t.modified['KeyDescription'] AS kd
     FROM (SELECT event_id, event_time, unnest(targets) AS t FROM audits
           WHERE NOT conflicting_duplicate
@@ -40,6 +41,7 @@ holder_keys AS (
 key_lists AS (
     SELECT
         identity_id,
+        object_id,
         event_id,
         event_time,
         regexp_extract_all(coalesce(kd.new_value, ''), '\[KeyIdentifier=[^\]]*\]') AS new_keys,
@@ -54,11 +56,12 @@ key_seen AS (
     GROUP BY ALL
 ),
 current_keys AS (
-    SELECT identity_id, unnest(arg_max(new_keys, event_time)) AS k,
+    -- each object's latest list holds its keys now
+    SELECT identity_id, object_id, unnest(arg_max(new_keys, event_time)) AS k,
            max(event_time) FILTER (WHERE len(list_filter(new_keys,
                lambda x: NOT list_contains(old_keys, x))) > 0) AS last_added
     FROM key_lists
-    GROUP BY identity_id
+    GROUP BY identity_id, object_id
 ),
 credentials AS (
     SELECT
@@ -68,7 +71,7 @@ credentials AS (
             AS credential_types,
         date_diff('day', min(s.first_seen), any_value(h.last_day)::TIMESTAMPTZ)
             AS oldest_credential_days,
-        any_value(c.last_added) AS credential_last_added,
+        max(c.last_added) AS credential_last_added,
         min(try_cast(nullif(regexp_extract(c.k, 'EndDate=([^,\]]*)', 1), '') AS TIMESTAMPTZ))
             AS credential_soonest_expiry
     FROM current_keys AS c
@@ -95,12 +98,13 @@ grant_rows AS (
 ),
 granted AS (
     -- the latest event per identity x permission decides whether it is still held
-    SELECT identity_id, permission, arg_max(grant_kind, event_time) AS grant_kind,
+    SELECT identity_id, arg_min(permission, event_time) AS permission,
+           arg_max(grant_kind, event_time) AS grant_kind,
            arg_max(resource_name, event_time) AS resource_name,
            arg_max(event_id, event_time) AS grant_event_id,
            NOT arg_max(removal, event_time) AS held
     FROM grant_rows
-    GROUP BY identity_id, lower(permission), permission
+    GROUP BY identity_id, lower(permission)
 ),
 window_paths AS (
     SELECT v.identity_id, v.value AS resource_path, sum(v.events) AS events
@@ -120,7 +124,8 @@ judged AS (
     LEFT JOIN permission_families AS f
       ON regexp_matches(lower(g.permission), f.permission_regex)
     WHERE g.held
-    QUALIFY row_number() OVER (PARTITION BY g.identity_id, g.permission ORDER BY f.priority) = 1
+    QUALIFY row_number() OVER (PARTITION BY g.identity_id, lower(g.permission)
+                               ORDER BY f.priority) = 1
 ),
 permissions AS (
     SELECT
@@ -169,8 +174,10 @@ coverage AS (
     SELECT
         key AS identity_id,
         count(*) AS signins_30d,
-        avg(CASE WHEN lower(replace(coalesce(conditional_access_status, ''), '_', ''))
-                      = 'notapplied' THEN 0 ELSE 1 END) AS ca_coverage,
+        -- success / failure: a policy applied; notApplied: none did; no status: not counted
+        avg(CASE lower(replace(coalesce(conditional_access_status, ''), '_', ''))
+                WHEN 'notapplied' THEN 0 WHEN 'success' THEN 1 WHEN 'failure' THEN 1
+            END) AS ca_coverage,
         max(event_time) AS last_signin
     FROM (
         SELECT unnest(list_distinct([lower(s.service_principal_id), lower(s.user_id)])) AS key,
@@ -191,7 +198,7 @@ packages AS (
     SELECT
         identity_id,
         list(struct_pack(
-            access_package := access_package,
+            access_package := coalesce(access_package, access_package_id, '(unnamed package)'),
             catalog := catalog,
             request_path := request_path,
             approved_by := approved_by,
@@ -199,8 +206,9 @@ packages AS (
             expires_at := expires_at,
             privileged := privileged
         ) ORDER BY expires_at NULLS LAST, access_package) AS access_packages
-    FROM access_assignments
+    FROM access_assignments, horizon AS h
     WHERE removed_at IS NULL AND assigned_at IS NOT NULL
+      AND (expires_at IS NULL OR CAST(expires_at AS DATE) > h.last_day)  -- expired: not held
       AND coalesce(status, 'delivered') NOT IN ('denied', 'failed', 'removed')
     GROUP BY identity_id
 ),

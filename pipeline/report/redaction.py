@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.report.model import ReportData
+from pipeline.report.model import AgentBadge, ReportData
 from pipeline.siem.redact import PEOPLE, Redactor
 
 
@@ -14,6 +14,25 @@ def _name(redactor: Redactor, name: str | None, kind: str) -> str | None:
     return redactor.text(name)
 
 
+def _badge(redactor: Redactor, badge: AgentBadge | None) -> AgentBadge | None:
+    """The badge with its people (owners, approvers) and free text masked."""
+    if badge is None:
+        return None
+    packages = [
+        {**p, "approved_by": [redactor.person(x) for x in p.get("approved_by") or []]}
+        for p in badge.access_packages
+    ]
+    return badge.model_copy(
+        update={
+            "owners": [redactor.person(o) for o in badge.owners],
+            "creation_channel_evidence": redactor.text(badge.creation_channel_evidence)
+            if badge.creation_channel_evidence
+            else None,
+            "access_packages": packages,
+        }
+    )
+
+
 def redact_report(data: ReportData, redactor: Redactor) -> ReportData:
     """The same report with every user name, e-mail, IP and URI replaced by its stable token."""
     findings = [redactor.finding(f) for f in data.findings]
@@ -21,7 +40,7 @@ def redact_report(data: ReportData, redactor: Redactor) -> ReportData:
         row.model_copy(
             update={
                 "name": _name(redactor, row.name, row.kind),
-                "sponsor": redactor.text(row.sponsor) if row.sponsor else None,
+                "sponsor": redactor.person(row.sponsor) if row.sponsor else None,
             }
         )
         for row in data.identities
@@ -30,8 +49,9 @@ def redact_report(data: ReportData, redactor: Redactor) -> ReportData:
         a.model_copy(
             update={
                 "name": _name(redactor, a.name, a.kind),
-                "sponsor": redactor.text(a.sponsor) if a.sponsor else None,
-                "owner": redactor.text(a.owner) if a.owner else None,
+                "sponsor": redactor.person(a.sponsor) if a.sponsor else None,
+                "owner": redactor.person(a.owner) if a.owner else None,
+                "badge": _badge(redactor, a.badge),
                 "touched": [
                     t.model_copy(update={"resource": redactor.text(t.resource)}) for t in a.touched
                 ],

@@ -17,7 +17,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from detectors.finding import Finding, Identity
+from detectors.finding import UNACCOUNTABLE, Finding, Identity
 from pipeline.workspace import Workspace
 
 KEY_FILE = "redact.key"
@@ -104,8 +104,15 @@ class Redactor:
             return self.token("user", identity.name)
         return self.text(identity.name)
 
+    def person(self, value: str) -> str:
+        """A person named by UPN, display name or object id: always a token (UPN-shaped if
+        it was one); the literal 'unaccountable' stays."""
+        if value == UNACCOUNTABLE:
+            return value
+        return self.upn(value) if "@" in value else self.token("user", value)
+
     def identity(self, identity: Identity) -> Identity:
-        sponsor = self.text(identity.sponsor) if identity.sponsor else None
+        sponsor = self.person(identity.sponsor) if identity.sponsor else None
         return identity.model_copy(update={"name": self.name(identity), "sponsor": sponsor})
 
     def value(self, key: str, value: Any) -> Any:
@@ -133,7 +140,7 @@ class Redactor:
             "title": self.text(finding.title),
             "baseline": baseline,
             "details": {k: self.value(k, v) for k, v in finding.details.items()},
-            "accountable": self.text(finding.accountable),
+            "accountable": self.person(finding.accountable),
         }
         if finding.on_behalf_of is not None:
             update["on_behalf_of"] = self.identity(finding.on_behalf_of)

@@ -270,3 +270,14 @@ def test_an_empty_workspace_says_what_to_do(workspace):
     out = _cli(workspace)
     assert out.exit_code == 0, out.output
     assert "no agents known yet" in out.stderr and out.stdout == ""
+
+
+def test_a_redacted_report_masks_the_badge_people(tenant):
+    from pipeline.report import gather
+    from pipeline.report.redaction import redact_report
+    from pipeline.siem.redact import Redactor
+
+    data = redact_report(gather(tenant, "2026-03-10"), Redactor(b"k" * 32))
+    (agent,) = [a for a in data.agents if a.id == "sp-notes"]
+    assert agent.badge.owners and "lee@contoso.com" not in agent.badge.owners
+    assert all(o.endswith("@redacted.invalid") for o in agent.badge.owners)
