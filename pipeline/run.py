@@ -172,11 +172,14 @@ def run_nightly(
             summary.days_judged = sorted(judged)
             summary.findings_by_severity = dict(detected.by_severity)
             day = max(detected.days) if detected.days else None
-            report = stage(
-                "report",
-                lambda: write_report(workspace, day=day, run=summary.model_dump(mode="json")),
-            )
-            summary.report = str(report)
+            if summary.days_judged:  # the report covers every day judged since the last one
+                report = stage(
+                    "report",
+                    lambda: write_report(
+                        workspace, days=summary.days_judged, run=summary.model_dump(mode="json")
+                    ),
+                )
+                summary.report = str(report)
             tag = str(day) if day else datetime.now(UTC).date().isoformat()
             siem_file = workspace.siem / f"findings-{tag}.ocsf.jsonl"
             # one judged day: that day's findings; a first run over history (or a run finishing

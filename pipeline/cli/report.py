@@ -11,24 +11,41 @@ from pipeline.cli import cli, workspace_option
 
 @cli.command("report")
 @workspace_option
-@click.option("--date", "day", metavar="YYYY-MM-DD", help="Day to report on (default: latest).")
+@click.option(
+    "--date",
+    "day",
+    metavar="YYYY-MM-DD",
+    help="Report on this day alone (with --since: the window's last day).",
+)
+@click.option(
+    "--since",
+    metavar="YYYY-MM-DD",
+    help="Report on every day from this one to --date (default: the latest day with data).",
+)
 @click.option(
     "-o",
     "--output",
     "out",
     type=click.Path(dir_okay=False),
-    help="HTML file to write (default: reports/report-<date>.html in the workspace).",
+    help="HTML file to write (default: reports/report-<date>.html in the workspace, "
+    "report-<first>_<last>.html for several days).",
 )
-def report_command(workspace, day: str | None, out: str | None) -> None:
+def report_command(workspace, day: str | None, since: str | None, out: str | None) -> None:
     """Write the self-contained HTML report an analyst reads in the morning.
 
+    Without --date or --since it covers the latest run's window: every day that run judged,
+    i.e. every day since the report before it. A day or range the lake holds no data for is
+    a usage error (exit 2).
+
     \b
-    Example:
+    Examples:
+      agentaudit report --workspace ws
       agentaudit report --workspace ws --date 2026-11-26 -o /tmp/report.html
+      agentaudit report --workspace ws --since 2026-11-24
     """
     from pipeline.report import write_report
 
-    path = write_report(workspace, day=day, out=out)
+    path = write_report(workspace, day=day, since=since, out=out)
     click.echo(f"report written to {path}")
 
 

@@ -10,12 +10,25 @@ from pipeline.run import RunSummary, demo, findings_at_or_above, open_days, run_
 from pipeline.workspace import Workspace
 
 
-def _print_summary(summary: RunSummary) -> None:
+def _report_status(workspace: Workspace, summary: RunSummary) -> tuple[str | None, str]:
+    """The report to open, and the line that says what became of it (never "None"): written by
+    this run, or the latest one when this run judged no day, or none at all yet."""
+    from pipeline.report import latest_report
+
+    if summary.report:
+        return summary.report, summary.report
+    why = "no new data" if not summary.changed else "no day judged"
+    latest = latest_report(workspace)
+    if latest is None:
+        return None, f"no report written: {why}, nothing judged yet"
+    return str(latest), f"{why}; latest report: {latest}"
+
+
+def _print_summary(workspace: Workspace, summary: RunSummary) -> None:
     for stage in summary.stages:
         click.echo(f"  {stage.name:<9} {stage.seconds:8.2f} s")
     click.echo(summary.headline())
-    if summary.report:
-        click.echo(f"report:    {summary.report}")
+    click.echo(f"report:    {_report_status(workspace, summary)[1]}")
     if summary.siem_file:
         click.echo(f"SIEM file: {summary.siem_file}")
 
@@ -68,7 +81,7 @@ def run_cmd(
         wait_seconds=wait_seconds,
         on_stage=_stage_echo,
     )
-    _print_summary(summary)
+    _print_summary(workspace, summary)
     if summary.no_new_input:
         click.echo(
             f"warning: no new rows arrived from {', '.join(summary.inputs)} although "
@@ -95,6 +108,9 @@ def demo_cmd(folder: str, seed: int, days: int) -> None:
 
     Example: agentaudit demo /tmp/agentaudit-demo
     """
-    summary = demo(Workspace.at(folder).root, seed=seed, days=days, progress=True)
-    _print_summary(summary)
-    click.echo(f"\nOpen the report: {summary.report}")
+    workspace = Workspace.at(folder)
+    summary = demo(workspace.root, seed=seed, days=days, progress=True)
+    _print_summary(workspace, summary)
+    path, _ = _report_status(workspace, summary)
+    if path:  # else the summary's report line says why there is none
+        click.echo(f"\nOpen the report: {path}")

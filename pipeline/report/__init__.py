@@ -3,6 +3,7 @@ writes one self-contained file under ``reports/``."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,15 @@ from pipeline.report.model import ReportData
 from pipeline.report.render import render
 from pipeline.workspace import Workspace
 
-__all__ = ["ReportData", "gather", "render", "write_report"]
+__all__ = ["ReportData", "gather", "latest_report", "render", "report_name", "write_report"]
+
+
+def report_name(data: ReportData) -> str:
+    """``report-<day>.html`` for one day, ``report-<first>_<last>.html`` for a window."""
+    if not data.day:
+        return "report-empty.html"
+    first = data.first_day or data.day
+    return f"report-{data.day}.html" if first == data.day else f"report-{first}_{data.day}.html"
 
 
 def write_report(
@@ -21,19 +30,37 @@ def write_report(
     out: str | Path | None = None,
     *,
     run: dict[str, Any] | None = None,
+    since: str | date | None = None,
+    days: list[str] | None = None,
 ) -> Path:
-    """Write the report of ``day`` (default: the latest day with findings) and return its path.
+    """Write the report of a window of days and return its path (``gather`` says which days:
+    by default the latest run's window).
 
-    ``out`` defaults to ``reports/report-<day>.html``; the file is written atomically with the
-    workspace's ``file_mode`` (0600 by default): it names people and what they touched.
+    ``out`` defaults to ``reports/report-<day>.html`` (``report-<first>_<last>.html`` for more
+    than one day); the file is written atomically with the workspace's ``file_mode`` (0600 by
+    default): it names people and what they touched.
     ``run``: the nightly run's summary so far, for the run information section.
     """
     from pipeline.config import load_config
     from pipeline.siem.spool import write_private
 
-    data = gather(workspace, day, run=run)
+    data = gather(workspace, day, run=run, since=since, days=days)
     html = render(data)
-    path = Path(out) if out else workspace.reports / f"report-{data.day or 'empty'}.html"
+    path = Path(out) if out else workspace.reports / report_name(data)
     mode = load_config(workspace).workspace.file_mode_int
     write_private(path, html.encode("utf-8"), mode)
     return path.resolve() if not path.is_absolute() else path
+
+
+def latest_report(workspace: Workspace) -> Path | None:
+    """The report the latest run that wrote one wrote, while it exists; else the newest file in
+    ``reports/``; None when there is none."""
+    for manifest in sorted((workspace.lake / "_runs").glob("*.json"), reverse=True):
+        try:
+            written = json.loads(manifest.read_text()).get("report")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if written and Path(written).is_file():
+            return Path(written)
+    reports = sorted(workspace.reports.glob("report-*.html"), key=lambda p: p.stat().st_mtime)
+    return reports[-1] if reports else None

@@ -43,7 +43,8 @@ SQL_DIR = Path(__file__).with_name("sql")
 WINDOW_DAYS = 30
 CA_DAYS = 7  # Conditional Access coverage: the agent sign-ins of the last week
 TOUCHED_PER_AGENT = 15
-LAKE_TABLES = ("signins", "audits", "activity", "risk_events", "findings")
+EVENT_TABLES = ("signins", "audits", "activity", "risk_events")
+LAKE_TABLES = (*EVENT_TABLES, "findings")
 HYGIENE_RULES = ("AA-G04", "AA-G05")
 CREDENTIAL_RULES = ("AA-G01",)
 PERMISSION_RULES = ("AA-G02", "AA-G03")
@@ -58,33 +59,115 @@ def sql(name: str) -> str:
 
 
 def finding_days(workspace: Workspace) -> list[str]:
-    folder = workspace.table_dir("findings")
-    return sorted(p.name[5:] for p in folder.glob("date=*") if _DAY.match(p.name[5:]))
+    return _partition_days(workspace, ("findings",))
+
+
+def data_days(workspace: Workspace) -> list[str]:
+    """Every day the lake holds events or findings for."""
+    return _partition_days(workspace, (*EVENT_TABLES, "findings"))
+
+
+def _partition_days(workspace: Workspace, tables: tuple[str, ...]) -> list[str]:
+    return sorted(
+        {
+            p.name[5:]
+            for t in tables
+            for p in workspace.table_dir(t).glob("date=*")
+            if _DAY.match(p.name[5:])
+        }
+    )
+
+
+def _valid_day(text: str, option: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26") from None
+    if not _DAY.match(text):
+        raise UsageError(f"{option} {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
+    return text
+
+
+def _no_data(workspace: Workspace, what: str) -> UsageError:
+    days = data_days(workspace)
+    held = (
+        f"the lake holds data from {days[0]} to {days[-1]}"
+        if days
+        else "the lake holds no data yet: run agentaudit run (or ingest, then detect) first"
+    )
+    return UsageError(f"no data for {what}: {held}")
+
+
+def last_run_days(workspace: Workspace) -> list[str]:
+    """The days judged by the latest run that judged any (the window of its nightly report)."""
+    for path in sorted((workspace.lake / "_runs").glob("*.json"), reverse=True):
+        try:
+            days = json.loads(path.read_text()).get("days_judged")
+        except (OSError, ValueError, AttributeError):
+            continue  # an unreadable manifest says nothing about a window
+        if isinstance(days, list) and days:
+            return sorted(str(d) for d in days if _DAY.match(str(d)))
+    return []
+
+
+def choose_days(
+    workspace: Workspace,
+    day: str | date | None = None,
+    *,
+    since: str | date | None = None,
+    days: list[str] | None = None,
+) -> list[str]:
+    """The days a report covers, oldest first.
+
+    ``days``: given by the nightly run (the days it judged: every day since the previous report).
+    ``since`` (and ``day`` as its end, default the latest day with data): every day in between.
+    ``day`` alone: that day. Nothing: the window of the latest run's report, plus any day judged
+    after it outside a run; with no run yet the latest day with findings (else with events).
+    A day or range the lake holds nothing for is a ``UsageError``.
+    """
+    if days:
+        return sorted({_valid_day(str(d), "day") for d in days})
+    end = _valid_day(str(day), "--date") if day is not None else None
+    if since is not None:
+        start = _valid_day(str(since), "--since")
+        held = data_days(workspace)
+        end = end or (held[-1] if held else start)
+        if start > end:
+            raise UsageError(f"--since {start} is after the report's last day {end}")
+        if not any(start <= d <= end for d in held):
+            raise _no_data(workspace, f"{start} to {end}")
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+        return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    if end is not None:
+        if end not in data_days(workspace):
+            raise _no_data(workspace, end)
+        return [end]
+    judged = finding_days(workspace)
+    window = last_run_days(workspace)
+    if window:
+        return sorted(set(window) | {d for d in judged if d > window[-1]})
+    if judged:
+        return [judged[-1]]
+    held = data_days(workspace)
+    return [held[-1]] if held else []
 
 
 def choose_day(workspace: Workspace, day: str | date | None) -> str | None:
-    """The day given (validated), else the latest day with findings, else the latest event day."""
-    if day is not None:
-        text = str(day)
-        try:
-            date.fromisoformat(text)
-        except ValueError:
-            raise UsageError(
-                f"--date {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26"
-            ) from None
-        if not _DAY.match(text):
-            raise UsageError(f"--date {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
-        return text
-    days = finding_days(workspace)
-    if days:
-        return days[-1]
-    event_days = [
-        p.name[5:]
-        for t in ("signins", "activity", "audits")
-        for p in workspace.table_dir(t).glob("date=*")
-        if _DAY.match(p.name[5:])
-    ]
-    return max(event_days) if event_days else None
+    """The last day of the default window (or ``day``, validated)."""
+    chosen = choose_days(workspace, day)
+    return chosen[-1] if chosen else None
+
+
+def window_findings(workspace: Workspace, days: list[str]) -> list[Finding]:
+    """The findings of every day in ``days``, each once (a standing finding moves to the newest
+    day's file; should a copy remain in an older one, the newest wins)."""
+    held = set(finding_days(workspace))
+    by_id: dict[str, Finding] = {}
+    for d in days:
+        if d in held:
+            for f in read_findings(workspace, d):
+                by_id[f.finding_id] = f
+    return most_severe_first(list(by_id.values()))
 
 
 def most_severe_first(findings: list[Finding]) -> list[Finding]:
@@ -175,17 +258,24 @@ def _window(day: str | None) -> tuple[str, str]:
 
 
 def gather(
-    workspace: Workspace, day: str | date | None = None, run: dict[str, Any] | None = None
+    workspace: Workspace,
+    day: str | date | None = None,
+    run: dict[str, Any] | None = None,
+    *,
+    since: str | date | None = None,
+    days: list[str] | None = None,
 ) -> ReportData:
-    """Everything the report of ``day`` (default: the latest) shows.
+    """Everything the report of a window of days shows (``choose_days``: by default the latest
+    run's window; ``day`` alone: that day; ``since`` … ``day``: a range; ``days``: as given).
 
     ``run``: the summary of the run in progress (``RunSummary.model_dump(mode="json")``), shown
     as run information instead of the last finished run's manifest.
     """
-    chosen = choose_day(workspace, day)
+    covered = choose_days(workspace, day, since=since, days=days)
+    chosen = covered[-1] if covered else None
     notes: dict[str, str] = {}
     config = _config(workspace)
-    findings = most_severe_first(read_findings(workspace, chosen)) if chosen else []
+    findings = window_findings(workspace, covered)
     first, last = _window(chosen)
     history = [
         f
@@ -202,6 +292,7 @@ def gather(
     data = ReportData(
         workspace=workspace.root.name,
         day=chosen,
+        days=covered,
         generated_at=datetime.now(UTC),
         tenants=sorted({f.tenant_id for f in findings if f.tenant_id}),
         findings=findings,
@@ -347,6 +438,7 @@ def _agents(
                 id=row.id,
                 name=row.name,
                 kind=row.kind,
+                creation_channel=row.creation_channel,
                 registered=row.registered,
                 sponsor=row.sponsor,
                 owner=spec.owner if spec else None,
@@ -362,8 +454,14 @@ def _agents(
                 badge=badges.get(row.id),
             )
         )
-    # agents with findings first, then by name
-    out.sort(key=lambda a: (not a.finding_ids, -len(a.finding_ids), (a.name or a.id).lower()))
+    # agents with the most severe open findings first (then the most findings), then by name
+    severity = {f.finding_id: severity_rank(f.severity) for f in findings if f.suppressed is None}
+
+    def weight(a: AgentSection) -> tuple[int, ...]:
+        ranks = Counter(severity[i] for i in a.finding_ids if i in severity)
+        return tuple(-ranks[r] for r in range(4, -1, -1))
+
+    out.sort(key=lambda a: (weight(a), -len(a.finding_ids), (a.name or a.id).lower()))
     return out
 
 

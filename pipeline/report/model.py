@@ -6,12 +6,21 @@ field and is escaped by the template (jinja2 autoescape).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from detectors.finding import FAMILIES, SEVERITIES, Finding
+
+
+def open_by_severity(findings: list[Finding]) -> dict[str, int]:
+    """Unsuppressed findings per severity, most severe first (every severity present)."""
+    out = dict.fromkeys(reversed(SEVERITIES), 0)
+    for f in findings:
+        if f.suppressed is None:
+            out[f.severity] += 1
+    return out
 
 
 class DayActivity(BaseModel):
@@ -51,6 +60,7 @@ class AgentSection(BaseModel):
     name: str | None = None
     kind: str = "unknown"
     kind_source: str | None = None
+    creation_channel: str | None = None
     registered: bool = False
     sponsor: str | None = None
     owner: str | None = None
@@ -73,6 +83,16 @@ class AgentSection(BaseModel):
     @property
     def total_events(self) -> int:
         return sum(d.events for d in self.activity)
+
+    @property
+    def channel(self) -> str | None:
+        """How it was created: the inventory badge's evidence, else the identity catalogue's."""
+        return (self.badge.creation_channel if self.badge else None) or self.creation_channel
+
+    @property
+    def accountable(self) -> str | None:
+        """Who answers for it: its sponsor, else its owner."""
+        return self.sponsor or self.owner
 
 
 class IdentityRow(BaseModel):
@@ -151,7 +171,9 @@ class RunInfo(BaseModel):
 
 class ReportData(BaseModel):
     workspace: str
-    day: str | None
+    day: str | None  # the window's last day (activity and inventory end there)
+    #: every day the report covers, oldest first: the days judged since the previous report
+    days: list[str] = Field(default_factory=list)
     generated_at: datetime
     tenants: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)  # most severe first
@@ -164,15 +186,33 @@ class ReportData(BaseModel):
     notes: dict[str, str] = Field(default_factory=dict)  # section → why it shows no data
 
     @property
+    def first_day(self) -> str | None:
+        return self.days[0] if self.days else self.day
+
+    @property
+    def covers(self) -> str | None:
+        """The window as a heading says it: "2026-11-24 to 2026-11-26", or one day."""
+        if not self.day:
+            return None
+        first = self.first_day or self.day
+        return self.day if first == self.day else f"{first} to {self.day}"
+
+    @property
+    def skipped_days(self) -> list[str]:
+        """Days between the first and last that the window leaves out (reported before)."""
+        if len(self.days) < 2:
+            return []
+        first, last = date.fromisoformat(self.days[0]), date.fromisoformat(self.days[-1])
+        every = {(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)}
+        return sorted(every - set(self.days))
+
+    @property
     def open_findings(self) -> list[Finding]:
         return [f for f in self.findings if f.suppressed is None]
 
     @property
     def by_severity(self) -> dict[str, int]:
-        out = dict.fromkeys(reversed(SEVERITIES), 0)
-        for f in self.open_findings:
-            out[f.severity] += 1
-        return out
+        return open_by_severity(self.findings)
 
     @property
     def by_family(self) -> dict[str, dict[str, int]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections import Counter
 from functools import cache
@@ -10,10 +12,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from detectors.finding import SEVERITIES, severity_rank
 from pipeline import __version__
 from pipeline.report.charts import activity_chart, severity_bars
 from pipeline.report.gather import CA_DAYS, HYGIENE_RULES
-from pipeline.report.model import ReportData
+from pipeline.report.model import ReportData, open_by_severity
 
 TEMPLATES = Path(__file__).with_name("templates")
 FAMILY_LABELS = {
@@ -77,6 +80,22 @@ MAX_TEXT = 400
 #: agents with most findings are shown in full, the rest are counted (`agentaudit findings`)
 MAX_CARDS = 300
 MAX_AGENTS = 150
+#: the findings table lists more than the cards (a row is ~1 kB, a card several)
+MAX_ROWS = 3000
+#: the severity filter's choices, most severe first ("high" keeps high and critical)
+FILTER_SEVERITIES = tuple(reversed(SEVERITIES[1:]))
+
+
+@cache
+def script() -> Markup:
+    """The findings table's script, inlined as is: the CSP allows exactly this text."""
+    return Markup((TEMPLATES / "report.js").read_text())
+
+
+def csp_hash(text: str) -> str:
+    """A CSP source expression for an inline script whose text is exactly ``text``."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
 def _fmt(value: object) -> str:
@@ -96,7 +115,8 @@ def _fmt(value: object) -> str:
 
 
 def render(data: ReportData) -> str:
-    """The report as one HTML document: inline CSS and SVG, no script, no external fetch."""
+    """The report as one HTML document: inline CSS, SVG and one inline script (allowed by its
+    hash alone), no external fetch; every part but sorting and filtering works without it."""
     anchors = {a.id: f"agent-{i}" for i, a in enumerate(data.agents, start=1)}
     for f in data.findings:  # findings name identities by their original-case id
         if f.identity.id.lower() in anchors:
@@ -104,19 +124,39 @@ def render(data: ReportData) -> str:
     by_id = {f.finding_id: f for f in data.findings}
     main = [f for f in data.findings if f.rule_id not in HYGIENE_RULES]
     hygiene = [f for f in data.findings if f.rule_id in HYGIENE_RULES]
+    cards = main[:MAX_CARDS] + hygiene[:MAX_CARDS]
+    rows = data.findings[:MAX_ROWS]
     agents = data.agents[:MAX_AGENTS]
+    own = {a.id: [by_id[i] for i in a.finding_ids if i in by_id] for a in agents}
+    identities = {f.identity.id: f.identity for f in rows}
+    code = script()
     template = environment().get_template("report.html.j2")
     return template.render(
         data=data,
         css=Markup((TEMPLATES / "report.css").read_text()),
+        script=code,
+        script_hash=csp_hash(str(code)),
         agents=agents,
         more_agents=len(data.agents) - len(agents),
-        own={a.id: [by_id[i] for i in a.finding_ids if i in by_id] for a in agents},
+        own=own,
+        agent_counts={
+            a.id: open_by_severity(fs) for a, fs in zip(agents, own.values(), strict=True)
+        },
         charts={a.id: activity_chart(a.activity) for a in agents},
         severity_chart=severity_bars(data.by_severity),
         anchors=anchors,
         families=FAMILY_LABELS,
         bases=BASIS_LABELS,
+        severities=FILTER_SEVERITIES,
+        ranks={s: severity_rank(s) for s in SEVERITIES},
+        table_findings=rows,
+        more_rows=len(data.findings) - len(rows),
+        carded={f.finding_id for f in cards},
+        table_families=[fam for fam in FAMILY_LABELS if any(f.family == fam for f in rows)],
+        table_rules=sorted({f.rule_id for f in rows}),
+        table_identities=sorted(
+            identities.values(), key=lambda i: ((i.name or i.id).lower(), i.id)
+        ),
         main_findings=main[:MAX_CARDS],
         more_findings=len(main) - len(main[:MAX_CARDS]),
         hygiene_findings=hygiene[:MAX_CARDS],

@@ -56,7 +56,7 @@ def test_hostile_findings_do_not_run_and_show_as_text(tmp_path):
     dom = chromium(tmp_path, page, "--dump-dom", "--virtual-time-budget=2000")
     assert f"<title>agentaudit report · {DAY}</title>" in dom
     assert "PWNED" not in dom.split("</title>")[0]
-    assert "<img" not in dom and "<script" not in dom
+    assert "<img" not in dom and dom.count("<script") == 1  # the report's own
     # the payloads are in the page as text (serialised escaped by the DOM dump)
     assert '&lt;script&gt;document.title="PWNED-SCRIPT"&lt;/script&gt;' in dom
     assert "&lt;img src=x onerror=" in dom

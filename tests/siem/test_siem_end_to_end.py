@@ -67,4 +67,4 @@ def test_the_nightly_report_has_every_section(tenant):
     html = reports[-1].read_text()
     for section in ("summary", "findings", "agents", "inventory", "ingest", "run"):
         assert f'id="{section}"' in html
-    assert "<script" not in html
+    assert html.count("<script") == 1  # the report's own (findings table), allowed by its hash
