@@ -152,12 +152,6 @@ def choose_days(
     return [held[-1]] if held else []
 
 
-def choose_day(workspace: Workspace, day: str | date | None) -> str | None:
-    """The last day of the default window (or ``day``, validated)."""
-    chosen = choose_days(workspace, day)
-    return chosen[-1] if chosen else None
-
-
 def window_findings(workspace: Workspace, days: list[str]) -> list[Finding]:
     """The findings of every day in ``days``, each once (a standing finding moves to the newest
     day's file; should a copy remain in an older one, the newest wins)."""

@@ -58,6 +58,7 @@ def test_second_run_over_the_same_inputs_changes_nothing_and_says_so(tenant: Pat
     again = agentaudit("run", "--workspace", str(tenant), "--no-progress")
     assert again.returncode == 0, again.stderr
     assert "Nothing new" in again.stdout
+    assert "report:    no new data; latest report: " in again.stdout and "None" not in again.stdout
     findings_after = sorted(p.stat().st_mtime_ns for p in (tenant / "lake").rglob("findings/*/*"))
     assert findings_after == findings_before
 
