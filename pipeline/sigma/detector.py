@@ -111,7 +111,11 @@ def runbook(t: Translation) -> str:
     parts = [f"Sigma rule {t.sigma_id or t.title} ({t.path.name})."]
     if t.description:
         parts.append(t.description.strip().rstrip(".") + ".")
-    fps = [f for f in t.falsepositives if f and f.lower() not in ("unknown", "none")]
+    fps = [
+        f.strip().rstrip(".")
+        for f in t.falsepositives
+        if f.strip() and f.strip().lower() not in ("unknown", "none")
+    ]
     if fps:
         parts.append("Known false positives: " + "; ".join(fps) + ".")
     parts.append(

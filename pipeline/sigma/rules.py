@@ -59,12 +59,7 @@ def _documents(path: Path) -> list[Any]:
     try:
         docs = list(yaml.safe_load_all(text))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        context = getattr(exc, "context", None)
-        detail = f"{problem} ({context})" if context else problem
-        raise SigmaFileError(f"{where}: not valid YAML: {detail}; fix the rule file") from exc
+        raise SigmaFileError(f"{_yaml_where(path, exc)}; fix the rule file") from exc
     for number, doc in enumerate(docs, start=1):
         if doc is not None and not isinstance(doc, dict):
             raise SigmaFileError(
@@ -72,6 +67,17 @@ def _documents(path: Path) -> list[Any]:
                 "(a mapping with title, logsource and detection)"
             )
     return docs
+
+
+def _yaml_where(path: Path, exc: yaml.YAMLError) -> str:
+    """``file:line:column: not valid YAML: <problem> (<context> at line N)``."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context, at = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context:
+        problem += f" ({context}" + (f" at line {at.line + 1})" if at is not None else ")")
+    return f"{where}: not valid YAML: {problem}"
 
 
 def load_file(path: Path) -> list[LoadedRule]:

@@ -98,10 +98,14 @@ def rule_id_of(sigma_id: str | None, title: str) -> str:
     return RULE_PREFIX + key[:8].lower()
 
 
+#: tactic names ATT&CK gave a tactic later (v18: Defense Evasion became Stealth)
+TACTIC_ALIASES = {"stealth": "TA0005"}
+
+
 def _tactic_ids() -> dict[str, str]:
     from pipeline.siem.sentinel import TACTICS
 
-    return {name.lower(): uid for uid, name in TACTICS.items()}
+    return {**{name.lower(): uid for uid, name in TACTICS.items()}, **TACTIC_ALIASES}
 
 
 def attacks_of(tags: list[Any]) -> tuple[str, ...]:
@@ -112,13 +116,14 @@ def attacks_of(tags: list[Any]) -> tuple[str, ...]:
         if str(getattr(tag, "namespace", "")).lower() != "attack":
             continue
         name = str(tag.name).lower()
+        bare = name.replace("_", "").replace("-", "")
         if name.startswith("t") and name[1:5].isdigit():
             out[name.upper()] = None
-        elif name.replace("_", "").replace("-", "") in tactics:
-            out[tactics[name.replace("_", "").replace("-", "")]] = None
+        elif bare in tactics:
+            out[tactics[bare]] = None
         elif name.startswith("ta") and name[2:].isdigit():
             out[name.upper()] = None
-    return tuple(out)
+    return tuple(sorted(out, key=lambda uid: uid.startswith("TA")))  # techniques first
 
 
 def spark_verdict(translation: Translation) -> str:
@@ -178,7 +183,10 @@ def translate(path: Path, rule: Any) -> Translation:
         base.sqlite_sql = tuple(backend.convert_rule(rule))
         rendered = render(list(base.sqlite_sql), base.service)
     except SigmaError as exc:
-        base.reason = str(exc).splitlines()[0]
+        text = str(exc).splitlines()[0]
+        if "fulltext_field" in text:  # the backend's word for a value without a field
+            text = "keyword search (a value without a field): the lake has no full-text column"
+        base.reason = text
         return base
     except Unsupported as exc:
         base.reason = str(exc)
