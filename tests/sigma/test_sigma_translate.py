@@ -281,7 +281,11 @@ def test_check_accounts_for_every_rule(tmp_path):
 
 def test_two_rules_with_one_id(tmp_path):
     folder = tmp_path / "rules"
-    text = "title: A\nid: 0123abcd-0000-0000-0000-000000000000\nlogsource: {product: azure, service: auditlogs}\ndetection: {s: {OperationName: x}, condition: s}\n"
+    text = (
+        "title: A\nid: 0123abcd-0000-0000-0000-000000000000\n"
+        "logsource: {product: azure, service: auditlogs}\n"
+        "detection: {s: {OperationName: x}, condition: s}\n"
+    )
     write_rule(folder, "a", text)
     write_rule(folder, "b", text.replace("title: A", "title: B"))
     first, second = check([folder]).translations
