@@ -79,3 +79,28 @@ def test_cli_check_broken_file_exits_1(tmp_path):
     result = CliRunner().invoke(cli, ["sigma", "check", str(tmp_path)])
     assert result.exit_code == 1
     assert f"error: {tmp_path / 'broken.yml'}:8:" in result.output
+
+
+def test_a_broken_file_in_the_config_stops_the_run_naming_it(workspace):
+    from pipeline.config import load_config
+    from pipeline.sigma.detector import sigma_detectors
+
+    path = write_rule(workspace.root / "rules", "broken", BROKEN)
+    write_rule(workspace.root / "rules", "good", rule_text({"selection": {"Category": "Policy"}}))
+    workspace.config_file.write_text('[sigma]\nrules = ["rules"]\n')
+    with pytest.raises(SigmaFileError) as err:
+        sigma_detectors(workspace, load_config(workspace))
+    assert str(err.value).startswith(f"[sigma] rules in {workspace.config_file}: {path}:8:4:")
+
+
+def test_configured_rules_become_detectors(workspace):
+    from pipeline.config import load_config
+    from pipeline.sigma.detector import sigma_detectors
+
+    write_rule(workspace.root / "rules", "good", rule_text({"selection": {"Category": "Policy"}}))
+    write_rule(workspace.root / "rules", "never", rule_text({"selection": {"Nowhere": "x"}}))
+    workspace.config_file.write_text('[sigma]\nrules = ["rules"]\n')
+    (rule,) = sigma_detectors(workspace, load_config(workspace))
+    assert rule.id.startswith("SIGMA-") and len(rule.id) == 14
+    assert (rule.severity, rule.title) == ("high", "Test rule")
+    assert sigma_detectors(workspace, load_config(workspace.root / "elsewhere")) == []
