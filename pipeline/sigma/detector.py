@@ -17,16 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from detectors.finding import Finding
 from detectors.query import on_behalf_of
 from detectors.rule import DetectContext, Rule
 from detectors.rules._finding_rows import label, make_finding, plural, query_rows
-from pipeline.sigma.fields import MAP_COLUMNS
-from pipeline.sigma.rules import SigmaFileError, load
-from pipeline.sigma.translate import Translation, translate_all
 from pipeline.sigma.views import TABLES
+
+if TYPE_CHECKING:  # pySigma and sqlglot load only when a workspace names Sigma rules
+    from pipeline.sigma.translate import Translation
 
 #: how many distinct activities an explanation names
 SHOWN = 3
@@ -48,6 +48,8 @@ class DayTables:
     made: dict[str, tuple] = field(default_factory=dict)  # service -> (run, connection, day)
 
     def table(self, ctx: DetectContext, service: str) -> str:
+        from pipeline.sigma.fields import MAP_COLUMNS
+
         name = f"sigma_day_{service}"
         key = (ctx.run_id, id(ctx.con), ctx.day)
         if self.made.get(service) != key:
@@ -155,6 +157,9 @@ def sigma_detectors(workspace: Any, config: Any) -> list[type[Rule]]:
     paths = config.sigma_paths(workspace)
     if not paths:
         return []
+    from pipeline.sigma.rules import SigmaFileError, load
+    from pipeline.sigma.translate import translate_all
+
     try:
         return list(detectors_for(translate_all(load(paths))))
     except SigmaFileError as exc:

@@ -14,7 +14,12 @@ SELECT
     strftime(s.event_time, '%Y-%m-%dT%H:%M:%S.%fZ') AS "CreatedDateTime",
     strftime(s.event_time, '%Y-%m-%dT%H:%M:%S.%fZ') AS "TimeGenerated",
     s.tenant_id AS "TenantId",
-    s.log_category AS "Category",
+    -- the diagnostic category (SignInLogs, NonInteractiveUserSignInLogs, …) whichever export
+    -- the event came in: Sentinel's table names (SigninLogs, AADNonInteractiveUserSignInLogs)
+    -- say the same with another spelling
+    CASE WHEN lower(s.log_category) = 'signinlogs' THEN 'SignInLogs'
+         WHEN s.log_category ILIKE 'aad%signinlogs' THEN substr(s.log_category, 4)
+         ELSE s.log_category END AS "Category",
     CAST(s.error_code AS VARCHAR) AS "ResultType",
     s.failure_reason AS "ResultDescription",
     CASE WHEN s.error_code = 0 OR (s.error_code IS NULL AND s.succeeded) THEN 'SUCCESS'
