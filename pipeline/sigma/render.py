@@ -102,6 +102,10 @@ def _text(node: exp.Expression) -> str:
         node = node.this
     if isinstance(node, exp.Literal):
         return str(node.this)
+    if node.find(exp.Column) is not None:
+        raise Unsupported(
+            "|fieldref with contains, startswith or endswith (part of another field's value)"
+        )
     raise Unsupported(f"a comparison with {node.sql('sqlite')!r}, not with a value")
 
 
@@ -150,7 +154,9 @@ def _bool(node: exp.Expression, state: _State) -> str:
             raise Unsupported(f"COALESCE with {len(rest)} defaults")
         return f"coalesce({_bool(node.this, state)}, false)"
     if isinstance(node, exp.EQ):
-        right = node.expression
+        right = (
+            node.expression.this if isinstance(node.expression, exp.Collate) else node.expression
+        )
         if isinstance(right, exp.Column):  # |fieldref: two fields equal
             a, a_list = _column(node.this, state)
             b, b_list = _column(right, state)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import AgentAuditError
 from pipeline.sigma.detector import detectors_for
@@ -20,11 +21,14 @@ from pipeline.sigma.translate import Translation, translate_all
 from pipeline.sigma.views import TABLES
 from pipeline.workspace import Workspace
 
+if TYPE_CHECKING:
+    from detectors.engine import DetectSummary
+
 
 @dataclass
 class SigmaRunSummary:
     translations: list[Translation] = field(default_factory=list)
-    detect: object | None = None  # detectors.engine.DetectSummary
+    detect: DetectSummary | None = None
 
     def lines(self) -> list[str]:
         out = [

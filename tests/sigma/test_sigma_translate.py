@@ -185,6 +185,10 @@ MODIFIERS = [
     # null: the field is absent (no target, no consent context)
     ({"ConsentContext.IsAdminConsent": None, "Category": "Device"}, _each("laps")),
     ({"TargetResources.id": None, "Result": "failure"}, _each("invite")),
+    # |exists, and two fields compared (|fieldref)
+    ({"ConsentContext.IsAdminConsent|exists": True}, _each("consent")),
+    ({"TargetResources.type|exists": False, "Category": "Device"}, _each("laps")),
+    ({"OperationName|fieldref": "ActivityDisplayName", "Category": "Device"}, _each("laps")),
     # a regular expression
     ({"OperationName|re": "^(Add|Invite) .*(application|user)$"}, _each("owner") | _each("invite")),
 ]
@@ -250,6 +254,15 @@ def test_unknown_field_is_reported_never_run_empty(tmp_path):
             "logsource azure/activitylogs has no table in the lake",
         ),
         ({"detection": {"selection": ["mimikatz"]}}, "keyword search (a value without a field)"),
+        ({"detection": {"selection": {"OperationName|foo": "x"}}}, "unknown modifier 'foo'"),
+        (
+            {"detection": {"selection": {"OperationName|fieldref|contains": "Category"}}},
+            "|fieldref with contains",
+        ),
+        (
+            {"detection": {"selection": {"Category": "x"}, "condition": "selection | count() > 5"}},
+            "pipe syntax",
+        ),
     ],
 )
 def test_unsupported_rules_say_why(tmp_path, rule, why):
