@@ -117,9 +117,11 @@ def detect(
     *,
     rules: list[type[Rule]] | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    keep_other_rules: bool = False,
 ) -> DetectSummary:
     """Run every enabled rule over ``days`` (default: days with data and no findings yet, plus the
-    latest day) and write their findings; returns what was found."""
+    latest day) and write their findings; returns what was found. ``keep_other_rules``: a day's
+    file keeps the findings of rules not run now (a one-off run of some rules)."""
     from pipeline import baselines, catalog
     from pipeline.config import load_config
 
@@ -128,7 +130,9 @@ def detect(
     run = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     summary = DetectSummary(run_id=run)
     config = load_config(ws)
-    rule_classes = rules if rules is not None else discover_rules()
+    from pipeline.sigma.detector import sigma_detectors  # [sigma] rules of agentaudit.toml
+
+    rule_classes = rules if rules is not None else discover_rules() + sigma_detectors(ws, config)
     enabled = [r for r in rule_classes if config.detector_enabled(r.id)]
     summary.rules_run = [r.id for r in enabled]
     standing_ids = {r.id for r in enabled if r.standing}
@@ -152,7 +156,13 @@ def detect(
             for label in outcome.expired:
                 if label not in summary.expired_suppressions:
                     summary.expired_suppressions.append(label)
-            store.write_day(ws, day.isoformat(), found)
+            ran = set(summary.rules_run)  # a one-off run keeps the other rules' findings
+            kept = (
+                store.with_other_rules(ws, day.isoformat(), found, ran)
+                if keep_other_rules
+                else found
+            )
+            store.write_day(ws, day.isoformat(), kept)
             standing.remove_moved(ws, moved)
             summary._add("write", t)
             summary.days.append(day.isoformat())

@@ -114,3 +114,12 @@ def read_findings(workspace: Workspace, day: str | None = None) -> list[Finding]
         for text in pq.read_table(path, columns=["finding_json"]).column(0).to_pylist():
             out.append(Finding.model_validate_json(text))
     return out
+
+
+def with_other_rules(
+    workspace: Workspace, day: str, findings: list[Finding], rule_ids: set[str]
+) -> list[Finding]:
+    """``findings`` plus the day's stored findings of rules not in ``rule_ids``: what a one-off
+    run of some rules writes, so the other rules' findings of that day stay."""
+    kept = [f for f in read_findings(workspace, day) if f.rule_id not in rule_ids]
+    return kept + list(findings)

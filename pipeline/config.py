@@ -165,6 +165,12 @@ class SiemSettings(_Strict):
         return value
 
 
+class SigmaSettings(_Strict):
+    """[sigma]: Sigma rule files or folders (relative to this file) run as detectors nightly."""
+
+    rules: list[str] = Field(default_factory=list)
+
+
 def _rule_id(value: str) -> str:
     if not _RULE_ID.match(value) or value == "*":
         raise ValueError(f"{value!r} is not a rule id such as AA-S04")
@@ -189,6 +195,7 @@ class Config(_Strict):
     detectors: dict[RuleId, DetectorSettings] = Field(default_factory=dict)
     suppressions: list[SuppressionSpec] = Field(default_factory=list)
     siem: SiemSettings = Field(default_factory=SiemSettings)
+    sigma: SigmaSettings = Field(default_factory=SigmaSettings)
 
     @field_validator("agents")
     @classmethod
@@ -220,6 +227,9 @@ class Config(_Strict):
 
     def input_dirs(self, workspace: Workspace) -> list[Path]:
         return [(workspace.root / p).expanduser().resolve() for p in self.workspace.inputs]
+
+    def sigma_paths(self, workspace: Workspace) -> list[Path]:
+        return [(workspace.root / p).expanduser().resolve() for p in self.sigma.rules]
 
 
 def load_config(workspace: Workspace | str | Path) -> Config:
@@ -382,6 +392,11 @@ expect_new_data = false             # true: `run` exits 4 when no new rows arriv
 # reason = "quarter-end batch runs at night"
 # owner = "soc@contoso.com"
 # expires = 2027-01-31
+
+# Sigma rules run as detectors (rule id SIGMA-<first 8 of the Sigma id>), read at run time from
+# your checkout; `agentaudit sigma check PATH` says which of them run on this lake.
+[sigma]
+rules = []                          # e.g. ["../sigma/rules/cloud/azure/audit_logs"]
 
 [siem]
 # url = "https://siem.example.invalid:8088/services/collector/raw"

@@ -8,8 +8,8 @@ catalogue as small tables (``registry``, ``registry_keys``, ``registry_allowed``
 record, with the acting identity resolved), ``obo_pairs``, ``app_links``, ``permission_grants``,
 ``creation_channels`` (where each agent came from), ``stewards`` (each identity's sponsor and
 owners, with where each came from), ``identities``, ``access_assignments`` (Entitlement
-Management package assignments), ``permission_families`` and ``agent_inventory`` (the auditor's
-badge per agent).
+Management package assignments), ``permission_families``, ``agent_inventory`` (the auditor's
+badge per agent) and ``sigma_auditlogs`` / ``sigma_signinlogs`` (pipeline.sigma.views).
 
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
@@ -280,6 +280,10 @@ def install(
     con.unregister("_aa_tmp")
     for view in DERIVED_VIEWS + (GOVERNANCE_VIEWS if governance else ()):
         con.execute(sql_text(view).replace("{temp}", kw))
+    if governance:  # sigma_auditlogs, sigma_signinlogs: the columns Sigma rules name
+        from pipeline.sigma.views import install as install_sigma_views
+
+        install_sigma_views(con, kw)
 
 
 def refresh(

@@ -1,3 +1,3 @@
 """Imports every command module so that each registers its commands on ``cli``."""
 
-from pipeline.cli import catalog, detect, generate, ingest, report, run  # noqa: F401
+from pipeline.cli import catalog, detect, generate, ingest, report, run, sigma  # noqa: F401

@@ -62,6 +62,12 @@ def rule_metadata() -> dict[str, tuple[bool, str]]:
         return {}
 
 
+def runbook_of(finding: Finding) -> str:
+    """The rule's runbook line; a rule read at run time (Sigma) carries it in the details."""
+    known = rule_metadata().get(finding.rule_id, (False, ""))[1]
+    return known or str(finding.details.get("runbook") or "")
+
+
 def analytic_type_id(finding: Finding) -> int:
     """Learning for the isolation forest, Behavioral for baseline rules, Rule otherwise."""
     if finding.family == "behaviour_anomaly":
@@ -315,7 +321,7 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
         event["status_detail"] = finding.suppressed.reason
     if attacks:
         event["attacks"] = attacks
-    runbook = rule_metadata().get(finding.rule_id, (False, ""))[1]
+    runbook = runbook_of(finding)
     if runbook:
         event["remediation"] = {"desc": runbook}
     analyses = anomaly_analyses(finding)

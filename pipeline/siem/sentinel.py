@@ -20,7 +20,7 @@ from typing import Any
 
 from detectors.finding import Finding, Identity
 from pipeline import __version__
-from pipeline.siem.ocsf import rule_metadata
+from pipeline.siem.ocsf import runbook_of
 
 TABLE = "AgentAuditFinding_CL"
 STREAM = f"Custom-{TABLE}"
@@ -306,7 +306,7 @@ def sentinel_row(finding: Finding, generated: datetime | None = None) -> dict[st
     ident = finding.identity
     suppressed = finding.suppressed is not None
     total = int(finding.details.get("evidence_total") or len(finding.evidence_event_ids))
-    runbook = rule_metadata().get(finding.rule_id, (False, ""))[1]
+    runbook = runbook_of(finding)
     row: dict[str, Any] = {
         "TimeGenerated": iso(generated or datetime.now(UTC)),
         "AlertName": finding.title,
