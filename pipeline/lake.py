@@ -7,15 +7,18 @@ never leaves a half-written file visible to readers (readers only glob ``*.parqu
 from __future__ import annotations
 
 import os
+import re
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from pipeline.errors import UsageError
 from pipeline.schema import METADATA_KEY, SCHEMA_VERSION
 from pipeline.workspace import Workspace
 
@@ -27,6 +30,18 @@ UNIQUE_COLUMNS = frozenset(
 )
 ROW_GROUP_BYTES = 32 * 1024 * 1024  # a date's rows are written as a row group once this many wait
 HELD_BYTES = 128 * 1024 * 1024  # rows waiting over all dates of one writer, at most
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # a day as the lake's date=… partitions spell it
+
+
+def valid_day(text: str, option: str = "--date") -> str:
+    """``text`` if it is a real day spelled YYYY-MM-DD, else a usage error naming ``option``."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26") from None
+    if not DAY.match(text):
+        raise UsageError(f"{option} {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
+    return text
 
 
 def write_parquet_atomic(table: pa.Table, path: Path, mode: int | None = None) -> Path:

@@ -7,11 +7,13 @@ one library function and prints the summary it returns.
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import click
 
 from pipeline import __version__
 from pipeline.errors import AgentAuditError
+from pipeline.lake import valid_day
 from pipeline.workspace import Workspace
 
 
@@ -45,6 +47,23 @@ def _workspace_option(callback):
 workspace_option = _workspace_option(_existing_workspace)
 #: ``--workspace DIR`` of a command that may create the workspace (init, ingest, run, generate)
 new_workspace_option = _workspace_option(lambda _ctx, _param, value: Workspace.at(value))
+
+#: ``--wait SECONDS`` of a command that takes the workspace lock
+wait_option = click.option(
+    "--wait",
+    "wait_seconds",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another job holding the workspace.",
+)
+
+
+def parse_day(_ctx, _param, value: str | None) -> date | None:
+    """click callback: a ``--date YYYY-MM-DD`` value as a date (None when not given)."""
+    if value is None:
+        return None
+    return date.fromisoformat(valid_day(value))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,17 +7,8 @@ from datetime import date
 import click
 
 from detectors.finding import FAMILIES, SEVERITIES
-from pipeline.cli import cli, workspace_option
-from pipeline.errors import AgentAuditError, UsageError
-
-
-def _day(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(f"--date {value!r}: use YYYY-MM-DD, e.g. 2026-11-26") from exc
+from pipeline.cli import cli, parse_day, workspace_option
+from pipeline.errors import AgentAuditError
 
 
 @cli.command("detect")
@@ -26,7 +17,7 @@ def _day(_ctx, _param, value: str | None) -> date | None:
     "--date",
     "day",
     metavar="YYYY-MM-DD",
-    callback=_day,
+    callback=parse_day,
     help="Judge only this day (default: every day with data and no findings yet, and the latest).",
 )
 def detect_command(workspace, day: date | None) -> None:
@@ -57,7 +48,7 @@ def detect_command(workspace, day: date | None) -> None:
 @click.option("--severity", type=click.Choice(SEVERITIES), help="At or above this severity.")
 @click.option("--family", type=click.Choice(FAMILIES), help="Only this family.")
 @click.option("--identity", help="Identity id, app id or name (substring, case-insensitive).")
-@click.option("--date", "day", metavar="YYYY-MM-DD", callback=_day, help="Only this day.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", callback=parse_day, help="Only this day.")
 @click.option("--hide-suppressed", is_flag=True, help="Leave out suppressed findings.")
 @click.option(
     "--accountable",

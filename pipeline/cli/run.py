@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from detectors.finding import SEVERITIES
-from pipeline.cli import cli, new_workspace_option
+from pipeline.cli import cli, new_workspace_option, wait_option
 from pipeline.run import RunSummary, demo, findings_at_or_above, open_days, run_nightly
 from pipeline.workspace import Workspace
 
@@ -52,14 +52,7 @@ def _stage_echo(name: str) -> None:
     help="Exit 3 while unsuppressed findings at or above this severity are open (also on a run "
     "in which nothing new arrived).",
 )
-@click.option(
-    "--wait",
-    "wait_seconds",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for another job holding the workspace.",
-)
+@wait_option
 @click.option("--progress/--no-progress", default=True, help="Progress bars on long steps.")
 @click.pass_context
 def run_cmd(

@@ -6,8 +6,8 @@ from datetime import date
 
 import click
 
-from pipeline.cli import cli, workspace_option
-from pipeline.errors import AgentAuditError, UsageError
+from pipeline.cli import cli, parse_day, wait_option, workspace_option
+from pipeline.errors import AgentAuditError
 
 
 @cli.group("sigma")
@@ -50,15 +50,6 @@ def check_command(paths: tuple[str, ...], show_sql: bool) -> None:
         )
 
 
-def _day(_ctx, _param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(f"--date {value!r}: use YYYY-MM-DD, e.g. 2026-11-26") from exc
-
-
 @sigma_group.command("run")
 @_PATHS
 @workspace_option
@@ -66,17 +57,10 @@ def _day(_ctx, _param, value: str | None) -> date | None:
     "--date",
     "day",
     metavar="YYYY-MM-DD",
-    callback=_day,
+    callback=parse_day,
     help="Judge only this day (default: every day of audits or sign-ins in the lake).",
 )
-@click.option(
-    "--wait",
-    "wait_seconds",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Seconds to wait for another job holding the workspace.",
-)
+@wait_option
 def run_command(paths: tuple[str, ...], workspace, day: date | None, wait_seconds: float) -> None:
     """Run Sigma rules once over the lake and write their findings like the nightly run
     (accountable human, suppressions; the other rules' findings are kept). The report and the

@@ -10,7 +10,6 @@ report.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -23,6 +22,7 @@ import pyarrow.parquet as pq
 from detectors.finding import Finding, severity_rank
 from detectors.store import read_findings
 from pipeline.errors import UsageError
+from pipeline.lake import DAY, valid_day
 from pipeline.report.model import (
     AgentBadge,
     AgentSection,
@@ -50,7 +50,6 @@ CREDENTIAL_RULES = ("AA-G01",)
 PERMISSION_RULES = ("AA-G02", "AA-G03")
 DORMANT_RULE = "AA-G04"
 APPS = ("service_principal", "managed_identity")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @cache
@@ -73,19 +72,9 @@ def _partition_days(workspace: Workspace, tables: tuple[str, ...]) -> list[str]:
             p.name[5:]
             for t in tables
             for p in workspace.table_dir(t).glob("date=*")
-            if _DAY.match(p.name[5:])
+            if DAY.match(p.name[5:])
         }
     )
-
-
-def _valid_day(text: str, option: str) -> str:
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{option} {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26") from None
-    if not _DAY.match(text):
-        raise UsageError(f"{option} {text!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
-    return text
 
 
 def _no_data(workspace: Workspace, what: str) -> UsageError:
@@ -106,7 +95,7 @@ def last_run_days(workspace: Workspace) -> list[str]:
         except (OSError, ValueError, AttributeError):
             continue  # an unreadable manifest says nothing about a window
         if isinstance(days, list) and days:
-            return sorted(str(d) for d in days if _DAY.match(str(d)))
+            return sorted(str(d) for d in days if DAY.match(str(d)))
     return []
 
 
@@ -126,10 +115,10 @@ def choose_days(
     A day or range the lake holds nothing for is a ``UsageError``.
     """
     if days:
-        return sorted({_valid_day(str(d), "day") for d in days})
-    end = _valid_day(str(day), "--date") if day is not None else None
+        return sorted({valid_day(str(d), "day") for d in days})
+    end = valid_day(str(day), "--date") if day is not None else None
     if since is not None:
-        start = _valid_day(str(since), "--since")
+        start = valid_day(str(since), "--since")
         held = data_days(workspace)
         end = end or (held[-1] if held else start)
         if start > end:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -17,6 +16,7 @@ from detectors.finding import Finding
 from detectors.store import read_findings
 from pipeline.config import load_config
 from pipeline.errors import UsageError
+from pipeline.lake import valid_day
 from pipeline.siem.ocsf import to_ocsf
 from pipeline.siem.push import HttpSink, check_url, display_url, push
 from pipeline.siem.redact import Redactor
@@ -27,7 +27,6 @@ from pipeline.siem.spool import write_private
 from pipeline.workspace import Workspace
 
 FORMATS = ("ocsf", "sentinel")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class ExportSummary(BaseModel):
@@ -106,16 +105,6 @@ def _write_stream(events: list[dict], stream: IO[str]) -> None:
     stream.flush()
 
 
-def _check_day(day: str) -> str:
-    try:
-        date.fromisoformat(day)
-    except ValueError:
-        raise UsageError(f"--date {day!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26") from None
-    if not _DAY.match(day):
-        raise UsageError(f"--date {day!r}: give a day as YYYY-MM-DD, e.g. 2026-11-26")
-    return day
-
-
 def export(
     workspace: Workspace,
     fmt: str = "ocsf",
@@ -148,7 +137,7 @@ def export(
     started = time.perf_counter()
     if fmt not in FORMATS:
         raise UsageError(f"--format {fmt!r} is not supported; use one of: {', '.join(FORMATS)}")
-    day = _check_day(str(day)) if day is not None else None
+    day = valid_day(str(day)) if day is not None else None
     if url is not None:
         check_url(url)
     config = load_config(workspace)
@@ -203,7 +192,7 @@ def _export_sentinel(
     sink: HttpSink | None,
 ) -> ExportSummary:
     started = time.perf_counter()
-    day = _check_day(str(day)) if day is not None else None
+    day = valid_day(str(day)) if day is not None else None
     config = load_config(workspace)
     settings = config.siem.sentinel
     if endpoint is not None or sink is not None:
