@@ -8,7 +8,6 @@ the rule works over whole columns.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import polars as pl
 
 from detectors.finding import Identity
 from detectors.rule import DetectContext
+from pipeline.sql import sql_file
 
 IDENTITY_COLUMNS = {
     "identity_id": "id",
@@ -29,9 +29,8 @@ IDENTITY_COLUMNS = {
 KIND_SOURCES = ("entra_agent_fields", "registry", "sp_tags", "log_category", "none")
 
 
-@lru_cache(maxsize=128)
 def sql_text(path: str) -> str:
-    return Path(path).read_text(encoding="utf-8")
+    return sql_file(path)
 
 
 def run_sql(ctx: DetectContext, sql_file: Path, **params: Any) -> pl.DataFrame:

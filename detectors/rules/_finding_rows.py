@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from detectors.finding import BaselineFact, Finding, Identity
 from detectors.query import identity, plural  # noqa: F401 (plural: re-exported to the rules)
 from detectors.rule import DetectContext, Rule, build_finding
 from detectors.scoring import ANCHORS
+from pipeline.sql import sql_file
 
 AGENT_KINDS = ["agent_identity", "agent_user", "agent_blueprint"]
 HUMAN_KINDS = ["human", "guest"]
@@ -25,7 +25,7 @@ HUMAN_KINDS = ["human", "guest"]
 
 def sql_beside(module_file: str) -> str:
     """The text of the ``.sql`` file with the same name as the rule module."""
-    return Path(module_file).with_suffix(".sql").read_text(encoding="utf-8")
+    return sql_file(module_file)
 
 
 def day_bounds(ctx: DetectContext) -> dict[str, Any]:

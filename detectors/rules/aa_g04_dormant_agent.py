@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import ClassVar
 
 from detectors.finding import Finding
@@ -21,9 +20,10 @@ from detectors.rules._finding_rows import (
 )
 from detectors.rules.aa_g01_credential_added import CREDENTIAL_ACTIVITIES
 from detectors.rules.aa_g02_role_granted import GRANT_ACTIVITIES
+from pipeline.sql import sql_file
 
 SQL = sql_beside(__file__)
-LAST_EVENTS_SQL = Path(__file__).with_name("aa_g04_dormant_agent_last_events.sql").read_text()
+LAST_EVENTS_SQL = sql_file(__file__, "aa_g04_dormant_agent_last_events")
 
 RETIRE_ACTIVITIES = r"^\s*(delete|hard delete|disable|remove) (service principal|application|agent)"
 

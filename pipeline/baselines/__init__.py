@@ -33,6 +33,7 @@ from pipeline.baselines.schemas import (
 from pipeline.config import Config, load_config
 from pipeline.errors import UsageError
 from pipeline.lake import write_parquet_atomic
+from pipeline.sql import sql_file
 from pipeline.workspace import Workspace
 
 EVENT_TABLES = ("signins", "activity")
@@ -74,7 +75,7 @@ class BaselineSummary:
 
 
 def sql_text(name: str) -> str:
-    return resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return sql_file(__file__, name)
 
 
 def settings(config: Config) -> dict[str, int]:

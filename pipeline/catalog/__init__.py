@@ -20,7 +20,6 @@ memory), which is why ``agentaudit sql`` works during a run.
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -37,6 +36,7 @@ from pipeline.schema import (
     TABLES,
 )
 from pipeline.sensitivity import path_tags_table, pattern_table
+from pipeline.sql import sql_file
 from pipeline.workspace import Workspace
 
 LAKE_TABLES = ("signins", "audits", "activity", "risk_events", "agent_facts")
@@ -57,7 +57,7 @@ ROLLUP_DIR = "rollups"
 
 def sql_text(name: str) -> str:
     """The text of pipeline/catalog/<name>.sql."""
-    return resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return sql_file(__file__, name)
 
 
 def duck_type(t: pa.DataType) -> str:

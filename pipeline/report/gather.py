@@ -13,7 +13,6 @@ import json
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +36,9 @@ from pipeline.report.model import (
     TableHealth,
 )
 from pipeline.schema import AGENT_KINDS
+from pipeline.sql import sql_file
 from pipeline.workspace import Workspace
 
-SQL_DIR = Path(__file__).with_name("sql")
 WINDOW_DAYS = 30
 CA_DAYS = 7  # Conditional Access coverage: the agent sign-ins of the last week
 TOUCHED_PER_AGENT = 15
@@ -52,9 +51,8 @@ APPS = ("service_principal", "managed_identity")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-@cache
 def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text()
+    return sql_file(__file__, f"sql/{name}")
 
 
 def finding_days(workspace: Workspace) -> list[str]:
