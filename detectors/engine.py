@@ -27,6 +27,7 @@ from detectors.finding import SEVERITIES, Finding
 from detectors.rule import DetectContext, Rule
 from detectors.scoring import ANCHORS, rescore
 from detectors.suppress import apply_suppressions
+from pipeline.config import Config, load_config
 from pipeline.errors import AgentAuditError
 from pipeline.workspace import Workspace
 
@@ -117,26 +118,27 @@ def detect(
     *,
     rules: list[type[Rule]] | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    config: Config | None = None,
 ) -> DetectSummary:
     """Run every enabled rule over ``days`` (default: days with data and no findings yet, plus the
-    latest day) and write their findings; returns what was found."""
+    latest day) and write their findings; returns what was found. ``config``: the workspace's
+    ``Config`` when the caller has it (read from agentaudit.toml otherwise)."""
     from pipeline import baselines, catalog
-    from pipeline.config import load_config
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     started = time.perf_counter()
     run = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     summary = DetectSummary(run_id=run)
-    config = load_config(ws)
+    config = config if config is not None else load_config(ws)
     rule_classes = rules if rules is not None else discover_rules()
     enabled = [r for r in rule_classes if config.detector_enabled(r.id)]
     summary.rules_run = [r.id for r in enabled]
     standing_ids = {r.id for r in enabled if r.standing}
 
     t = time.perf_counter()
-    baselines.update(ws)
+    baselines.update(ws, config=config)
     t = summary._add("rollup", t)
-    con = catalog.connect(ws, read_only=False)
+    con = catalog.connect(ws, read_only=False, config=config)
     summary._add("catalog", t)
     try:
         available = baselines.days_with_events(ws)
@@ -152,7 +154,7 @@ def detect(
             for label in outcome.expired:
                 if label not in summary.expired_suppressions:
                     summary.expired_suppressions.append(label)
-            store.write_day(ws, day.isoformat(), found)
+            store.write_day(ws, day.isoformat(), found, config.workspace.file_mode_int)
             standing.remove_moved(ws, moved)
             summary._add("write", t)
             summary.days.append(day.isoformat())

@@ -57,12 +57,16 @@ def day_path(workspace: Workspace, day: str) -> Path:
     return workspace.table_dir(TABLE) / f"date={day}" / "findings.parquet"
 
 
-def write_day(workspace: Workspace, day: str, findings: Iterable[Finding]) -> Path:
+def write_day(
+    workspace: Workspace, day: str, findings: Iterable[Finding], mode: int | None = None
+) -> Path:
     """Replace the findings of ``day`` (YYYY-MM-DD) atomically, with the workspace's
-    ``file_mode`` (0600 by default): findings name people and what they touched."""
-    from pipeline.config import load_config
+    ``file_mode`` (0600 by default; ``mode`` when the caller has read it): findings name people
+    and what they touched."""
+    if mode is None:
+        from pipeline.config import load_config
 
-    mode = load_config(workspace).workspace.file_mode_int
+        mode = load_config(workspace).workspace.file_mode_int
     return write_parquet_atomic(to_arrow(findings), day_path(workspace, day), mode)
 
 

@@ -120,13 +120,15 @@ def update(
     days: list[str] | list[date] | None = None,
     rebuild: bool = False,
     on_day: Callable[[int, int, str], None] | None = None,
+    config: Config | None = None,
 ) -> BaselineSummary:
     """Roll up the days not yet rolled up (or ``days``; every day with ``rebuild``).
 
-    ``on_day(done, total, day)`` is called after each day (for progress bars)."""
+    ``on_day(done, total, day)`` is called after each day (for progress bars); ``config``: the
+    workspace's ``Config`` when the caller has it (read from agentaudit.toml otherwise)."""
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     started = time.perf_counter()
-    config = load_config(ws)
+    config = config if config is not None else load_config(ws)
     opts = settings(config)
     summary = BaselineSummary()
     stamp = fingerprint(config)

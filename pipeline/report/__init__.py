@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import Config, load_config
 from pipeline.report.gather import gather
 from pipeline.report.model import ReportData
 from pipeline.report.render import render
@@ -21,19 +22,21 @@ def write_report(
     out: str | Path | None = None,
     *,
     run: dict[str, Any] | None = None,
+    config: Config | None = None,
 ) -> Path:
     """Write the report of ``day`` (default: the latest day with findings) and return its path.
 
     ``out`` defaults to ``reports/report-<day>.html``; the file is written atomically with the
     workspace's ``file_mode`` (0600 by default): it names people and what they touched.
-    ``run``: the nightly run's summary so far, for the run information section.
+    ``run``: the nightly run's summary so far, for the run information section; ``config``: the
+    run's ``Config`` (read from agentaudit.toml when not given).
     """
-    from pipeline.config import load_config
     from pipeline.siem.spool import write_private
 
-    data = gather(workspace, day, run=run)
+    config = config if config is not None else load_config(workspace)
+    data = gather(workspace, day, run=run, config=config)
     html = render(data)
     path = Path(out) if out else workspace.reports / f"report-{data.day or 'empty'}.html"
-    mode = load_config(workspace).workspace.file_mode_int
+    mode = config.workspace.file_mode_int
     write_private(path, html.encode("utf-8"), mode)
     return path.resolve() if not path.is_absolute() else path

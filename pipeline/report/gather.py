@@ -102,13 +102,13 @@ def most_severe_first(findings: list[Finding]) -> list[Finding]:
 class _Catalog:
     """The catalog connection, or None; each query returns None when its view is missing."""
 
-    def __init__(self, workspace: Workspace, notes: dict[str, str]) -> None:
+    def __init__(self, workspace: Workspace, notes: dict[str, str], config=None) -> None:
         self.notes = notes
         self.con: duckdb.DuckDBPyConnection | None = None
         try:
             from pipeline.catalog import connect
 
-            self.con = connect(workspace, read_only=True)
+            self.con = connect(workspace, read_only=True, config=config)
         except Exception as exc:  # no catalog module or lake yet: the report still renders
             notes["catalog"] = f"catalog not available ({type(exc).__name__}: {exc})"
 
@@ -173,16 +173,20 @@ def _window(day: str | None) -> tuple[str, str]:
 
 
 def gather(
-    workspace: Workspace, day: str | date | None = None, run: dict[str, Any] | None = None
+    workspace: Workspace,
+    day: str | date | None = None,
+    run: dict[str, Any] | None = None,
+    config=None,
 ) -> ReportData:
     """Everything the report of ``day`` (default: the latest) shows.
 
     ``run``: the summary of the run in progress (``RunSummary.model_dump(mode="json")``), shown
-    as run information instead of the last finished run's manifest.
+    as run information instead of the last finished run's manifest. ``config``: the workspace's
+    ``Config`` when the caller has it (read from agentaudit.toml otherwise).
     """
     chosen = choose_day(workspace, day)
     notes: dict[str, str] = {}
-    config = _config(workspace)
+    config = config if config is not None else _config(workspace)
     findings = most_severe_first(read_findings(workspace, chosen)) if chosen else []
     first, last = _window(chosen)
     history = [
@@ -191,7 +195,7 @@ def gather(
         if first <= d <= last
         for f in read_findings(workspace, d)
     ]
-    catalog = _Catalog(workspace, notes)
+    catalog = _Catalog(workspace, notes, config)
     try:
         identities = _identities(catalog, config, findings, history, first, last)
         agents = _agents(catalog, config, identities, findings, first, last)
