@@ -2,13 +2,13 @@
 
 ``detect(workspace, days)`` finds every ``Rule`` subclass under ``detectors/rules/``, refreshes
 the baselines, and for each judged day points the catalog's history views at the days strictly
-before it (``pipeline.baselines.set_history``), so ingesting 30 days at once and detecting gives
-the same findings as 30 nightly runs. On identities still learning their baseline, behavioural
-rules keep only their strong findings, at low severity and saying the baseline is thin;
-early-life rules fire as usual. Findings are scored (detectors.scoring), deduplicated by id,
-named their accountable human (detectors.accountable), marked by suppressions
-(detectors.suppress) and written with ``detectors.store.write_day``
-(a day's file is replaced, so re-running never duplicates).
+before it (``pipeline.baselines.set_history``, over ``[detectors.baseline] lookback_days``), so
+ingesting 30 days at once and detecting gives the same findings as 30 nightly runs. On identities
+still learning their baseline, behavioural rules keep only their strong findings, at low severity
+and saying the baseline is thin; early-life rules fire as usual. Findings are scored
+(detectors.scoring), deduplicated by id, named their accountable human (detectors.accountable),
+marked by suppressions (detectors.suppress) and written with ``detectors.store.write_day`` (a
+day's file is replaced, so re-running never duplicates).
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ from detectors.suppress import apply_suppressions
 from pipeline.config import Config, load_config
 from pipeline.errors import AgentAuditError
 from pipeline.workspace import Workspace
-
-DEFAULT_LOOKBACK_DAYS = 30
 
 
 @dataclass
@@ -117,7 +115,6 @@ def detect(
     run_id: str | None = None,
     *,
     rules: list[type[Rule]] | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     config: Config | None = None,
 ) -> DetectSummary:
     """Run every enabled rule over ``days`` (default: days with data and no findings yet, plus the
@@ -145,7 +142,7 @@ def detect(
         judged = sorted(set(days)) if days is not None else _default_days(ws, available)
         tenant = _tenant(con)
         for day in judged:
-            found = _judge_day(con, ws, config, enabled, day, run, tenant, lookback_days, summary)
+            found = _judge_day(con, config, enabled, day, run, tenant, summary)
             t = time.perf_counter()
             found, moved = standing.carry(ws, day, found, standing_ids)
             found = accountable.assign(con, found)  # every rule's findings, in one place
@@ -169,21 +166,12 @@ def detect(
     return summary
 
 
-def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> list[Finding]:
+def _judge_day(con, config, rules, day, run, tenant, summary) -> list[Finding]:
     from pipeline import baselines
 
     t = time.perf_counter()
-    con.execute("DROP TABLE IF EXISTS day_events")  # ours from the previous day
-    baselines.set_history(con, day, lookback)
-    # the judged day's events, resolved once and shared by every rule (a view would re-run the
-    # identity resolution of the events view for each rule)
-    con.execute("DROP VIEW IF EXISTS day_events")
-    con.execute(
-        # a later version of an event (same id, other content) counts once
-        "CREATE OR REPLACE TEMP TABLE day_events AS SELECT * FROM events "
-        "WHERE day = ? AND NOT conflicting_duplicate",
-        [day],
-    )
+    lookback = config.baseline_settings()["lookback_days"]
+    baselines.set_history(con, day, lookback)  # the day's history and events, for every rule
     summary._add("history+day_events", t)
     learning = _learning_identities(con)
     out: list[Finding] = []
@@ -195,6 +183,7 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
             run_id=run,
             params=config.detector_params(rule_cls.id),
             tenant_id=tenant,
+            lookback_days=lookback,
         )
         started = time.perf_counter()
         try:

@@ -7,7 +7,6 @@ the rule works over whole columns.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import polars as pl
 
 from detectors.finding import Identity
 from detectors.rule import DetectContext
-from pipeline.sql import sql_file
+from pipeline.sql import bound, sql_file
 
 IDENTITY_COLUMNS = {
     "identity_id": "id",
@@ -36,13 +35,12 @@ def sql_text(path: str) -> str:
 def run_sql(ctx: DetectContext, sql_file: Path, **params: Any) -> pl.DataFrame:
     """Run ``sql_file`` with the day bounds and ``params`` bound; the rows as a polars frame.
 
-    Always bound: ``$day`` (the judged day), ``$since`` (first day of the look-back window).
+    Always bound: ``$day`` (the judged day); the look-back window is the baselines' history views.
     Only the parameters the query names are passed on.
     """
-    lookback = int(ctx.params.get("lookback_days", 30))
     text = sql_text(str(sql_file))
-    values = {"day": ctx.day, "since": ctx.day - timedelta(days=lookback), **params}
-    used = {k: v for k, v in values.items() if f"${k}" in text}
+    values = {"day": ctx.day, **params}
+    used = bound(text, values)
     return pl.from_arrow(ctx.con.sql(text, params=used).to_arrow_table())
 
 

@@ -181,8 +181,17 @@ RuleId = Annotated[str, AfterValidator(_rule_id)]
 #: [detectors.baseline]: the history every rule is judged against (not a rule)
 BASELINE = "baseline"
 #: its settings: an identity is still learning its baseline below min_days active days or
-#: min_events events; night_start / night_end (UTC hours) bound the night the rollups count
-BASELINE_DEFAULTS = {"min_days": 7, "min_events": 20, "night_start": 22, "night_end": 6}
+#: min_events events; night_start / night_end (UTC hours) bound the night the rollups count;
+#: lookback_days: the window of days before the judged day that every rule's history covers
+BASELINE_DEFAULTS = {
+    "min_days": 7,
+    "min_events": 20,
+    "night_start": 22,
+    "night_end": 6,
+    "lookback_days": 30,
+}
+#: the baseline settings the rollups are computed with (a change rebuilds them)
+ROLLUP_SETTINGS = ("min_days", "min_events", "night_start", "night_end")
 #: [detectors.<id>]: ``enabled`` plus the rule's free thresholds (checked by the rule itself)
 DetectorSettings = Annotated[dict[str, Any], AfterValidator(_detector_settings)]
 

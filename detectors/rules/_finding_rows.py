@@ -9,7 +9,6 @@ with. This module runs that query with its values bound as parameters and turns 
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from detectors.finding import BaselineFact, Finding, Identity
 from detectors.query import identity, plural  # noqa: F401 (plural: re-exported to the rules)
 from detectors.rule import DetectContext, Rule, build_finding
 from detectors.scoring import ANCHORS
-from pipeline.sql import sql_file
+from pipeline.sql import bound, sql_file
 
 AGENT_KINDS = ["agent_identity", "agent_user", "agent_blueprint"]
 HUMAN_KINDS = ["human", "guest"]
@@ -36,9 +35,7 @@ def day_bounds(ctx: DetectContext) -> dict[str, Any]:
 
 def query_rows(ctx: DetectContext, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run ``sql`` with named parameters ($name) bound; rows as dicts."""
-    code = re.sub(r"--[^\n]*", "", sql)  # names in comments are not parameters
-    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", code)}
-    cur = ctx.con.execute(sql, used)
+    cur = ctx.con.execute(sql, bound(sql, params))
     names = [d[0] for d in cur.description]
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 

@@ -48,7 +48,8 @@ class ConditionalAccessNotApplied(Rule):
         "Add the agent (or its blueprint) to a Conditional Access policy for workload identities "
         "that limits where and how it may sign in."
     )
-    defaults: ClassVar[dict] = {"lookback_days": 7, "max_evidence": 100}
+    #: coverage_days: the days of sign-ins before the judged day whose coverage is compared
+    defaults: ClassVar[dict] = {"coverage_days": 7, "max_evidence": 100}
 
     cases: ClassVar[list[Case]] = [
         Case(
@@ -98,8 +99,8 @@ class ConditionalAccessNotApplied(Rule):
             SQL,
             {
                 **bounds,
-                "history_start": bounds["day_start"] - timedelta(days=int(p["lookback_days"])),
-                "history_start_day": ctx.day - timedelta(days=int(p["lookback_days"])),
+                "history_start": bounds["day_start"] - timedelta(days=int(p["coverage_days"])),
+                "history_start_day": ctx.day - timedelta(days=int(p["coverage_days"])),
                 "agent_kinds": AGENT_KINDS,
                 "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
                 "max_evidence": int(p["max_evidence"]),
@@ -109,7 +110,7 @@ class ConditionalAccessNotApplied(Rule):
         for r in rows:
             before = (
                 f"; {plural(r['n_covered_before'], 'sign-in')} in the previous "
-                f"{p['lookback_days']} days were covered, so coverage was lost"
+                f"{p['coverage_days']} days were covered, so coverage was lost"
                 if r["n_covered_before"]
                 else ""
             )

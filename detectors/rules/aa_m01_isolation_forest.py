@@ -96,7 +96,6 @@ class BehaviourAnomaly(Rule):
     )
     behavioural = True
     defaults = {
-        "lookback_days": 30,
         "min_history_days": 7,
         "min_train_rows": 30,
         "n_estimators": 100,

@@ -60,7 +60,6 @@ class SensitiveWithoutClearance(Rule):
     )
     defaults = {
         "tags": ["pii", "hr", "financial", "mail", "health", "secrets", "credentials"],
-        "lookback_days": 30,
         "min_history_days": 3,
     }
 

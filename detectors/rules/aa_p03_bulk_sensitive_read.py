@@ -45,7 +45,6 @@ class BulkSensitiveRead(Rule):
     )
     behavioural = True
     defaults = {
-        "lookback_days": 30,
         "min_requests": 100,
         "min_bytes": 50_000_000,
         "factor": 5.0,

@@ -70,7 +70,7 @@ class OutsideAllowedResources(Rule):
         "Confirm with the agent's sponsor whether the resource belongs to its purpose; if not, "
         "remove the permission that allowed it and review what it read."
     )
-    defaults = {"lookback_days": 30, "min_history_days": 3}
+    defaults = {"min_history_days": 3}
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         keys = registry_keys(ctx.config, lambda a: bool(a.allowed_resources))

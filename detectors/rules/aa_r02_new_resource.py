@@ -37,7 +37,6 @@ class NewRareResource(Rule):
     )
     behavioural = True
     defaults = {
-        "lookback_days": 30,
         "min_history_days": 5,
         "max_peer_share": 0.1,  # used by at most 10 % of its peers
         "max_tenant_share": 0.05,  # when it has no peers: by at most 5 % of the tenant
@@ -63,7 +62,7 @@ class NewRareResource(Rule):
             .otherwise(tenant_share <= float(p["max_tenant_share"]))
         )
         rows = rows.filter((pl.col("history_days") >= int(p["min_history_days"])) & rare)
-        lookback = int(p["lookback_days"])
+        lookback = ctx.lookback_days
         out: list[Finding] = []
         for group in rows.partition_by("identity_id"):
             group = group.sort(["sensitivity", "requests"], descending=True, nulls_last=True)

@@ -41,7 +41,6 @@ class DirectoryRecon(Rule):
         "revoke its Directory.Read / User.Read.All permissions and rotate its credentials."
     )
     defaults = {
-        "lookback_days": 30,
         "min_requests": 40,  # a day below this is never reconnaissance
         "factor": 5.0,  # ... and it must be this many times the baseline's busiest day
         "min_history_days": 3,  # fewer days of history: judged as an early-life identity

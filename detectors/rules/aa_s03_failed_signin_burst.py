@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import ClassVar
 
 from detectors.finding import Finding
@@ -47,7 +46,6 @@ class FailedSigninBurst(Rule):
         "min_failures": 10,
         "min_targets": 5,
         "baseline_factor": 3.0,
-        "lookback_days": 30,
         "max_evidence": 200,
     }
 
@@ -99,8 +97,6 @@ class FailedSigninBurst(Rule):
             SQL,
             {
                 **bounds,
-                "history_start": bounds["day_start"] - timedelta(days=int(p["lookback_days"])),
-                "history_start_day": ctx.day - timedelta(days=int(p["lookback_days"])),
                 "min_failures": int(p["min_failures"]),
                 "min_targets": int(p["min_targets"]),
                 "baseline_factor": float(p["baseline_factor"]),

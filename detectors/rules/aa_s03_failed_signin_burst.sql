@@ -2,7 +2,7 @@
 --   burst: one identity fails >= $min_failures times within an hour, far above its own history;
 --   spray: one source IP fails against >= $min_targets distinct identities in the day.
 -- One row per identity (burst) or per source IP (spray, named as the identity of the row).
--- Parameters: $day, $history_start_day, $min_failures, $min_targets,
+-- Parameters: $day, $min_failures, $min_targets,
 -- $baseline_factor, $max_evidence.
 WITH failed AS (
     SELECT *
@@ -24,11 +24,10 @@ hourly AS (
     WHERE identity_id IS NOT NULL
 ),
 history AS (
-    -- the most failed sign-ins on one earlier day, from the per identity-day rollups
+    -- the most failed sign-ins on one earlier day of the look-back window
     SELECT identity_id, max(failed_signins) AS max_daily
-    FROM identity_day
-    WHERE day >= $history_start_day AND day < $day
-      AND identity_id IN (SELECT identity_id FROM hourly WHERE in_hour >= $min_failures)
+    FROM history_days
+    WHERE identity_id IN (SELECT identity_id FROM hourly WHERE in_hour >= $min_failures)
     GROUP BY identity_id
 ),
 burst AS (

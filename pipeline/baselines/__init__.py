@@ -1,7 +1,13 @@
 """Per-identity rollups (rollup.py) and the history every day is judged against (history.py), in
 SQL files run by DuckDB over the lake."""
 
-from pipeline.baselines.history import DEFAULT_LOOKBACK, HISTORY_VIEWS, as_day, set_history
+from pipeline.baselines.history import (
+    DEFAULT_LOOKBACK,
+    HISTORY_VIEWS,
+    as_day,
+    lookback_days,
+    set_history,
+)
 from pipeline.baselines.rollup import (
     DEFAULTS,
     BaselineSummary,
@@ -20,6 +26,7 @@ __all__ = [
     "as_day",
     "days_to_roll_up",
     "days_with_events",
+    "lookback_days",
     "fingerprint",
     "set_history",
     "settings",

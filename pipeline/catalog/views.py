@@ -238,6 +238,7 @@ def install(
     opts = config.baseline_settings()
     con.execute("SET VARIABLE aa_min_days = ?", [opts["min_days"]])
     con.execute("SET VARIABLE aa_min_events = ?", [opts["min_events"]])
+    con.execute("SET VARIABLE aa_lookback = ?", [opts["lookback_days"]])
     small = dict(registry_tables(config))
     small["sensitivity_patterns"] = pattern_table(config)
     for name, table in small.items():
