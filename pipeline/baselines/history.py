@@ -61,7 +61,7 @@ def set_history(
     The look-back window and the learning thresholds are those ``catalog.connect`` set from
     agentaudit.toml ([detectors.baseline]) unless given here."""
     if lookback_days is None:
-        (lookback_days,) = con.execute("SELECT getvariable('aa_lookback')").fetchone()
+        (lookback_days,) = con.execute("SELECT getvariable('aa_lookback')").fetchall()[0]
         lookback_days = DEFAULT_LOOKBACK if lookback_days is None else lookback_days
     if lookback_days < 1:
         raise UsageError(f"lookback_days must be at least 1, not {lookback_days}")
@@ -77,5 +77,5 @@ def set_history(
 
 def lookback_days(con: duckdb.DuckDBPyConnection) -> int:
     """The look-back window ``set_history`` last set on ``con`` (days)."""
-    (days,) = con.execute("SELECT getvariable('aa_lookback')").fetchone()
+    (days,) = con.execute("SELECT getvariable('aa_lookback')").fetchall()[0]
     return DEFAULT_LOOKBACK if days is None else int(days)
