@@ -13,20 +13,11 @@ from datetime import timedelta
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, fact, label, plural
 
-SQL = sql_beside(__file__)
-CONSENT_SQL = sql_beside(__file__.removesuffix(".py") + "_consent.py")
-WHO_SQL = sql_beside(__file__.removesuffix(".py") + "_who.py")
+CONSENT_SQL = "aa_g07_identity_sprawl_consent"
+WHO_SQL = "aa_g07_identity_sprawl_who"
 
 BLUEPRINT_APP = "bp-sched"
 
@@ -114,13 +105,6 @@ def _steady_history(days: int, per_day: int) -> list[dict]:
     ]
 
 
-def _known(ctx: DetectContext, ids: list[str]) -> dict[str, dict]:
-    """The identities view's rows for the few identities found (none looked up when none)."""
-    if not ids:
-        return {}
-    return {r["identity_id"]: r for r in query_rows(ctx, WHO_SQL, {"ids": ids})}
-
-
 def _with_known(row: dict, known: dict[str, dict], kind_source: str | None) -> dict:
     """The row as a blueprint principal (what the query found it to be) with its name, app id
     and sponsor from the identities view, and the view's kind source when it agrees."""
@@ -137,7 +121,7 @@ def _with_known(row: dict, known: dict[str, dict], kind_source: str | None) -> d
     }
 
 
-class IdentitySprawl(Rule):
+class IdentitySprawl(SqlRule):
     id = "AA-G07"
     family = "credential_or_privilege_change"
     severity = "medium"
@@ -306,28 +290,29 @@ class IdentitySprawl(Rule):
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
-        bounds = day_bounds(ctx)
         factor = float(p["history_factor"])
-        rows = query_rows(
+        rows = self.query(
             ctx,
-            SQL,
-            {
-                **bounds,
-                "burst_hours": float(p["burst_hours"]),
-                "burst_count": int(p["burst_count"]),
-                "history_days": int(p["history_days"]),
-                "learning_days": int(p["learning_days"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+            burst_hours=float(p["burst_hours"]),
+            burst_count=int(p["burst_count"]),
+            history_days=int(p["history_days"]),
+            learning_days=int(p["learning_days"]),
+            max_evidence=int(p["max_evidence"]),
         )
         bursts = [r for r in rows if r["n"] > factor * r["history_max"]]
-        consents = query_rows(ctx, CONSENT_SQL, bounds)
-        known = _known(ctx, [r["identity_id"] for r in bursts + consents])
+        consents = self.query(ctx, CONSENT_SQL)
+        known = self._known(ctx, [r["identity_id"] for r in bursts + consents])
         findings = [self._burst(ctx, _with_known(r, known, None), p, factor) for r in bursts]
         for r in consents:
             seen = "entra_agent_fields" if r["agent_fields"] else None
             findings.append(self._consent(ctx, _with_known(r, known, seen)))
         return findings
+
+    def _known(self, ctx: DetectContext, ids: list[str]) -> dict[str, dict]:
+        """The identities view's rows for the few identities found (none looked up when none)."""
+        if not ids:
+            return {}
+        return {r["identity_id"]: r for r in self.query(ctx, WHO_SQL, ids=ids)}
 
     def _burst(self, ctx: DetectContext, r: dict, p: dict, factor: float) -> Finding:
         hours = float(p["burst_hours"])
@@ -345,8 +330,7 @@ class IdentitySprawl(Rule):
             "manager, and that cannot be revoked."
         )
         severity = "high" if r["n"] >= int(p["high_count"]) else "medium"
-        return make_finding(
-            self,
+        return self.make(
             ctx,
             r,
             explanation,
@@ -381,8 +365,7 @@ class IdentitySprawl(Rule):
             f"consent ({r['initiators'] or 'unknown user'}), not an admin's: it can now create "
             "up to 250 agent identities as their manager, and that cannot be revoked."
         )
-        return make_finding(
-            self,
+        return self.make(
             ctx,
             r,
             explanation,

@@ -10,22 +10,18 @@ nature); set ``kinds`` under ``[detectors.AA-R02]`` to include them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from detectors.finding import BaselineFact, Finding
-from detectors.query import identity, on_behalf_of, run_sql, who
-from detectors.rule import Case, DetectContext, Rule, build_finding
-
-SQL = Path(__file__).with_suffix(".sql")
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, on_behalf_of, who
 
 
 def readable(rkey: str) -> str:
     return f"Graph {rkey[6:]}" if rkey.startswith("graph:") else rkey
 
 
-class NewRareResource(Rule):
+class NewRareResource(SqlRule):
     id = "AA-R02"
     family = "unexpected_resource_access"
     severity = "medium"
@@ -51,7 +47,7 @@ class NewRareResource(Rule):
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
-        rows = run_sql(ctx, SQL, kinds=list(p["kinds"]))
+        rows = self.frame(ctx, kinds=list(p["kinds"]))
         if rows.is_empty():
             return []
         peer_share = pl.col("peer_users") / pl.col("peer_count").cast(pl.Float64)
@@ -94,10 +90,9 @@ class NewRareResource(Rule):
                 (first["peer_users"] / first["peer_count"]) if first["peer_count"] else 0
             )
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(first),
+                    first,
                     on_behalf_of=on_behalf_of(first),
                     window_start=group.get_column("window_start").min(),
                     window_end=group.get_column("window_end").max(),
