@@ -26,6 +26,7 @@ from detectors import accountable, standing, store
 from detectors.finding import SEVERITIES, Finding
 from detectors.rule import DetectContext, Rule
 from detectors.scoring import ANCHORS, rescore
+from detectors.settings import check_detector_settings
 from detectors.suppress import apply_suppressions
 from pipeline.config import Config, load_config
 from pipeline.errors import AgentAuditError
@@ -127,7 +128,9 @@ def detect(
     run = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     summary = DetectSummary(run_id=run)
     config = config if config is not None else load_config(ws)
-    rule_classes = rules if rules is not None else discover_rules()
+    every_rule = discover_rules()
+    check_detector_settings(config, every_rule, ws.config_file)  # a typo is an error, not ignored
+    rule_classes = rules if rules is not None else every_rule
     enabled = [r for r in rule_classes if config.detector_enabled(r.id)]
     summary.rules_run = [r.id for r in enabled]
     standing_ids = {r.id for r in enabled if r.standing}

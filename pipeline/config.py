@@ -192,7 +192,8 @@ BASELINE_DEFAULTS = {
 }
 #: the baseline settings the rollups are computed with (a change rebuilds them)
 ROLLUP_SETTINGS = ("min_days", "min_events", "night_start", "night_end")
-#: [detectors.<id>]: ``enabled`` plus the rule's free thresholds (checked by the rule itself)
+#: [detectors.<id>]: ``enabled`` plus the rule's thresholds (checked against the rule's defaults
+#: by detectors.settings, which knows the rules)
 DetectorSettings = Annotated[dict[str, Any], AfterValidator(_detector_settings)]
 
 
@@ -403,9 +404,15 @@ expect_new_data = false             # true: `run` exits 4 when no new rows arriv
 # sensitivity = "mail"              # pii | hr | financial | mail | files | directory | secrets
 #                                   # | audit | credentials
 
-# Per detector: enabled and thresholds.
+# Per detector: enabled and thresholds (the rule's own keys: another one is an error).
 # [detectors.AA-S04]
 # enabled = true
+
+# The history every rule is judged against.
+# [detectors.baseline]
+# lookback_days = 30                # the days before the judged day that make the baseline
+# min_days = 7                      # an identity is still learning below 7 active days
+# min_events = 20                   # ... or 20 events
 
 # [[suppressions]]
 # rule = "AA-S04"                   # or "*"

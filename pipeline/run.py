@@ -118,7 +118,8 @@ def run_nightly(
 ) -> RunSummary:
     """Ingest what is new, update baselines, detect over the new days, report and export; the
     workspace's agentaudit.toml is read once, at the start, and handed to every stage."""
-    from detectors.engine import detect
+    from detectors.engine import detect, discover_rules
+    from detectors.settings import check_detector_settings
     from pipeline import baselines
     from pipeline.config import load_config
     from pipeline.ingest import ingest_paths
@@ -127,6 +128,7 @@ def run_nightly(
 
     with workspace_lock(workspace.root, "agentaudit run", wait_seconds):
         config = load_config(workspace)
+        check_detector_settings(config, discover_rules(), workspace.config_file)  # before ingest
         paths = resolve_inputs(workspace, inputs, config.workspace.inputs)
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
         summary = RunSummary(
