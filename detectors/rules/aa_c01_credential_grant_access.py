@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext
 from detectors.rules.aa_g01_credential_added import CREDENTIAL_ACTIVITIES, SCRIPTED_CLIENTS
@@ -21,53 +22,34 @@ APP, APP_OBJ, SP = "app-1", "app-obj-1", "sp-1"
 
 
 def _credential(time: str, activity: str = "Add service principal credentials") -> dict:
-    return {
-        "event_id": "cred",
-        "event_time": time,
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": "eve@contoso.com",
-        "user_agent": "Mozilla/5.0 (Windows NT 10.0) WindowsPowerShell/5.1.22621",
-        "additional_details": [("AppId", APP)],
-        "targets": [
-            {
-                "id": APP_OBJ,
-                "type": "Application",
-                "display_name": "Invoice helper",
-                "modified_properties": [{"name": "KeyDescription", "new_value": "[key]"}],
-            }
-        ],
-        "target_ids": [APP_OBJ],
-    }
+    app = audit_target(
+        APP_OBJ, "Application", "Invoice helper", props=[("KeyDescription", "[key]")]
+    )
+    return audit_row(
+        "cred",
+        time,
+        activity,
+        [app],
+        by="eve@contoso.com",
+        user_agent="Mozilla/5.0 (Windows NT 10.0) WindowsPowerShell/5.1.22621",
+        additional_details=[("AppId", APP)],
+    )
 
 
 def _grant(time: str, scope: str) -> dict:
     """An application permission as Entra logs it: on Microsoft Graph, naming the client."""
-    return {
-        "event_id": "grant",
-        "event_time": time,
-        "activity": "Add app role assignment to service principal",
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": "eve@contoso.com",
-        "targets": [
-            {
-                "id": "sp-graph",
-                "type": "ServicePrincipal",
-                "display_name": "Microsoft Graph",
-                "modified_properties": [
-                    {"name": "AppRole.Value", "new_value": scope},
-                    {"name": "ServicePrincipal.ObjectID", "new_value": SP},
-                    {"name": "ServicePrincipal.AppId", "new_value": APP},
-                    {"name": "ServicePrincipal.DisplayName", "new_value": "Invoice helper"},
-                ],
-            }
+    graph = audit_target(
+        "sp-graph",
+        name="Microsoft Graph",
+        props=[
+            ("AppRole.Value", scope),
+            ("ServicePrincipal.ObjectID", SP),
+            ("ServicePrincipal.AppId", APP),
+            ("ServicePrincipal.DisplayName", "Invoice helper"),
         ],
-        "target_ids": ["sp-graph"],
-    }
+    )
+    activity = "Add app role assignment to service principal"
+    return audit_row("grant", time, activity, [graph], by="eve@contoso.com")
 
 
 def _mail_read(event_id: str, time: str) -> dict:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext
 from detectors.sql_rule import AGENT_KINDS, SqlRule, fact, label, owner_pairs, plural, with_registry
@@ -31,27 +32,8 @@ owner = "owner@contoso.com"
 
 
 def _audit(event_id: str, time: str, activity: str, initiator: str, target: str) -> dict:
-    return {
-        "event_id": event_id,
-        "event_time": time,
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_id": f"id-{initiator}",
-        "initiator_name": initiator,
-        "targets": [
-            {
-                "id": target,
-                "type": "ServicePrincipal",
-                "display_name": "Finance agent",
-                "modified_properties": [
-                    {"name": "KeyDescription", "old_value": "[]", "new_value": "[key]"}
-                ],
-            }
-        ],
-        "target_ids": [target],
-    }
+    key = audit_target(target, name="Finance agent", props=[("KeyDescription", "[]", "[key]")])
+    return audit_row(event_id, time, activity, [key], by=initiator, initiator_id=f"id-{initiator}")
 
 
 def _signin(event_id: str, time: str, ip: str, asn: int, country: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext
 from detectors.sql_rule import SqlRule, fact, label, owner_pairs, plural, with_registry
@@ -52,28 +53,17 @@ owner = "owner@contoso.com"
 def _grant(event_id: str, initiator: str, role: str, activity: str, target_type: str) -> dict:
     """An app role assignment as Entra logs it: on the resource API (Microsoft Graph), naming
     the client that received the role in its ServicePrincipal.* properties."""
-    return {
-        "event_id": event_id,
-        "event_time": "2026-03-10T10:00:00Z",
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": initiator,
-        "targets": [
-            {
-                "id": "sp-graph",
-                "type": target_type,
-                "display_name": "Microsoft Graph",
-                "modified_properties": [
-                    {"name": "AppRole.Value", "old_value": None, "new_value": f'"{role}"'},
-                    {"name": "ServicePrincipal.ObjectID", "new_value": "sp-helpdesk"},
-                    {"name": "ServicePrincipal.DisplayName", "new_value": "Helpdesk agent"},
-                ],
-            },
+    graph = audit_target(
+        "sp-graph",
+        target_type,
+        "Microsoft Graph",
+        props=[
+            ("AppRole.Value", f'"{role}"'),
+            ("ServicePrincipal.ObjectID", "sp-helpdesk"),
+            ("ServicePrincipal.DisplayName", "Helpdesk agent"),
         ],
-        "target_ids": ["sp-graph"],
-    }
+    )
+    return audit_row(event_id, "2026-03-10T10:00:00Z", activity, [graph], by=initiator)
 
 
 class RoleGranted(SqlRule):

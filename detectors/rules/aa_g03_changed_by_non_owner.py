@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext
 from detectors.rules.aa_g01_credential_added import CREDENTIAL_ACTIVITIES
@@ -36,27 +37,15 @@ owner = "owner@contoso.com"
 
 
 def _change(event_id: str, initiator: str, activity: str) -> dict:
-    return {
-        "event_id": event_id,
-        "event_time": "2026-03-10T13:00:00Z",
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "user",
-        "initiator_name": initiator,
-        "targets": [
-            {
-                "id": "agent-hr",
-                "type": "ServicePrincipal",
-                "display_name": "HR onboarding agent",
-                "agent_type": "agenticAppInstance",
-                "modified_properties": [
-                    {"name": "AppAddress", "old_value": "[]", "new_value": "[https://x]"}
-                ],
-            }
-        ],
-        "target_ids": ["agent-hr"],
-    }
+    agent = audit_target(
+        "agent-hr",
+        name="HR onboarding agent",
+        agent_type="agenticAppInstance",
+        props=[("AppAddress", "[]", "[https://x]")],
+    )
+    return audit_row(
+        event_id, "2026-03-10T13:00:00Z", activity, [agent], by=initiator, by_kind="user"
+    )
 
 
 class ChangedByNonOwner(SqlRule):

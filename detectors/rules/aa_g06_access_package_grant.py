@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from detectors.cases import audit_row
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext
 from detectors.sql_rule import AGENT_KINDS, SqlRule, fact, label, owner_pairs, plural, with_registry
@@ -42,18 +43,16 @@ def _prop(name: str, value: str) -> dict:
 def _em(event_id: str, time: str, activity: str, targets: list[dict], by: str | None) -> dict:
     """A lake audits row of the EntitlementManagement category; ``by`` a person, else the
     Entitlement Management service."""
-    return {
-        "event_id": event_id,
-        "event_time": time,
-        "activity": activity,
-        "category": "EntitlementManagement",
-        "result": "success",
-        "initiator_kind": "human" if by else "service_principal",
-        "initiator_id": f"id-{by}" if by else "em-service",
-        "initiator_name": by or "Entitlement Management",
-        "targets": targets,
-        "target_ids": [t["id"] for t in targets if t.get("id")],
-    }
+    return audit_row(
+        event_id,
+        time,
+        activity,
+        targets,
+        by=by or "Entitlement Management",
+        by_kind="human" if by else "service_principal",
+        category="EntitlementManagement",
+        initiator_id=f"id-{by}" if by else "em-service",
+    )
 
 
 def _grant(

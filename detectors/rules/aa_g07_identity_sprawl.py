@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
 from detectors.rule import Case, DetectContext
 from detectors.sql_rule import SqlRule, fact, label, plural
@@ -29,53 +30,32 @@ def _created(n: int, day: str, start_minute: int = 0, step_minutes: int = 2) -> 
     rows = []
     for i in range(n):
         minute = start_minute + i * step_minutes
+        made = audit_target(f"ai-{day}-{i}", name=f"Scheduler {i}", agent_type="AgenticAppInstance")
         rows.append(
-            {
-                "event_id": f"c-{day}-{i}",
-                "event_time": f"{day}T{9 + minute // 60:02d}:{minute % 60:02d}:00Z",
-                "activity": "Add service principal",
-                "category": "ApplicationManagement",
-                "result": "success",
-                "initiator_kind": "service_principal",
-                "initiator_name": "Scheduling blueprint",
-                "initiator_app_id": BLUEPRINT_APP,
-                "targets": [
-                    {
-                        "id": f"ai-{day}-{i}",
-                        "type": "ServicePrincipal",
-                        "display_name": f"Scheduler {i}",
-                        "agent_type": "AgenticAppInstance",
-                    }
-                ],
-                "target_ids": [f"ai-{day}-{i}"],
-            }
+            audit_row(
+                f"c-{day}-{i}",
+                f"{day}T{9 + minute // 60:02d}:{minute % 60:02d}:00Z",
+                "Add service principal",
+                [made],
+                by="Scheduling blueprint",
+                by_kind="service_principal",
+                initiator_app_id=BLUEPRINT_APP,
+            )
         )
     return rows
 
 
 def _consent(event_id: str, is_admin: str, by: str) -> dict:
-    return {
-        "event_id": event_id,
-        "event_time": "2026-06-10T14:00:00Z",
-        "activity": "Consent to application",
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": by,
-        "targets": [
-            {
-                "id": "sp-vendor-bp",
-                "type": "ServicePrincipal",
-                "display_name": "Vendor scheduling blueprint",
-                "agent_type": "agentIdentityBlueprintPrincipal",
-                "modified_properties": [
-                    {"name": "ConsentContext.IsAdminConsent", "new_value": is_admin},
-                    {"name": "AppOwnerOrganizationId", "new_value": "vendor-tenant"},
-                ],
-            }
+    blueprint = audit_target(
+        "sp-vendor-bp",
+        name="Vendor scheduling blueprint",
+        agent_type="agentIdentityBlueprintPrincipal",
+        props=[
+            ("ConsentContext.IsAdminConsent", is_admin),
+            ("AppOwnerOrganizationId", "vendor-tenant"),
         ],
-        "target_ids": ["sp-vendor-bp"],
-    }
+    )
+    return audit_row(event_id, "2026-06-10T14:00:00Z", "Consent to application", [blueprint], by=by)
 
 
 def _first_signins(n: int, day: str, blueprint: str = "bp-legacy") -> list[dict]:

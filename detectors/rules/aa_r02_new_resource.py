@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import BaselineFact, Finding
 from detectors.rule import Case, DetectContext
 from detectors.sql_rule import SqlRule, on_behalf_of, who
@@ -143,24 +144,16 @@ _BOTS = ["bot-1", "bot-2", "bot-3"]
 def _bot_created(bot: str) -> dict:
     """A legacy Copilot Studio bot: a classic service principal with its power-virtual-agents
     tag, which makes its creation channel (not its kind) its peer group."""
-    return {
-        "event_id": f"created-{bot}",
-        "event_time": "2026-03-01T08:00:00Z",
-        "activity": "Add service principal",
-        "result": "success",
-        "initiator_kind": "service_principal",
-        "initiator_name": "Power Virtual Agents Service",
-        "targets": [
-            {
-                "id": bot,
-                "type": "ServicePrincipal",
-                "modified_properties": [
-                    {"name": "Tags", "new_value": f'["power-virtual-agents-{bot}"]'}
-                ],
-            }
-        ],
-        "target_ids": [bot],
-    }
+    tagged = audit_target(bot, props=[("Tags", f'["power-virtual-agents-{bot}"]')])
+    return audit_row(
+        f"created-{bot}",
+        "2026-03-01T08:00:00Z",
+        "Add service principal",
+        [tagged],
+        by="Power Virtual Agents Service",
+        by_kind="service_principal",
+        category=None,
+    )
 
 
 CASES = [
