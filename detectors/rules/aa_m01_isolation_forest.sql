@@ -1,5 +1,6 @@
 -- AA-M01: per-identity-day features from the identity_day rollup, for the look-back window
--- (history_days) and the judged day (day_identity) (the rule fits on the days before $day and scores $day).
+-- (history_days) and the judged day (day_identity): the rule fits on the days before the judged
+-- day and scores it.
 SELECT
     identity_id,
     day,

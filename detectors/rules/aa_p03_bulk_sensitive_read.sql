@@ -1,6 +1,7 @@
 -- AA-P03: successful reads of sensitive resources (the catalogue's tags) on the judged day per
--- identity, with the identity's daily history over the look-back window (history_days): sensitive events
--- a day and bytes a day (all its bytes: a conservative baseline for the sensitive ones).
+-- identity, with the identity's daily history over the look-back window (history_days):
+-- sensitive events a day and bytes a day (all its bytes: a conservative baseline for the
+-- sensitive ones).
 WITH today AS (
     SELECT
         identity_id,

@@ -2,7 +2,8 @@
 -- rare among its peers (same blueprint, else same creation channel when known, else same identity
 -- kind) over the look-back window.
 -- History comes from the baselines (history_values, dimension 'resource'; history_identities
--- for each identity's peer group), so the query reads one day of raw events. A resource is a sign-in's resource (display name, else id) or, for Graph
+-- for each identity's peer group), so the query reads one day of raw events. A resource is a
+-- sign-in's resource (display name, else id) or, for Graph
 -- activity, the collection a path reads: /users/{id}/messages/{id} -> graph:/users/*/messages.
 WITH today_raw AS (
     SELECT

@@ -44,7 +44,7 @@ burst AS (
         max(h.in_hour) AS max_in_hour,
         count(DISTINCT h.identity_id) AS n_targets,
         count(DISTINCT h.ip_address) AS n_sources,
-        string_agg(DISTINCT h.ip_address, ', ') AS sources,
+        string_agg(DISTINCT h.ip_address, ', ' ORDER BY h.ip_address) AS sources,
         coalesce(any_value(b.max_daily), 0) AS baseline_daily_max,
         min(h.event_time) AS window_start,
         max(h.event_time) AS window_end,
@@ -88,7 +88,7 @@ after AS (
     -- successes that follow the failures: for a burst from any of its sources, for a spray
     -- from the spraying IP against one of its targets
     SELECT f.identity_id, f.shape, list(s.event_id ORDER BY s.event_time) AS success_events,
-           string_agg(DISTINCT s.identity_id, ', ') AS compromised
+           string_agg(DISTINCT s.identity_id, ', ' ORDER BY s.identity_id) AS compromised
     FROM found AS f
     JOIN succeeded AS s
       ON s.event_time > f.window_start
@@ -100,7 +100,8 @@ after AS (
 )
 SELECT
     f.* EXCLUDE (failure_events),
-    (SELECT string_agg(DISTINCT coalesce(x.identity_name, x.identity_id), ', ')
+    (SELECT string_agg(DISTINCT coalesce(x.identity_name, x.identity_id), ', '
+                       ORDER BY coalesce(x.identity_name, x.identity_id))
      FROM failed AS x WHERE f.shape = 'spray' AND x.ip_address = f.identity_id) AS targets,
     len(coalesce(a.success_events, [])) AS n_success_after,
     a.compromised,
