@@ -10,14 +10,13 @@ One query over all the day's findings (accountable.sql), values bound as a regis
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 import pyarrow as pa
 
 from detectors.finding import Finding
+from pipeline.sql import sql_file
 
-SQL = (Path(__file__).with_suffix(".sql")).read_text(encoding="utf-8")
+SQL = sql_file(__file__)
 
 _INPUT = pa.schema(
     [

@@ -26,6 +26,60 @@ from pipeline.workspace import Workspace
 CASE_TENANT = "00000000-0000-0000-0000-00000000ca5e"
 
 
+def audit_target(
+    target_id: str,
+    target_type: str = "ServicePrincipal",
+    name: str | None = None,
+    *,
+    agent_type: str | None = None,
+    props: Iterable[tuple[Any, ...]] = (),
+) -> dict[str, Any]:
+    """One target of an audit row as Entra logs it; ``props`` its modified properties, each
+    ``(name, new_value)`` or ``(name, old_value, new_value)``."""
+    target: dict[str, Any] = {"id": target_id, "type": target_type}
+    if name is not None:
+        target["display_name"] = name
+    if agent_type is not None:
+        target["agent_type"] = agent_type
+    modified = [
+        {"name": p[0], "old_value": p[1] if len(p) == 3 else None, "new_value": p[-1]}
+        for p in props
+    ]
+    if modified:
+        target["modified_properties"] = modified
+    return target
+
+
+def audit_row(
+    event_id: str,
+    time: str,
+    activity: str,
+    targets: list[dict[str, Any]],
+    *,
+    by: str | None = None,
+    by_kind: str = "human",
+    category: str | None = "ApplicationManagement",
+    **columns: Any,
+) -> dict[str, Any]:
+    """A case's audits row: ``activity`` by ``by`` (a name; ``by_kind`` its kind) on ``targets``
+    (``audit_target``), successful; ``target_ids`` from the targets; ``columns`` any other audit
+    column (``initiator_id``, ``user_agent``, ``additional_details``, ``result``, …)."""
+    row: dict[str, Any] = {
+        "event_id": event_id,
+        "event_time": time,
+        "activity": activity,
+        "result": "success",
+        "initiator_kind": by_kind,
+        "initiator_name": by,
+        "targets": targets,
+        "target_ids": [t["id"] for t in targets if t.get("id")],
+    }
+    if category is not None:
+        row["category"] = category
+    row.update(columns)
+    return row
+
+
 def _timestamp(value: Any) -> Any:
     if isinstance(value, str):
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -2,13 +2,13 @@
 
 ``detect(workspace, days)`` finds every ``Rule`` subclass under ``detectors/rules/``, refreshes
 the baselines, and for each judged day points the catalog's history views at the days strictly
-before it (``pipeline.baselines.set_history``), so ingesting 30 days at once and detecting gives
-the same findings as 30 nightly runs. On identities still learning their baseline, behavioural
-rules keep only their strong findings, at low severity and saying the baseline is thin;
-early-life rules fire as usual. Findings are scored (detectors.scoring), deduplicated by id,
-named their accountable human (detectors.accountable), marked by suppressions
-(detectors.suppress) and written with ``detectors.store.write_day``
-(a day's file is replaced, so re-running never duplicates).
+before it (``pipeline.baselines.set_history``, over ``[detectors.baseline] lookback_days``), so
+ingesting 30 days at once and detecting gives the same findings as 30 nightly runs. On identities
+still learning their baseline, behavioural rules keep only their strong findings, at low severity
+and saying the baseline is thin; early-life rules fire as usual. Findings are scored
+(detectors.scoring), deduplicated by id, named their accountable human (detectors.accountable),
+marked by suppressions (detectors.suppress) and written with ``detectors.store.write_day`` (a
+day's file is replaced, so re-running never duplicates).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from detectors import accountable, standing, store
 from detectors.finding import SEVERITIES, Finding
 from detectors.rule import DetectContext, Rule
 from detectors.scoring import ANCHORS, rescore
+from detectors.settings import check_detector_settings
 from detectors.suppress import apply_suppressions
+from pipeline.config import Config, load_config
 from pipeline.errors import AgentAuditError
 from pipeline.workspace import Workspace
-
-DEFAULT_LOOKBACK_DAYS = 30
 
 
 @dataclass
@@ -116,38 +116,41 @@ def detect(
     run_id: str | None = None,
     *,
     rules: list[type[Rule]] | None = None,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    config: Config | None = None,
     keep_other_rules: bool = False,
 ) -> DetectSummary:
     """Run every enabled rule over ``days`` (default: days with data and no findings yet, plus the
-    latest day) and write their findings; returns what was found. ``keep_other_rules``: a day's
-    file keeps the findings of rules not run now (a one-off run of some rules)."""
+    latest day) and write their findings; returns what was found. ``config``: the workspace's
+    ``Config`` when the caller has it (read from agentaudit.toml otherwise).
+    ``keep_other_rules``: a day's file keeps the findings of rules not run now (a one-off run of
+    some rules)."""
     from pipeline import baselines, catalog
-    from pipeline.config import load_config
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     started = time.perf_counter()
     run = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     summary = DetectSummary(run_id=run)
-    config = load_config(ws)
+    config = config if config is not None else load_config(ws)
     from pipeline.sigma.detector import sigma_detectors  # [sigma] rules of agentaudit.toml
 
-    rule_classes = rules if rules is not None else discover_rules() + sigma_detectors(ws, config)
+    every_rule = discover_rules() + sigma_detectors(ws, config)
+    check_detector_settings(config, every_rule, ws.config_file)  # a typo is an error, not ignored
+    rule_classes = rules if rules is not None else every_rule
     enabled = [r for r in rule_classes if config.detector_enabled(r.id)]
     summary.rules_run = [r.id for r in enabled]
     standing_ids = {r.id for r in enabled if r.standing}
 
     t = time.perf_counter()
-    baselines.update(ws)
+    baselines.update(ws, config=config)
     t = summary._add("rollup", t)
-    con = catalog.connect(ws, read_only=False)
+    con = catalog.connect(ws, read_only=False, config=config)
     summary._add("catalog", t)
     try:
         available = baselines.days_with_events(ws)
         judged = sorted(set(days)) if days is not None else _default_days(ws, available)
         tenant = _tenant(con)
         for day in judged:
-            found = _judge_day(con, ws, config, enabled, day, run, tenant, lookback_days, summary)
+            found = _judge_day(con, config, enabled, day, run, tenant, summary)
             t = time.perf_counter()
             found, moved = standing.carry(ws, day, found, standing_ids)
             found = accountable.assign(con, found)  # every rule's findings, in one place
@@ -162,7 +165,7 @@ def detect(
                 if keep_other_rules
                 else found
             )
-            store.write_day(ws, day.isoformat(), kept)
+            store.write_day(ws, day.isoformat(), kept, config.workspace.file_mode_int)
             standing.remove_moved(ws, moved)
             summary._add("write", t)
             summary.days.append(day.isoformat())
@@ -177,21 +180,12 @@ def detect(
     return summary
 
 
-def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> list[Finding]:
+def _judge_day(con, config, rules, day, run, tenant, summary) -> list[Finding]:
     from pipeline import baselines
 
     t = time.perf_counter()
-    con.execute("DROP TABLE IF EXISTS day_events")  # ours from the previous day
-    baselines.set_history(con, day, lookback)
-    # the judged day's events, resolved once and shared by every rule (a view would re-run the
-    # identity resolution of the events view for each rule)
-    con.execute("DROP VIEW IF EXISTS day_events")
-    con.execute(
-        # a later version of an event (same id, other content) counts once
-        "CREATE OR REPLACE TEMP TABLE day_events AS SELECT * FROM events "
-        "WHERE day = ? AND NOT conflicting_duplicate",
-        [day],
-    )
+    lookback = config.baseline_settings()["lookback_days"]
+    baselines.set_history(con, day, lookback)  # the day's history and events, for every rule
     summary._add("history+day_events", t)
     learning = _learning_identities(con)
     out: list[Finding] = []
@@ -203,6 +197,7 @@ def _judge_day(con, ws, config, rules, day, run, tenant, lookback, summary) -> l
             run_id=run,
             params=config.detector_params(rule_cls.id),
             tenant_id=tenant,
+            lookback_days=lookback,
         )
         started = time.perf_counter()
         try:

@@ -27,6 +27,8 @@ class DetectContext:
     run_id: str
     params: dict[str, Any] = field(default_factory=dict)  # the rule's [detectors.<id>] settings
     tenant_id: str | None = None
+    #: the history window the views cover ([detectors.baseline] lookback_days)
+    lookback_days: int = 30
 
     @property
     def day_start(self) -> datetime:

@@ -13,52 +13,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from detectors.finding import Finding
-from pipeline.catalog import ADDED_DEFAULT
 from pipeline.lake import write_parquet_atomic
-from pipeline.schema import STR, STRS, TS
+from pipeline.schema import FINDINGS
 from pipeline.workspace import Workspace
 
 TABLE = "findings"
 
-SCHEMA = pa.schema(
-    [
-        ("finding_id", STR),
-        ("rule_id", STR),
-        ("family", STR),
-        ("title", STR),
-        ("severity", STR),
-        ("score", pa.float64()),
-        ("identity_id", STR),
-        ("identity_kind", STR),
-        ("identity_name", STR),
-        ("app_id", STR),
-        ("on_behalf_of_id", STR),
-        ("window_start", TS),
-        ("window_end", TS),
-        ("evidence_event_ids", STRS),
-        ("explanation", STR),
-        ("attacks", STRS),
-        ("run_id", STR),
-        ("tenant_id", STR),
-        ("suppressed", pa.bool_()),
-        ("finding_json", STR),
-        # added with the accountable human: files written before read as the findings
-        # model reads them (Finding._older_finding): the person acted for, else nobody
-        pa.field(
-            "accountable",
-            STR,
-            metadata={ADDED_DEFAULT: b"coalesce(on_behalf_of_id, 'unaccountable')"},
-        ),
-        pa.field(
-            "accountable_basis",
-            STR,
-            metadata={
-                ADDED_DEFAULT: b"CASE WHEN on_behalf_of_id IS NULL THEN 'none' "
-                b"ELSE 'delegating_user' END"
-            },
-        ),
-    ]
-)
+SCHEMA = FINDINGS  # pipeline/schema.py
 
 
 def to_arrow(findings: Iterable[Finding]) -> pa.Table:
@@ -96,12 +57,16 @@ def day_path(workspace: Workspace, day: str) -> Path:
     return workspace.table_dir(TABLE) / f"date={day}" / "findings.parquet"
 
 
-def write_day(workspace: Workspace, day: str, findings: Iterable[Finding]) -> Path:
+def write_day(
+    workspace: Workspace, day: str, findings: Iterable[Finding], mode: int | None = None
+) -> Path:
     """Replace the findings of ``day`` (YYYY-MM-DD) atomically, with the workspace's
-    ``file_mode`` (0600 by default): findings name people and what they touched."""
-    from pipeline.config import load_config
+    ``file_mode`` (0600 by default; ``mode`` when the caller has read it): findings name people
+    and what they touched."""
+    if mode is None:
+        from pipeline.config import load_config
 
-    mode = load_config(workspace).workspace.file_mode_int
+        mode = load_config(workspace).workspace.file_mode_int
     return write_parquet_atomic(to_arrow(findings), day_path(workspace, day), mode)
 
 

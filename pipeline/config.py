@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.errors import AgentAuditError
+from pipeline.errors import AgentAuditError, UsageError
 from pipeline.workspace import Workspace
 
 AgentKind = Literal[
@@ -184,7 +184,22 @@ def _detector_settings(value: dict[str, Any]) -> dict[str, Any]:
 
 
 RuleId = Annotated[str, AfterValidator(_rule_id)]
-#: [detectors.<id>]: ``enabled`` plus the rule's free thresholds (checked by the rule itself)
+#: [detectors.baseline]: the history every rule is judged against (not a rule)
+BASELINE = "baseline"
+#: its settings: an identity is still learning its baseline below min_days active days or
+#: min_events events; night_start / night_end (UTC hours) bound the night the rollups count;
+#: lookback_days: the window of days before the judged day that every rule's history covers
+BASELINE_DEFAULTS = {
+    "min_days": 7,
+    "min_events": 20,
+    "night_start": 22,
+    "night_end": 6,
+    "lookback_days": 30,
+}
+#: the baseline settings the rollups are computed with (a change rebuilds them)
+ROLLUP_SETTINGS = ("min_days", "min_events", "night_start", "night_end")
+#: [detectors.<id>]: ``enabled`` plus the rule's thresholds (checked against the rule's defaults
+#: by detectors.settings, which knows the rules)
 DetectorSettings = Annotated[dict[str, Any], AfterValidator(_detector_settings)]
 
 
@@ -213,6 +228,23 @@ class Config(_Strict):
     def detector_params(self, rule_id: str) -> dict[str, Any]:
         """The rule's thresholds from [detectors.<id>] (without ``enabled``)."""
         return {k: v for k, v in self.detectors.get(rule_id, {}).items() if k != "enabled"}
+
+    def baseline_settings(self) -> dict[str, int]:
+        """BASELINE_DEFAULTS overridden by [detectors.baseline]; a key that is not one of them, or
+        a value that is not a whole number, is a usage error."""
+        out = dict(BASELINE_DEFAULTS)
+        for key, value in self.detector_params(BASELINE).items():
+            if (
+                key not in BASELINE_DEFAULTS
+                or not isinstance(value, int)
+                or isinstance(value, bool)
+            ):
+                raise UsageError(
+                    f"agentaudit.toml [detectors.{BASELINE}]: '{key}' must be one of "
+                    f"{', '.join(BASELINE_DEFAULTS)} with a whole number"
+                )
+            out[key] = value
+        return out
 
     def agent(self, identity_id: str) -> AgentSpec | None:
         """The registered agent with this object id or app id (case-insensitive)."""
@@ -382,9 +414,15 @@ expect_new_data = false             # true: `run` exits 4 when no new rows arriv
 # sensitivity = "mail"              # pii | hr | financial | mail | files | directory | secrets
 #                                   # | audit | credentials
 
-# Per detector: enabled and thresholds.
+# Per detector: enabled and thresholds (the rule's own keys: another one is an error).
 # [detectors.AA-S04]
 # enabled = true
+
+# The history every rule is judged against.
+# [detectors.baseline]
+# lookback_days = 30                # the days before the judged day that make the baseline
+# min_days = 7                      # an identity is still learning below 7 active days
+# min_events = 20                   # ... or 20 events
 
 # [[suppressions]]
 # rule = "AA-S04"                   # or "*"

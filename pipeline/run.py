@@ -116,8 +116,10 @@ def run_nightly(
     wait_seconds: float = 0.0,
     on_stage: Callable[[str], None] | None = None,
 ) -> RunSummary:
-    """Ingest what is new, update baselines, detect over the new days, report and export."""
-    from detectors.engine import detect
+    """Ingest what is new, update baselines, detect over the new days, report and export; the
+    workspace's agentaudit.toml is read once, at the start, and handed to every stage."""
+    from detectors.engine import detect, discover_rules
+    from detectors.settings import check_detector_settings
     from pipeline import baselines
     from pipeline.config import load_config
     from pipeline.ingest import ingest_paths
@@ -126,6 +128,7 @@ def run_nightly(
 
     with workspace_lock(workspace.root, "agentaudit run", wait_seconds):
         config = load_config(workspace)
+        check_detector_settings(config, discover_rules(), workspace.config_file)  # before ingest
         paths = resolve_inputs(workspace, inputs, config.workspace.inputs)
         run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
         summary = RunSummary(
@@ -162,8 +165,10 @@ def run_nightly(
         if summary.rows_written == 0 and not first_run and not summary.resumed:
             summary.changed = False
         else:
-            stage("baseline", lambda: baselines.update(workspace))
-            detected = stage("detect", lambda: detect(workspace, days=None, run_id=run_id))
+            stage("baseline", lambda: baselines.update(workspace, config=config))
+            detected = stage(
+                "detect", lambda: detect(workspace, days=None, run_id=run_id, config=config)
+            )
             judged = {str(d) for d in detected.days}
             if earlier is None:  # an unreadable marker: which days the killed run judged is unknown
                 judged |= {p.parent.name.removeprefix("date=") for p in _finding_files(workspace)}
@@ -176,7 +181,10 @@ def run_nightly(
                 report = stage(
                     "report",
                     lambda: write_report(
-                        workspace, days=summary.days_judged, run=summary.model_dump(mode="json")
+                        workspace,
+                        days=summary.days_judged,
+                        run=summary.model_dump(mode="json"),
+                        config=config,
                     ),
                 )
                 summary.report = str(report)
@@ -185,13 +193,15 @@ def run_nightly(
             # one judged day: that day's findings; a first run over history (or a run finishing
             # the work of killed ones over several days): all of them
             only = summary.days_judged[0] if len(summary.days_judged) == 1 else None
-            stage("export", lambda: export(workspace, out=siem_file, day=only))
+            stage("export", lambda: export(workspace, out=siem_file, day=only, config=config))
             if config.siem.url:
                 env = config.siem.hec_token_env
                 token = os.environ.get(env) if env else None
                 stage(
                     "push",
-                    lambda: export(workspace, url=config.siem.url, hec_token=token, day=only),
+                    lambda: export(
+                        workspace, url=config.siem.url, hec_token=token, day=only, config=config
+                    ),
                 )
             sentinel = config.siem.sentinel
             if sentinel is not None:
@@ -205,6 +215,7 @@ def run_nightly(
                         dcr_endpoint=sentinel.endpoint,
                         dcr_id=sentinel.dcr_id,
                         dcr_stream=sentinel.stream,
+                        config=config,
                     ),
                 )
             summary.siem_file = str(siem_file)

@@ -17,6 +17,8 @@ METADATA_KEY = b"agentaudit.schema_version"
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
 STRS = pa.list_(pa.string())
+I64 = pa.int64()
+F64 = pa.float64()
 
 # Columns every event table starts with.
 COMMON: list[tuple[str, pa.DataType]] = [
@@ -195,6 +197,9 @@ CONFLICT_COLUMN = "conflicting_duplicate"
 FLAGS: list[tuple[str, pa.DataType]] = [(CONFLICT_COLUMN, pa.bool_())]
 #: columns added to the event tables after schema version 1, with the value older files mean
 ADDED_COLUMNS: dict[str, str] = {CONFLICT_COLUMN: "false"}
+#: field metadata key of a column added to a table after its files were first written: the SQL
+#: value older files mean (the event tables list theirs in ADDED_COLUMNS)
+ADDED_DEFAULT = b"added_default"
 
 RAW: list[tuple[str, pa.DataType]] = [("raw", STR)]
 
@@ -225,3 +230,134 @@ ACTOR_KINDS = (
     "unknown",
 )
 AGENT_KINDS = ("agent_identity", "agent_user", "agent_blueprint")
+
+
+# --- the findings the detectors write (detectors/store.py): lake/findings/date=D/findings.parquet
+#: the full Finding is kept as JSON next to flat columns that investigators query
+FINDINGS = pa.schema(
+    [
+        ("finding_id", STR),
+        ("rule_id", STR),
+        ("family", STR),
+        ("title", STR),
+        ("severity", STR),
+        ("score", pa.float64()),
+        ("identity_id", STR),
+        ("identity_kind", STR),
+        ("identity_name", STR),
+        ("app_id", STR),
+        ("on_behalf_of_id", STR),
+        ("window_start", TS),
+        ("window_end", TS),
+        ("evidence_event_ids", STRS),
+        ("explanation", STR),
+        ("attacks", STRS),
+        ("run_id", STR),
+        ("tenant_id", STR),
+        ("suppressed", pa.bool_()),
+        ("finding_json", STR),
+        # added with the accountable human: files written before read as the findings
+        # model reads them (Finding._older_finding): the person acted for, else nobody
+        pa.field(
+            "accountable",
+            STR,
+            metadata={ADDED_DEFAULT: b"coalesce(on_behalf_of_id, 'unaccountable')"},
+        ),
+        pa.field(
+            "accountable_basis",
+            STR,
+            metadata={
+                ADDED_DEFAULT: b"CASE WHEN on_behalf_of_id IS NULL THEN 'none' "
+                b"ELSE 'delegating_user' END"
+            },
+        ),
+    ]
+)
+
+
+# --- the rollups the baselines write (pipeline/baselines/rollup.py) under lake/rollups/
+#: lake/rollups/identity_day/date=D/rollup.parquet: one row per identity and day
+IDENTITY_DAY = pa.schema(
+    [
+        ("identity_id", STR),
+        ("day", pa.date32()),
+        ("identity_kind", STR),
+        ("kind_source", STR),
+        ("identity_name", STR),
+        ("app_id", STR),
+        ("blueprint", STR),
+        ("registered", pa.bool_()),
+        ("sponsor", STR),
+        ("tenant_id", STR),
+        ("events", I64),
+        ("signins", I64),
+        ("failed_signins", I64),
+        ("requests", I64),
+        ("failed_requests", I64),
+        ("obo_events", I64),
+        ("distinct_resources", I64),
+        ("distinct_paths", I64),
+        ("distinct_ips", I64),
+        ("distinct_asns", I64),
+        ("distinct_countries", I64),
+        ("distinct_user_agents", I64),
+        ("distinct_credential_keys", I64),
+        ("distinct_obo_users", I64),
+        ("bytes", I64),
+        ("sensitive_events", I64),
+        ("sensitive_share", F64),
+        ("active_hours", I64),
+        ("night_events", I64),
+        ("first_time", TS),
+        ("last_time", TS),
+    ]
+)
+
+#: lake/rollups/identity_day_values/date=D/values.parquet: distinct values per identity and day
+IDENTITY_DAY_VALUES = pa.schema(
+    [
+        ("identity_id", STR),
+        ("day", pa.date32()),
+        ("dimension", STR),  # resource | app | resource_path | ip | asn | country | …
+        ("value", STR),
+        ("events", I64),
+        ("first_time", TS),
+        ("last_time", TS),
+    ]
+)
+
+#: lake/rollups/agent_directory/date=D/directory.parquet: agents seen in agent sign-ins, by key
+AGENT_DIRECTORY = pa.schema(
+    [
+        ("key", STR),  # lower-case service principal id, app id or (agent users) user id
+        ("kind", STR),
+        ("identity_id", STR),
+        ("blueprint", STR),
+        ("name", STR),
+        ("last_seen", TS),
+    ]
+)
+
+#: lake/rollups/resource_paths/date=D/paths.parquet: distinct activity resource paths of a day
+#: (the catalog tags each distinct path once per connection: tags follow agentaudit.toml)
+RESOURCE_PATHS = pa.schema([("resource_path", STR), ("events", I64)])
+
+ROLLUPS: dict[str, pa.Schema] = {
+    "identity_day": IDENTITY_DAY,
+    "identity_day_values": IDENTITY_DAY_VALUES,
+    "agent_directory": AGENT_DIRECTORY,
+    "resource_paths": RESOURCE_PATHS,
+}
+
+DIMENSIONS = (
+    "resource",
+    "app",
+    "resource_path",
+    "ip",
+    "asn",
+    "country",
+    "user_agent",
+    "credential_key",
+    "hour_of_week",
+    "obo_user",
+)

@@ -5,20 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from detectors.finding import Finding, Identity
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    agent_keys,
-    agent_registry,
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, agent_keys, agent_registry, fact, label, plural
 
 AGENTS_TOML = """
 [[agents]]
@@ -65,7 +53,7 @@ def _agent_signin(event_id: str, sp: str, time: str) -> dict:
     }
 
 
-class OboNotAllowed(Rule):
+class OboNotAllowed(SqlRule):
     id = "AA-A01"
     family = "attribution_gap"
     severity = "high"
@@ -113,65 +101,49 @@ class OboNotAllowed(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         agents = agent_registry(ctx)
         allowed = [k for a in agents if getattr(a, "on_behalf_of", False) for k in agent_keys(a)]
         registered = [k for a in agents for k in agent_keys(a)]
-        rows = query_rows(
+        return {
+            "obo_allowed": allowed,
+            "registered": registered,
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        why = (
+            "its registry entry says on_behalf_of = false"
+            if r["is_registered"]
+            else "it is not in the agent registry, so no one allowed it"
+        )
+        person = f"{r['person_name']} ({r['person_id']})" if r["person_name"] else r["person_id"]
+        others = f" and {plural(r['n_people'] - 1, 'other person')}" if r["n_people"] > 1 else ""
+        explanation = (
+            f"Agent {label(r)} made {plural(r['n_events'], 'request')} with the delegated "
+            f"token of {person}{others} ({r['resources'] or 'unknown resources'}), but {why}."
+        )
+        severity = "critical" if r["n_sensitive"] and r["n_people"] > 1 else "high"
+        return self.make(
             ctx,
-            SQL,
-            {
-                **day_bounds(ctx),
-                "obo_allowed": allowed,
-                "registered": registered,
-                "max_evidence": int(p["max_evidence"]),
+            r,
+            explanation,
+            [
+                fact("on_behalf_of_allowed", "registry allows acting for people", False),
+                fact("registered", "agent is in the registry", r["is_registered"]),
+                fact("people_acted_for", "distinct people", 0, r["n_people"]),
+                fact(
+                    "sensitive_requests",
+                    "requests to sensitive resources",
+                    0,
+                    r["n_sensitive"],
+                ),
+            ],
+            severity=severity,
+            on_behalf_of=Identity(id=str(r["person_id"]), kind="human", name=r["person_name"]),
+            details={
+                "requests": r["n_events"],
+                "people": r["n_people"],
+                "resources": r["resources"],
             },
         )
-        findings = []
-        for r in rows:
-            why = (
-                "its registry entry says on_behalf_of = false"
-                if r["is_registered"]
-                else "it is not in the agent registry, so no one allowed it"
-            )
-            person = (
-                f"{r['person_name']} ({r['person_id']})" if r["person_name"] else r["person_id"]
-            )
-            others = (
-                f" and {plural(r['n_people'] - 1, 'other person')}" if r["n_people"] > 1 else ""
-            )
-            explanation = (
-                f"Agent {label(r)} made {plural(r['n_events'], 'request')} with the delegated "
-                f"token of {person}{others} ({r['resources'] or 'unknown resources'}), but {why}."
-            )
-            severity = "critical" if r["n_sensitive"] and r["n_people"] > 1 else "high"
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact("on_behalf_of_allowed", "registry allows acting for people", False),
-                        fact("registered", "agent is in the registry", r["is_registered"]),
-                        fact("people_acted_for", "distinct people", 0, r["n_people"]),
-                        fact(
-                            "sensitive_requests",
-                            "requests to sensitive resources",
-                            0,
-                            r["n_sensitive"],
-                        ),
-                    ],
-                    severity=severity,
-                    on_behalf_of=Identity(
-                        id=str(r["person_id"]), kind="human", name=r["person_name"]
-                    ),
-                    details={
-                        "requests": r["n_events"],
-                        "people": r["n_people"],
-                        "resources": r["resources"],
-                    },
-                )
-            )
-        return findings

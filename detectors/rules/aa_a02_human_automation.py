@@ -6,19 +6,8 @@ from datetime import timedelta
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    HUMAN_KINDS,
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import HUMAN_KINDS, SqlRule, fact, label, plural
 
 #: user agents of scripts, SDKs and command-line tools (regex over the lower-cased user agent)
 SCRIPTED_UA = (
@@ -62,7 +51,7 @@ PERSON = [
 ]
 
 
-class HumanAsAutomation(Rule):
+class HumanAsAutomation(SqlRule):
     id = "AA-A02"
     family = "attribution_gap"
     severity = "medium"
@@ -116,75 +105,65 @@ class HumanAsAutomation(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        bounds = day_bounds(ctx)
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         days = int(p["interactive_days"])
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                **bounds,
-                "interactive_start": bounds["day_start"] - timedelta(days=days),
-                "interactive_start_day": ctx.day - timedelta(days=days),
-                "human_kinds": HUMAN_KINDS,
-                "min_events": int(p["min_events"]),
-                "min_hours": int(p["min_hours"]),
-                "max_cv": float(p["max_cv"]),
-                "ua_pattern": str(p["ua_pattern"]),
-                "min_signals": int(p["min_signals"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+        return {
+            "interactive_start": ctx.day_start - timedelta(days=days),
+            "interactive_start_day": ctx.day - timedelta(days=days),
+            "human_kinds": HUMAN_KINDS,
+            "min_events": int(p["min_events"]),
+            "min_hours": int(p["min_hours"]),
+            "max_cv": float(p["max_cv"]),
+            "ua_pattern": str(p["ua_pattern"]),
+            "min_signals": int(p["min_signals"]),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        days = int(q["interactive_days"])
+        signs = []
+        if r["round_the_clock"]:
+            signs.append(f"active in {r['n_hours']} hours of the day")
+        if r["machine_cadence"]:
+            signs.append(f"calls every {r['mean_gap'] / 60:.0f} minutes like clockwork")
+        if r["scripted"]:
+            signs.append(f"scripted user agent {r['top_user_agent']}")
+        if r["no_interactive"]:
+            signs.append(f"no interactive sign-in in {days} days")
+        explanation = (
+            f"Person {label(r)} made {plural(r['n_events'], 'API call')} that look automated: "
+            f"{'; '.join(signs)}."
         )
-        findings = []
-        for r in rows:
-            signs = []
-            if r["round_the_clock"]:
-                signs.append(f"active in {r['n_hours']} hours of the day")
-            if r["machine_cadence"]:
-                signs.append(f"calls every {r['mean_gap'] / 60:.0f} minutes like clockwork")
-            if r["scripted"]:
-                signs.append(f"scripted user agent {r['top_user_agent']}")
-            if r["no_interactive"]:
-                signs.append(f"no interactive sign-in in {days} days")
-            explanation = (
-                f"Person {label(r)} made {plural(r['n_events'], 'API call')} that look automated: "
-                f"{'; '.join(signs)}."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "active_hours",
-                            "hours of the day with activity",
-                            p["min_hours"],
-                            r["n_hours"],
-                        ),
-                        fact(
-                            "cadence_cv",
-                            "variation of the gaps between calls (0 = a clock)",
-                            p["max_cv"],
-                            None if r["gap_cv"] is None else round(r["gap_cv"], 3),
-                        ),
-                        fact(
-                            "scripted_share",
-                            "share of calls from scripted user agents",
-                            0.5,
-                            round(r["scripted_share"], 3),
-                        ),
-                        fact(
-                            "interactive_signin",
-                            f"interactive sign-in in the last {days} days",
-                            True,
-                            not r["no_interactive"],
-                        ),
-                    ],
-                    severity="high" if r["n_signals"] >= 3 else self.severity,
-                    details={"signals": r["n_signals"], "user_agent": r["top_user_agent"]},
-                )
-            )
-        return findings
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact(
+                    "active_hours",
+                    "hours of the day with activity",
+                    q["min_hours"],
+                    r["n_hours"],
+                ),
+                fact(
+                    "cadence_cv",
+                    "variation of the gaps between calls (0 = a clock)",
+                    q["max_cv"],
+                    None if r["gap_cv"] is None else round(r["gap_cv"], 3),
+                ),
+                fact(
+                    "scripted_share",
+                    "share of calls from scripted user agents",
+                    0.5,
+                    round(r["scripted_share"], 3),
+                ),
+                fact(
+                    "interactive_signin",
+                    f"interactive sign-in in the last {days} days",
+                    True,
+                    not r["no_interactive"],
+                ),
+            ],
+            severity="high" if r["n_signals"] >= 3 else self.severity,
+            details={"signals": r["n_signals"], "user_agent": r["top_user_agent"]},
+        )

@@ -5,20 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    HUMAN_KINDS,
-    agent_keys,
-    agent_registry,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import HUMAN_KINDS, SqlRule, agent_keys, agent_registry, fact, label, plural
 
 TOML = """
 [[agents]]
@@ -49,7 +37,7 @@ def _signin(event_id: str, sp: str, key: str, ip: str, asn: int, minute: int) ->
     }
 
 
-class SharedCredential(Rule):
+class SharedCredential(SqlRule):
     id = "AA-A03"
     family = "attribution_gap"
     severity = "high"
@@ -188,45 +176,36 @@ class SharedCredential(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
-                "human_kinds": HUMAN_KINDS,
-                "min_networks": int(p["min_networks"]),
-                "min_owners": int(p["min_owners"]),
-                "min_clients": int(p["min_clients"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
+            "human_kinds": HUMAN_KINDS,
+            "min_networks": int(p["min_networks"]),
+            "min_owners": int(p["min_owners"]),
+            "min_clients": int(p["min_clients"]),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        explanation = (
+            f"{label(r)} looks shared: {r['what']} ({plural(r['n_events'], 'event')}, "
+            f"{plural(r['n_ips'], 'IP address')} and "
+            f"{plural(r['n_user_agents'], 'user agent')} today)."
         )
-        findings = []
-        for r in rows:
-            explanation = (
-                f"{label(r)} looks shared: {r['what']} ({plural(r['n_events'], 'event')}, "
-                f"{plural(r['n_ips'], 'IP address')} and "
-                f"{plural(r['n_user_agents'], 'user agent')} today)."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "parties",
-                            "identities or networks using one credential at once",
-                            1,
-                            r["n_parties"],
-                        ),
-                        fact("ips_today", "distinct IP addresses today", None, r["n_ips"]),
-                    ],
-                    rarity=0.8,
-                    reach=min(1.0, (r["n_parties"] or 1) / 5),
-                    details={"shapes": r["shapes"], "what": r["what"]},
-                )
-            )
-        return findings
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact(
+                    "parties",
+                    "identities or networks using one credential at once",
+                    1,
+                    r["n_parties"],
+                ),
+                fact("ips_today", "distinct IP addresses today", None, r["n_ips"]),
+            ],
+            rarity=0.8,
+            reach=min(1.0, (r["n_parties"] or 1) / 5),
+            details={"shapes": r["shapes"], "what": r["what"]},
+        )

@@ -5,20 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    AGENT_KINDS,
-    agent_keys,
-    agent_registry,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import AGENT_KINDS, SqlRule, agent_keys, agent_registry, fact, label, plural
 
 #: names that say "agent" (regex over the lower-cased identity name)
 AGENT_NAMES = r"\b(agent|agentic|bot|copilot|gpt|assistant|llm|autopilot|openai|claude|gemini)\b"
@@ -48,7 +36,7 @@ def _signin(event_id: str, sp: str, name: str, agent_type: str | None, ua: str =
     }
 
 
-class ShadowAgent(Rule):
+class ShadowAgent(SqlRule):
     id = "AA-A04"
     standing = True
     family = "attribution_gap"
@@ -96,71 +84,58 @@ class ShadowAgent(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         agents = agent_registry(ctx)
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                "agent_kinds": AGENT_KINDS,
-                "registered": [k for a in agents for k in agent_keys(a)],
-                "blueprints": [
-                    a.blueprint.lower() for a in agents if getattr(a, "blueprint", None)
-                ],
-                "unsponsored": [
-                    k for a in agents if not getattr(a, "sponsor", None) for k in agent_keys(a)
-                ],
-                "name_pattern": str(p["name_pattern"]),
-                "ua_pattern": str(p["ua_pattern"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+        return {
+            "agent_kinds": AGENT_KINDS,
+            "registered": [k for a in agents for k in agent_keys(a)],
+            "blueprints": [a.blueprint.lower() for a in agents if getattr(a, "blueprint", None)],
+            "unsponsored": [
+                k for a in agents if not getattr(a, "sponsor", None) for k in agent_keys(a)
+            ],
+            "name_pattern": str(p["name_pattern"]),
+            "ua_pattern": str(p["ua_pattern"]),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        kind = r["identity_kind"].replace("_", " ")
+        if r["reason"] == "unregistered":
+            why = f"{kind} {label(r)} is not in the agent registry"
+        elif r["reason"] == "no_sponsor":
+            why = f"registered {kind} {label(r)} has no sponsor"
+        else:
+            cue = "its name" if r["agent_name"] else f"its user agent {r['top_user_agent']}"
+            why = f"service principal {label(r)} looks like an agent ({cue}) but is unregistered"
+        since = (
+            f"seen since {r['first_seen_before']:%Y-%m-%d}"
+            if r["first_seen_before"]
+            else "first seen today"
         )
-        findings = []
-        for r in rows:
-            kind = r["identity_kind"].replace("_", " ")
-            if r["reason"] == "unregistered":
-                why = f"{kind} {label(r)} is not in the agent registry"
-            elif r["reason"] == "no_sponsor":
-                why = f"registered {kind} {label(r)} has no sponsor"
-            else:
-                cue = "its name" if r["agent_name"] else f"its user agent {r['top_user_agent']}"
-                why = (
-                    f"service principal {label(r)} looks like an agent ({cue}) but is unregistered"
-                )
-            since = (
-                f"seen since {r['first_seen_before']:%Y-%m-%d}"
-                if r["first_seen_before"]
-                else "first seen today"
-            )
-            touched = (
-                f", {r['n_sensitive']} of them sensitive ({r['sensitivities']})"
-                if (r["n_sensitive"])
-                else ""
-            )
-            explanation = (
-                f"{why}; it made {plural(r['n_events'], 'request')} to "
-                f"{plural(r['n_resources'], 'resource')} today{touched} ({since})."
-            )
-            severity = "high" if r["n_sensitive"] and r["reason"] != "no_sponsor" else "medium"
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact("registered", "agent is in the registry", True, r["is_registered"]),
-                        fact("sponsor", "accountable human", "required", r["sponsor"]),
-                        fact(
-                            "sensitive_requests",
-                            "requests to sensitive resources today",
-                            0,
-                            r["n_sensitive"],
-                        ),
-                    ],
-                    severity=severity,
-                    details={"reason": r["reason"], "events": r["n_events"]},
-                )
-            )
-        return findings
+        touched = (
+            f", {r['n_sensitive']} of them sensitive ({r['sensitivities']})"
+            if (r["n_sensitive"])
+            else ""
+        )
+        explanation = (
+            f"{why}; it made {plural(r['n_events'], 'request')} to "
+            f"{plural(r['n_resources'], 'resource')} today{touched} ({since})."
+        )
+        severity = "high" if r["n_sensitive"] and r["reason"] != "no_sponsor" else "medium"
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact("registered", "agent is in the registry", True, r["is_registered"]),
+                fact("sponsor", "accountable human", "required", r["sponsor"]),
+                fact(
+                    "sensitive_requests",
+                    "requests to sensitive resources today",
+                    0,
+                    r["n_sensitive"],
+                ),
+            ],
+            severity=severity,
+            details={"reason": r["reason"], "events": r["n_events"]},
+        )

@@ -18,7 +18,7 @@ WITH per_identity AS (
         count(*) AS n_events,
         count(DISTINCT resource) AS n_resources,
         count(*) FILTER (WHERE sensitivity IS NOT NULL) AS n_sensitive,
-        string_agg(DISTINCT sensitivity, ', ') AS sensitivities,
+        string_agg(DISTINCT sensitivity, ', ' ORDER BY sensitivity) AS sensitivities,
         min(event_time) AS window_start,
         max(event_time) AS window_end,
         list(event_id ORDER BY event_time)[1:$max_evidence] AS evidence

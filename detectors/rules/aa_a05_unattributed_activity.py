@@ -6,18 +6,8 @@ from datetime import timedelta
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, fact, label, plural
 
 
 def _signin(event_id: str, time: str, token: str) -> dict:
@@ -55,7 +45,7 @@ SIGNINS = [
 ]
 
 
-class UnattributedActivity(Rule):
+class UnattributedActivity(SqlRule):
     id = "AA-A05"
     family = "attribution_gap"
     severity = "medium"
@@ -138,59 +128,49 @@ class UnattributedActivity(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        bounds = day_bounds(ctx)
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         hours = int(p["token_hours"])
         delay = int(p["delay_hours"])
-        coverage_end = bounds["day_end"] + timedelta(hours=delay)
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                **bounds,
-                "coverage_start": bounds["day_start"] - timedelta(hours=hours),
-                "coverage_start_day": (bounds["day_start"] - timedelta(hours=hours)).date(),
-                "coverage_end": coverage_end,
-                "coverage_end_day": coverage_end.date(),
-                "token_hours": hours,
-                "delay_hours": delay,
-                "min_events": int(p["min_events"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+        coverage_end = (ctx.day_start + timedelta(days=1)) + timedelta(hours=delay)
+        return {
+            "coverage_start": ctx.day_start - timedelta(hours=hours),
+            "coverage_start_day": (ctx.day_start - timedelta(hours=hours)).date(),
+            "coverage_end": coverage_end,
+            "coverage_end_day": coverage_end.date(),
+            "token_hours": hours,
+            "delay_hours": delay,
+            "min_events": int(p["min_events"]),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        hours = q["token_hours"]
+        parts = []
+        if r["n_orphans"]:
+            parts.append(
+                f"{plural(r['n_orphans'], 'call')} used {plural(r['n_tokens'], 'token')} "
+                f"that no sign-in of the last {hours} hours issued"
+            )
+        if r["n_actorless"]:
+            parts.append(f"{plural(r['n_actorless'], 'event')} name no actor at all")
+        who = "Unidentified activity" if r["identity_id"] == "unknown" else f"For {label(r)}"
+        explanation = (
+            f"{who}: {' and '.join(parts)} (resources: {r['resources'] or 'unknown'}; "
+            f"from {r['ips'] or 'unknown addresses'})."
         )
-        findings = []
-        for r in rows:
-            parts = []
-            if r["n_orphans"]:
-                parts.append(
-                    f"{plural(r['n_orphans'], 'call')} used {plural(r['n_tokens'], 'token')} "
-                    f"that no sign-in of the last {hours} hours issued"
-                )
-            if r["n_actorless"]:
-                parts.append(f"{plural(r['n_actorless'], 'event')} name no actor at all")
-            who = "Unidentified activity" if r["identity_id"] == "unknown" else f"For {label(r)}"
-            explanation = (
-                f"{who}: {' and '.join(parts)} (resources: {r['resources'] or 'unknown'}; "
-                f"from {r['ips'] or 'unknown addresses'})."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "orphan_token_calls",
-                            "calls whose token matches no sign-in",
-                            0,
-                            r["n_orphans"],
-                        ),
-                        fact("actorless_events", "events without an identity", 0, r["n_actorless"]),
-                    ],
-                    severity="high" if r["n_sensitive"] else self.severity,
-                    details={"gaps": r["gaps"], "events": r["n_events"]},
-                )
-            )
-        return findings
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact(
+                    "orphan_token_calls",
+                    "calls whose token matches no sign-in",
+                    0,
+                    r["n_orphans"],
+                ),
+                fact("actorless_events", "events without an identity", 0, r["n_actorless"]),
+            ],
+            severity="high" if r["n_sensitive"] else self.severity,
+            details={"gaps": r["gaps"], "events": r["n_events"]},
+        )

@@ -11,75 +11,45 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    owner_pairs,
-    plural,
-    query_rows,
-    sql_beside,
-    with_registry,
-)
+from detectors.rule import Case, DetectContext
 from detectors.rules.aa_g01_credential_added import CREDENTIAL_ACTIVITIES, SCRIPTED_CLIENTS
 from detectors.rules.aa_g02_role_granted import DATA_SCOPES, GRANT_ACTIVITIES, PRIVILEGED
-
-SQL = sql_beside(__file__)
+from detectors.sql_rule import SqlRule, fact, label, owner_pairs, plural, with_registry
 
 APP, APP_OBJ, SP = "app-1", "app-obj-1", "sp-1"
 
 
 def _credential(time: str, activity: str = "Add service principal credentials") -> dict:
-    return {
-        "event_id": "cred",
-        "event_time": time,
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": "eve@contoso.com",
-        "user_agent": "Mozilla/5.0 (Windows NT 10.0) WindowsPowerShell/5.1.22621",
-        "additional_details": [("AppId", APP)],
-        "targets": [
-            {
-                "id": APP_OBJ,
-                "type": "Application",
-                "display_name": "Invoice helper",
-                "modified_properties": [{"name": "KeyDescription", "new_value": "[key]"}],
-            }
-        ],
-        "target_ids": [APP_OBJ],
-    }
+    app = audit_target(
+        APP_OBJ, "Application", "Invoice helper", props=[("KeyDescription", "[key]")]
+    )
+    return audit_row(
+        "cred",
+        time,
+        activity,
+        [app],
+        by="eve@contoso.com",
+        user_agent="Mozilla/5.0 (Windows NT 10.0) WindowsPowerShell/5.1.22621",
+        additional_details=[("AppId", APP)],
+    )
 
 
 def _grant(time: str, scope: str) -> dict:
     """An application permission as Entra logs it: on Microsoft Graph, naming the client."""
-    return {
-        "event_id": "grant",
-        "event_time": time,
-        "activity": "Add app role assignment to service principal",
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": "eve@contoso.com",
-        "targets": [
-            {
-                "id": "sp-graph",
-                "type": "ServicePrincipal",
-                "display_name": "Microsoft Graph",
-                "modified_properties": [
-                    {"name": "AppRole.Value", "new_value": scope},
-                    {"name": "ServicePrincipal.ObjectID", "new_value": SP},
-                    {"name": "ServicePrincipal.AppId", "new_value": APP},
-                    {"name": "ServicePrincipal.DisplayName", "new_value": "Invoice helper"},
-                ],
-            }
+    graph = audit_target(
+        "sp-graph",
+        name="Microsoft Graph",
+        props=[
+            ("AppRole.Value", scope),
+            ("ServicePrincipal.ObjectID", SP),
+            ("ServicePrincipal.AppId", APP),
+            ("ServicePrincipal.DisplayName", "Invoice helper"),
         ],
-        "target_ids": ["sp-graph"],
-    }
+    )
+    activity = "Add app role assignment to service principal"
+    return audit_row("grant", time, activity, [graph], by="eve@contoso.com")
 
 
 def _mail_read(event_id: str, time: str) -> dict:
@@ -117,7 +87,7 @@ owner = "eve@contoso.com"
 """
 
 
-class CredentialGrantAccess(Rule):
+class CredentialGrantAccess(SqlRule):
     id = "AA-C01"
     family = "credential_or_privilege_change"
     severity = "critical"
@@ -217,72 +187,60 @@ class CredentialGrantAccess(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        rows = query_rows(
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "window_hours": int(p["window_hours"]),
+            "credential_pattern": str(p["credential_pattern"]),
+            "grant_pattern": str(p["grant_pattern"]),
+            "impact_pattern": str(p["impact_pattern"]),
+            "owner_pairs": owner_pairs(ctx),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, raw: dict, q: dict) -> Finding:
+        scripted = re.compile(str(q["scripted_pattern"]))
+        r = with_registry(ctx, raw, "serviceprincipal", None)
+        r["app_id"] = r.get("app_id") or raw["chain_app_id"]
+        client = raw["credential_client"] or ""
+        from_script = bool(scripted.search(client.lower()))
+        steps = (
+            f"{raw['credential_by'] or 'an unknown initiator'} added a credential "
+            f"({raw['credential_activity'].strip()}"
+            + (f", from {client}" if from_script else "")
+            + f") at {raw['credential_time']:%Y-%m-%d %H:%M} UTC; "
+            f"{raw['grant_by'] or 'an unknown initiator'} granted it {raw['granted']}"
+            + (f" on {raw['resources']}" if raw["resources"] else "")
+            + f" at {raw['grant_time']:%H:%M}; then the app made "
+            f"{plural(raw['n_access'], 'data access')} ({raw['operations']}) from "
+            f"{raw['first_time']:%H:%M}"
+        )
+        explanation = f"Credential, grant and data access on {label(r)}: {steps}."
+        return self.make(
             ctx,
-            SQL,
-            {
-                **day_bounds(ctx),
-                "window_hours": int(p["window_hours"]),
-                "credential_pattern": str(p["credential_pattern"]),
-                "grant_pattern": str(p["grant_pattern"]),
-                "impact_pattern": str(p["impact_pattern"]),
-                "owner_pairs": owner_pairs(ctx),
-                "max_evidence": int(p["max_evidence"]),
+            r,
+            explanation,
+            [
+                fact(
+                    "chain_hours",
+                    "hours from the first change to the first data access",
+                    float(q["window_hours"]),
+                    round((raw["first_time"] - raw["window_start"]).total_seconds() / 3600, 2),
+                ),
+                fact(
+                    "scripted_client",
+                    "credential added from a scripted client",
+                    False,
+                    from_script,
+                ),
+            ],
+            severity="critical",
+            details={
+                "credential_by": raw["credential_by"],
+                "credential_client": client or None,
+                "app_registration_id": raw["credential_object"],
+                "grant_by": raw["grant_by"],
+                "granted": raw["granted"],
+                "data_accesses": raw["n_access"],
+                "operations": raw["operations"],
             },
         )
-        scripted = re.compile(str(p["scripted_pattern"]))
-        findings = []
-        for raw in rows:
-            r = with_registry(ctx, raw, "serviceprincipal", None)
-            r["app_id"] = r.get("app_id") or raw["chain_app_id"]
-            client = raw["credential_client"] or ""
-            from_script = bool(scripted.search(client.lower()))
-            steps = (
-                f"{raw['credential_by'] or 'an unknown initiator'} added a credential "
-                f"({raw['credential_activity'].strip()}"
-                + (f", from {client}" if from_script else "")
-                + f") at {raw['credential_time']:%Y-%m-%d %H:%M} UTC; "
-                f"{raw['grant_by'] or 'an unknown initiator'} granted it {raw['granted']}"
-                + (f" on {raw['resources']}" if raw["resources"] else "")
-                + f" at {raw['grant_time']:%H:%M}; then the app made "
-                f"{plural(raw['n_access'], 'data access')} ({raw['operations']}) from "
-                f"{raw['first_time']:%H:%M}"
-            )
-            explanation = f"Credential, grant and data access on {label(r)}: {steps}."
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "chain_hours",
-                            "hours from the first change to the first data access",
-                            float(p["window_hours"]),
-                            round(
-                                (raw["first_time"] - raw["window_start"]).total_seconds() / 3600, 2
-                            ),
-                        ),
-                        fact(
-                            "scripted_client",
-                            "credential added from a scripted client",
-                            False,
-                            from_script,
-                        ),
-                    ],
-                    severity="critical",
-                    details={
-                        "credential_by": raw["credential_by"],
-                        "credential_client": client or None,
-                        "app_registration_id": raw["credential_object"],
-                        "grant_by": raw["grant_by"],
-                        "granted": raw["granted"],
-                        "data_accesses": raw["n_access"],
-                        "operations": raw["operations"],
-                    },
-                )
-            )
-        return findings

@@ -82,9 +82,9 @@ chains AS (
         min(g.event_time) AS grant_time,
         arg_min(g.event_id, g.event_time) AS grant_event,
         arg_min(g.initiator, g.event_time) AS grant_by,
-        string_agg(DISTINCT g.granted, ', ') AS granted,
-        string_agg(DISTINCT g.resource_name, ', ') AS resources,
-        list(DISTINCT g.event_id) AS grant_events,
+        string_agg(DISTINCT g.granted, ', ' ORDER BY g.granted) AS granted,
+        string_agg(DISTINCT g.resource_name, ', ' ORDER BY g.resource_name) AS resources,
+        list(DISTINCT g.event_id ORDER BY g.event_id) AS grant_events,
         coalesce(any_value(g.name), any_value(c.name)) AS name,
         any_value(g.object_id) AS grantee_object
     FROM credentials AS c
@@ -118,7 +118,7 @@ first_access AS (
         min(event_time) AS first_time,
         max(event_time) AS last_time,
         count(*) AS n_access,
-        string_agg(DISTINCT operation, ', ') AS operations,
+        string_agg(DISTINCT operation, ', ' ORDER BY operation) AS operations,
         list(event_id ORDER BY event_time) AS access_events
     FROM access
     GROUP BY app_key

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    AGENT_KINDS,
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    owner_pairs,
-    plural,
-    query_rows,
-    sql_beside,
-    with_registry,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import AGENT_KINDS, SqlRule, fact, label, owner_pairs, plural, with_registry
 
 #: audit activity names that add a credential (regex over the lower-cased activity)
 CREDENTIAL_ACTIVITIES = (
@@ -44,27 +32,8 @@ owner = "owner@contoso.com"
 
 
 def _audit(event_id: str, time: str, activity: str, initiator: str, target: str) -> dict:
-    return {
-        "event_id": event_id,
-        "event_time": time,
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_id": f"id-{initiator}",
-        "initiator_name": initiator,
-        "targets": [
-            {
-                "id": target,
-                "type": "ServicePrincipal",
-                "display_name": "Finance agent",
-                "modified_properties": [
-                    {"name": "KeyDescription", "old_value": "[]", "new_value": "[key]"}
-                ],
-            }
-        ],
-        "target_ids": [target],
-    }
+    key = audit_target(target, name="Finance agent", props=[("KeyDescription", "[]", "[key]")])
+    return audit_row(event_id, time, activity, [key], by=initiator, initiator_id=f"id-{initiator}")
 
 
 def _signin(event_id: str, time: str, ip: str, asn: int, country: str) -> dict:
@@ -90,7 +59,7 @@ def _as_its_principal(row: dict) -> tuple[dict, str | None]:
     return keyed, str(row["identity_id"])
 
 
-class CredentialAdded(Rule):
+class CredentialAdded(SqlRule):
     id = "AA-G01"
     family = "credential_or_privilege_change"
     severity = "high"
@@ -219,92 +188,81 @@ class CredentialAdded(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        rows = query_rows(
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "activity_pattern": str(p["activity_pattern"]),
+            "scripted_pattern": str(p["scripted_pattern"]),
+            "owner_pairs": owner_pairs(ctx),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, raw: dict, q: dict) -> Finding:
+        raw, registration = _as_its_principal(raw)
+        r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
+        r["app_id"] = r.get("app_id") or raw["linked_app_id"]
+        scripted = r["any_scripted"] and not r["all_by_owner"]
+        is_user = r["identity_kind"] in ("human", "guest")
+        registered = ctx.config.agent(str(r["identity_id"])) is not None
+        agent = r["identity_kind"] in AGENT_KINDS or registered
+        if r["n_new_place"]:
+            severity = "critical"  # added, then used from a place the identity never used
+        elif is_user:
+            severity = "medium"  # an app password bypasses MFA for that person
+        elif scripted:
+            severity = "high"  # a person keyed a workload identity from a script
+        elif (registered and not r["all_by_owner"]) or r["any_by_itself"]:
+            severity = "high"  # someone else (or the agent itself) keyed a declared agent
+        elif agent and not registered:
+            severity = "medium"  # a shadow agent being given credentials
+        else:
+            severity = "low"  # rotation by the owner, or an SP whose owner is not declared
+        who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
+        if r["any_by_itself"]:
+            who += " (the identity itself)"
+        used = (
+            f"; it then signed in {plural(r['n_new_place'], 'time')} from a new place "
+            f"({r['new_ips']}{', ' + r['new_countries'] if r['new_countries'] else ''})"
+            if r["n_new_place"]
+            else ""
+        )
+        if scripted:
+            who += f" from a scripted client ({r['scripted_clients']})"
+        explanation = (
+            f"{plural(r['n_changes'], 'credential change')} ({r['activities'].strip()}) "
+            f"gave {r['identity_kind'].replace('_', ' ')} {label(r)} a new credential"
+            + (f" (on its app registration {registration})" if registration else "")
+            + f", made by {who}{used}."
+        )
+        return self.make(
             ctx,
-            SQL,
-            {
-                **day_bounds(ctx),
-                "activity_pattern": str(p["activity_pattern"]),
-                "scripted_pattern": str(p["scripted_pattern"]),
-                "owner_pairs": owner_pairs(ctx),
-                "max_evidence": int(p["max_evidence"]),
+            r,
+            explanation,
+            [
+                fact(
+                    "changed_by_owner",
+                    "change made by the registered owner or sponsor",
+                    True,
+                    r["all_by_owner"],
+                ),
+                fact(
+                    "scripted_client",
+                    "change made by a person from a scripted client",
+                    False,
+                    scripted,
+                ),
+                fact(
+                    "new_place_signins",
+                    "sign-ins after the change from an IP and network never seen for this identity",
+                    0,
+                    r["n_new_place"],
+                ),
+            ],
+            severity=severity,
+            details={
+                "activities": r["activities"],
+                "initiators": r["initiators"],
+                "new_place_signins": r["n_new_place"],
+                "scripted_clients": r["scripted_clients"] if scripted else None,
+                "app_registration_id": registration,
             },
         )
-        findings = []
-        for raw in rows:
-            raw, registration = _as_its_principal(raw)
-            r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
-            r["app_id"] = r.get("app_id") or raw["linked_app_id"]
-            scripted = r["any_scripted"] and not r["all_by_owner"]
-            is_user = r["identity_kind"] in ("human", "guest")
-            registered = ctx.config.agent(str(r["identity_id"])) is not None
-            agent = r["identity_kind"] in AGENT_KINDS or registered
-            if r["n_new_place"]:
-                severity = "critical"  # added, then used from a place the identity never used
-            elif is_user:
-                severity = "medium"  # an app password bypasses MFA for that person
-            elif scripted:
-                severity = "high"  # a person keyed a workload identity from a script
-            elif (registered and not r["all_by_owner"]) or r["any_by_itself"]:
-                severity = "high"  # someone else (or the agent itself) keyed a declared agent
-            elif agent and not registered:
-                severity = "medium"  # a shadow agent being given credentials
-            else:
-                severity = "low"  # rotation by the owner, or an SP whose owner is not declared
-            who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
-            if r["any_by_itself"]:
-                who += " (the identity itself)"
-            used = (
-                f"; it then signed in {plural(r['n_new_place'], 'time')} from a new place "
-                f"({r['new_ips']}{', ' + r['new_countries'] if r['new_countries'] else ''})"
-                if r["n_new_place"]
-                else ""
-            )
-            if scripted:
-                who += f" from a scripted client ({r['scripted_clients']})"
-            explanation = (
-                f"{plural(r['n_changes'], 'credential change')} ({r['activities'].strip()}) "
-                f"gave {r['identity_kind'].replace('_', ' ')} {label(r)} a new credential"
-                + (f" (on its app registration {registration})" if registration else "")
-                + f", made by {who}{used}."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "changed_by_owner",
-                            "change made by the registered owner or sponsor",
-                            True,
-                            r["all_by_owner"],
-                        ),
-                        fact(
-                            "scripted_client",
-                            "change made by a person from a scripted client",
-                            False,
-                            scripted,
-                        ),
-                        fact(
-                            "new_place_signins",
-                            "sign-ins after the change from an IP and "
-                            "network never seen for this identity",
-                            0,
-                            r["n_new_place"],
-                        ),
-                    ],
-                    severity=severity,
-                    details={
-                        "activities": r["activities"],
-                        "initiators": r["initiators"],
-                        "new_place_signins": r["n_new_place"],
-                        "scripted_clients": r["scripted_clients"] if scripted else None,
-                        "app_registration_id": registration,
-                    },
-                )
-            )
-        return findings

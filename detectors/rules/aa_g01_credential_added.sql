@@ -80,8 +80,8 @@ new_place_per_target AS (
     SELECT
         target_id,
         count(*) AS n_new_place,
-        string_agg(DISTINCT ip_address, ', ') AS new_ips,
-        string_agg(DISTINCT country, ', ') AS new_countries,
+        string_agg(DISTINCT ip_address, ', ' ORDER BY ip_address) AS new_ips,
+        string_agg(DISTINCT country, ', ' ORDER BY country) AS new_countries,
         list(event_id ORDER BY event_time) AS new_place_events,
         max(event_time) AS last_use
     FROM new_place
@@ -93,12 +93,13 @@ SELECT
     any_value(h.target.agent_type) AS target_agent_type,
     any_value(h.target_type) AS target_type,
     count(*) AS n_changes,
-    string_agg(DISTINCT h.activity, '; ') AS activities,
-    string_agg(DISTINCT h.initiator, ', ') AS initiators,
+    string_agg(DISTINCT h.activity, '; ' ORDER BY h.activity) AS activities,
+    string_agg(DISTINCT h.initiator, ', ' ORDER BY h.initiator) AS initiators,
     bool_and(h.by_owner) AS all_by_owner,
     bool_or(h.by_itself) AS any_by_itself,
     bool_or(h.scripted) AS any_scripted,
-    string_agg(DISTINCT h.user_agent, '; ') FILTER (WHERE h.scripted) AS scripted_clients,
+    string_agg(DISTINCT h.user_agent, '; ' ORDER BY h.user_agent) FILTER (WHERE h.scripted)
+        AS scripted_clients,
     coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id)) AS linked_app_id,
     (SELECT p.sp_id FROM principal_of_app AS p
      WHERE p.app_id = coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id))

@@ -5,21 +5,10 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    owner_pairs,
-    plural,
-    query_rows,
-    sql_beside,
-    with_registry,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, fact, label, owner_pairs, plural, with_registry
 
 GRANT_ACTIVITIES = (
     r"add app role assignment to service principal|consent to application"
@@ -64,31 +53,20 @@ owner = "owner@contoso.com"
 def _grant(event_id: str, initiator: str, role: str, activity: str, target_type: str) -> dict:
     """An app role assignment as Entra logs it: on the resource API (Microsoft Graph), naming
     the client that received the role in its ServicePrincipal.* properties."""
-    return {
-        "event_id": event_id,
-        "event_time": "2026-03-10T10:00:00Z",
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": initiator,
-        "targets": [
-            {
-                "id": "sp-graph",
-                "type": target_type,
-                "display_name": "Microsoft Graph",
-                "modified_properties": [
-                    {"name": "AppRole.Value", "old_value": None, "new_value": f'"{role}"'},
-                    {"name": "ServicePrincipal.ObjectID", "new_value": "sp-helpdesk"},
-                    {"name": "ServicePrincipal.DisplayName", "new_value": "Helpdesk agent"},
-                ],
-            },
+    graph = audit_target(
+        "sp-graph",
+        target_type,
+        "Microsoft Graph",
+        props=[
+            ("AppRole.Value", f'"{role}"'),
+            ("ServicePrincipal.ObjectID", "sp-helpdesk"),
+            ("ServicePrincipal.DisplayName", "Helpdesk agent"),
         ],
-        "target_ids": ["sp-graph"],
-    }
+    )
+    return audit_row(event_id, "2026-03-10T10:00:00Z", activity, [graph], by=initiator)
 
 
-class RoleGranted(Rule):
+class RoleGranted(SqlRule):
     id = "AA-G02"
     family = "credential_or_privilege_change"
     severity = "high"
@@ -289,86 +267,75 @@ class RoleGranted(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        rows = query_rows(
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "activity_pattern": str(p["activity_pattern"]),
+            "privileged_pattern": str(p["privileged_pattern"]),
+            "data_pattern": str(p["data_pattern"]),
+            "owner_pairs": owner_pairs(ctx),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, raw: dict, q: dict) -> Finding:
+        r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
+        r["app_id"] = r.get("app_id") or raw["grantee_app_id"]
+        if r["any_privileged"]:
+            severity = "high" if r["all_by_owner"] else "critical"
+        elif r["any_data"]:
+            # an owner giving a new agent its first permissions is provisioning: on record
+            provisioned = r["all_by_owner"] and r["all_provisioning"]
+            severity = "low" if provisioned else "medium" if r["all_by_owner"] else "high"
+        elif only_sign_in(r["granted"]):
+            severity = "low"  # User.Read, openid, …: what every sign-in app is consented
+        else:
+            severity = "low" if r["all_by_owner"] else "high"
+        who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
+        if r["all_by_owner"] and r["all_provisioning"]:
+            who += " as it was created"
+        granted = r["granted"] or "unnamed permissions"
+        on = f" on {r['resources']}" if r["resources"] else ""
+        reach = (
+            ", including tenant-wide privileges."
+            if r["any_privileged"]
+            else ", which reach people's data."
+            if r["any_data"]
+            else " (sign-in scopes only)."
+            if only_sign_in(r["granted"])
+            else "."
+        )
+        explanation = (
+            f"{plural(r['n_grants'], 'grant')} ({r['activities']}) gave "
+            f"{r['identity_kind'].replace('_', ' ')} {label(r)} {granted}{on}, made by {who}"
+            + reach
+        )
+        return self.make(
             ctx,
-            SQL,
-            {
-                **day_bounds(ctx),
-                "activity_pattern": str(p["activity_pattern"]),
-                "privileged_pattern": str(p["privileged_pattern"]),
-                "data_pattern": str(p["data_pattern"]),
-                "owner_pairs": owner_pairs(ctx),
-                "max_evidence": int(p["max_evidence"]),
+            r,
+            explanation,
+            [
+                fact(
+                    "granted_by_owner",
+                    "grant made by the registered owner or sponsor",
+                    True,
+                    r["all_by_owner"],
+                ),
+                fact(
+                    "privileged",
+                    "grant includes tenant-wide privileges",
+                    False,
+                    r["any_privileged"],
+                ),
+                fact(
+                    "reaches_data",
+                    "grant includes scopes that read or change mail, files, sites or the directory",
+                    False,
+                    r["any_data"],
+                ),
+            ],
+            severity=severity,
+            details={
+                "granted": granted,
+                "initiators": r["initiators"],
+                "resources": r["resources"],
             },
         )
-        findings = []
-        for raw in rows:
-            r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
-            r["app_id"] = r.get("app_id") or raw["grantee_app_id"]
-            if r["any_privileged"]:
-                severity = "high" if r["all_by_owner"] else "critical"
-            elif r["any_data"]:
-                # an owner giving a new agent its first permissions is provisioning: on record
-                provisioned = r["all_by_owner"] and r["all_provisioning"]
-                severity = "low" if provisioned else "medium" if r["all_by_owner"] else "high"
-            elif only_sign_in(r["granted"]):
-                severity = "low"  # User.Read, openid, …: what every sign-in app is consented
-            else:
-                severity = "low" if r["all_by_owner"] else "high"
-            who = "its owner or sponsor" if r["all_by_owner"] else r["initiators"] or "unknown"
-            if r["all_by_owner"] and r["all_provisioning"]:
-                who += " as it was created"
-            granted = r["granted"] or "unnamed permissions"
-            on = f" on {r['resources']}" if r["resources"] else ""
-            reach = (
-                ", including tenant-wide privileges."
-                if r["any_privileged"]
-                else ", which reach people's data."
-                if r["any_data"]
-                else " (sign-in scopes only)."
-                if only_sign_in(r["granted"])
-                else "."
-            )
-            explanation = (
-                f"{plural(r['n_grants'], 'grant')} ({r['activities']}) gave "
-                f"{r['identity_kind'].replace('_', ' ')} {label(r)} {granted}{on}, made by {who}"
-                + reach
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "granted_by_owner",
-                            "grant made by the registered owner or sponsor",
-                            True,
-                            r["all_by_owner"],
-                        ),
-                        fact(
-                            "privileged",
-                            "grant includes tenant-wide privileges",
-                            False,
-                            r["any_privileged"],
-                        ),
-                        fact(
-                            "reaches_data",
-                            "grant includes scopes that read or change mail, files, sites or "
-                            "the directory",
-                            False,
-                            r["any_data"],
-                        ),
-                    ],
-                    severity=severity,
-                    details={
-                        "granted": granted,
-                        "initiators": r["initiators"],
-                        "resources": r["resources"],
-                    },
-                )
-            )
-        return findings

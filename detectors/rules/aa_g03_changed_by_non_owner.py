@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    agent_keys,
-    agent_registry,
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    owner_pairs,
-    plural,
-    query_rows,
-    sql_beside,
-    with_registry,
-)
+from detectors.rule import Case, DetectContext
 from detectors.rules.aa_g01_credential_added import CREDENTIAL_ACTIVITIES
 from detectors.rules.aa_g02_role_granted import GRANT_ACTIVITIES
-
-SQL = sql_beside(__file__)
+from detectors.sql_rule import (
+    SqlRule,
+    agent_keys,
+    agent_registry,
+    fact,
+    label,
+    owner_pairs,
+    plural,
+    with_registry,
+)
 
 #: directory changes to an application, service principal or agent object
 CHANGE_ACTIVITIES = (
@@ -41,30 +37,18 @@ owner = "owner@contoso.com"
 
 
 def _change(event_id: str, initiator: str, activity: str) -> dict:
-    return {
-        "event_id": event_id,
-        "event_time": "2026-03-10T13:00:00Z",
-        "activity": activity,
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "user",
-        "initiator_name": initiator,
-        "targets": [
-            {
-                "id": "agent-hr",
-                "type": "ServicePrincipal",
-                "display_name": "HR onboarding agent",
-                "agent_type": "agenticAppInstance",
-                "modified_properties": [
-                    {"name": "AppAddress", "old_value": "[]", "new_value": "[https://x]"}
-                ],
-            }
-        ],
-        "target_ids": ["agent-hr"],
-    }
+    agent = audit_target(
+        "agent-hr",
+        name="HR onboarding agent",
+        agent_type="agenticAppInstance",
+        props=[("AppAddress", "[]", "[https://x]")],
+    )
+    return audit_row(
+        event_id, "2026-03-10T13:00:00Z", activity, [agent], by=initiator, by_kind="user"
+    )
 
 
-class ChangedByNonOwner(Rule):
+class ChangedByNonOwner(SqlRule):
     id = "AA-G03"
     family = "credential_or_privilege_change"
     severity = "medium"
@@ -105,8 +89,7 @@ class ChangedByNonOwner(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         agents = agent_registry(ctx)
         with_owner = [
             k
@@ -114,46 +97,35 @@ class ChangedByNonOwner(Rule):
             if getattr(a, "owner", None) or getattr(a, "sponsor", None)
             for k in agent_keys(a)
         ]
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                **day_bounds(ctx),
-                "change_pattern": str(p["change_pattern"]),
-                "exclude_pattern": str(p["exclude_pattern"]),
-                "registered": [k for a in agents for k in agent_keys(a)],
-                "owner_pairs": owner_pairs(ctx),
-                "with_owner": with_owner,
-                "trusted": [str(t).lower() for t in p["trusted_initiators"]],
-                "max_evidence": int(p["max_evidence"]),
-            },
+        return {
+            "change_pattern": str(p["change_pattern"]),
+            "exclude_pattern": str(p["exclude_pattern"]),
+            "registered": [k for a in agents for k in agent_keys(a)],
+            "owner_pairs": owner_pairs(ctx),
+            "with_owner": with_owner,
+            "trusted": [str(t).lower() for t in p["trusted_initiators"]],
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, raw: dict, q: dict) -> Finding:
+        r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
+        spec = ctx.config.agent(str(r["identity_id"]))
+        owners = ", ".join(
+            x for x in (getattr(spec, "owner", None), getattr(spec, "sponsor", None)) if x
         )
-        findings = []
-        for raw in rows:
-            r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
-            spec = ctx.config.agent(str(r["identity_id"]))
-            owners = ", ".join(
-                x for x in (getattr(spec, "owner", None), getattr(spec, "sponsor", None)) if x
-            )
-            severity = "high" if r["structural"] or r["any_by_itself"] else "medium"
-            changed = r["properties"] or "no listed properties"
-            explanation = (
-                f"{r['initiators']} made {plural(r['n_changes'], 'change')} ({r['activities']}; "
-                f"{changed}) to agent {label(r)}, whose owner and sponsor are {owners}."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "owner_or_sponsor", "who may change this agent", owners, r["initiators"]
-                        ),
-                    ],
-                    severity=severity,
-                    details={"initiators": r["initiators"], "activities": r["activities"]},
-                )
-            )
-        return findings
+        severity = "high" if r["structural"] or r["any_by_itself"] else "medium"
+        changed = r["properties"] or "no listed properties"
+        explanation = (
+            f"{r['initiators']} made {plural(r['n_changes'], 'change')} ({r['activities']}; "
+            f"{changed}) to agent {label(r)}, whose owner and sponsor are {owners}."
+        )
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact("owner_or_sponsor", "who may change this agent", owners, r["initiators"]),
+            ],
+            severity=severity,
+            details={"initiators": r["initiators"], "activities": r["activities"]},
+        )

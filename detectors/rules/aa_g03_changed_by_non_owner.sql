@@ -45,14 +45,16 @@ SELECT
     any_value(t.agent_type) AS target_agent_type,
     any_value(lower(coalesce(t.type, ''))) AS target_type,
     count(*) AS n_changes,
-    string_agg(DISTINCT activity, '; ') AS activities,
-    string_agg(DISTINCT initiator, ', ') AS initiators,
+    string_agg(DISTINCT activity, '; ' ORDER BY activity) AS activities,
+    string_agg(DISTINCT initiator, ', ' ORDER BY initiator) AS initiators,
     bool_or(by_itself) AS any_by_itself,
     bool_or(regexp_matches(lower(activity), '^\s*(add|create)')) AS created,
     bool_or(regexp_matches(lower(activity), 'owner|delete|disable|remove')) AS structural,
     string_agg(DISTINCT list_aggregate(
         list_transform(coalesce(t.modified_properties, []), lambda m: m.name),
-        'string_agg', ', '), ', ') AS properties,
+        'string_agg', ', '), ', ' ORDER BY list_aggregate(
+        list_transform(coalesce(t.modified_properties, []), lambda m: m.name),
+        'string_agg', ', ')) AS properties,
     min(event_time) AS window_start,
     max(event_time) AS window_end,
     list(event_id ORDER BY event_time)[1:$max_evidence] AS evidence

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    AGENT_KINDS,
-    agent_keys,
-    agent_registry,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
+from detectors.rule import Case, DetectContext
 from detectors.rules.aa_g01_credential_added import CREDENTIAL_ACTIVITIES
 from detectors.rules.aa_g02_role_granted import GRANT_ACTIVITIES
+from detectors.sql_rule import AGENT_KINDS, SqlRule, agent_keys, agent_registry, fact, label, plural
 
-SQL = sql_beside(__file__)
-LAST_EVENTS_SQL = Path(__file__).with_name("aa_g04_dormant_agent_last_events.sql").read_text()
+LAST_EVENTS_SQL = "aa_g04_dormant_agent_last_events"
 
 RETIRE_ACTIVITIES = r"^\s*(delete|hard delete|disable|remove) (service principal|application|agent)"
 
@@ -42,7 +30,7 @@ def _signin(event_id: str, sp: str, time: str) -> dict:
     }
 
 
-class DormantAgent(Rule):
+class DormantAgent(SqlRule):
     id = "AA-G04"
     standing = True
     family = "credential_or_privilege_change"
@@ -97,69 +85,64 @@ class DormantAgent(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        days = int(p["dormant_days"])
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         agents = agent_registry(ctx)
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                "day": ctx.day,
-                "day_start": ctx.day_start,
-                "cutoff": ctx.day_start - timedelta(days=days),
-                "agent_kinds": AGENT_KINDS,
-                "registered": [k for a in agents for k in agent_keys(a)],
-                "disabled": [
-                    k for a in agents if not getattr(a, "enabled", True) for k in agent_keys(a)
-                ],
-                "grant_pattern": f"{CREDENTIAL_ACTIVITIES}|{GRANT_ACTIVITIES}",
-                "retire_pattern": RETIRE_ACTIVITIES,
-            },
-        )
+        return {
+            "cutoff": ctx.day_start - timedelta(days=int(p["dormant_days"])),
+            "agent_kinds": AGENT_KINDS,
+            "registered": [k for a in agents for k in agent_keys(a)],
+            "disabled": [
+                k for a in agents if not getattr(a, "enabled", True) for k in agent_keys(a)
+            ],
+            "grant_pattern": f"{CREDENTIAL_ACTIVITIES}|{GRANT_ACTIVITIES}",
+            "retire_pattern": RETIRE_ACTIVITIES,
+        }
+
+    def rows(self, ctx: DetectContext, q: dict) -> list[dict]:
+        """The dormant agents, each with its last event and its grants as evidence."""
+        rows = self.query(ctx, **q)
         last_events: dict[str, str] = {}
         for last_day in sorted({r["last_day"] for r in rows}):
             ids = [r["identity_id"] for r in rows if r["last_day"] == last_day]
-            for hit in query_rows(ctx, LAST_EVENTS_SQL, {"last_day": last_day, "ids": ids}):
+            for hit in self.query(ctx, LAST_EVENTS_SQL, last_day=last_day, ids=ids):
                 last_events[hit["identity_id"]] = hit["last_event"]
-        findings = []
         for r in rows:
             last = last_events.get(r["identity_id"])
             r["evidence"] = ([last] if last else []) + list(r["grant_evidence"] or [])
-            holds = []
-            if r["n_credentials"]:
-                holds.append(plural(r["n_credentials"], "credential") + " it signed in with")
-            elif r["signed_in"]:
-                holds.append("the credential it signed in with")
-            if r["n_grants"]:
-                holds.append(plural(r["n_grants"], "credential or permission grant"))
-            explanation = (
-                f"Agent {label(r)} has been silent for {r['days_silent']} days (last seen "
-                f"{r['last_time']:%Y-%m-%d}) but was never disabled or deleted and still holds "
-                f"{' and '.join(holds)}."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "dormant_days",
-                            "days of silence that make an agent dormant",
-                            days,
-                            r["days_silent"],
-                        ),
-                        fact(
-                            "events_before",
-                            "events seen before it went silent",
-                            None,
-                            r["n_events"],
-                        ),
-                    ],
-                    severity=self.severity,
-                    details={"days_silent": r["days_silent"], "grants": r["grants"]},
-                )
-            )
-        return findings
+        return rows
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        days = int(q["dormant_days"])
+        holds = []
+        if r["n_credentials"]:
+            holds.append(plural(r["n_credentials"], "credential") + " it signed in with")
+        elif r["signed_in"]:
+            holds.append("the credential it signed in with")
+        if r["n_grants"]:
+            holds.append(plural(r["n_grants"], "credential or permission grant"))
+        explanation = (
+            f"Agent {label(r)} has been silent for {r['days_silent']} days (last seen "
+            f"{r['last_time']:%Y-%m-%d}) but was never disabled or deleted and still holds "
+            f"{' and '.join(holds)}."
+        )
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact(
+                    "dormant_days",
+                    "days of silence that make an agent dormant",
+                    days,
+                    r["days_silent"],
+                ),
+                fact(
+                    "events_before",
+                    "events seen before it went silent",
+                    None,
+                    r["n_events"],
+                ),
+            ],
+            severity=self.severity,
+            details={"days_silent": r["days_silent"], "grants": r["grants"]},
+        )

@@ -54,7 +54,7 @@ per_target AS (
     SELECT
         target_key,
         list(event_id ORDER BY event_time) FILTER (WHERE is_grant) AS grant_events,
-        string_agg(DISTINCT activity, '; ') FILTER (WHERE is_grant) AS grants,
+        string_agg(DISTINCT activity, '; ' ORDER BY activity) FILTER (WHERE is_grant) AS grants,
         max(event_time) FILTER (WHERE is_retire) AS retired_time
     FROM target_audits
     WHERE is_grant OR is_retire

@@ -6,21 +6,8 @@ from datetime import timedelta
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    AGENT_KINDS,
-    agent_keys,
-    agent_registry,
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import AGENT_KINDS, SqlRule, agent_keys, agent_registry, fact, label, plural
 
 
 def _signin(event_id: str, sp: str, ca: str, hour: int) -> dict:
@@ -37,7 +24,7 @@ def _signin(event_id: str, sp: str, ca: str, hour: int) -> dict:
     }
 
 
-class ConditionalAccessNotApplied(Rule):
+class ConditionalAccessNotApplied(SqlRule):
     id = "AA-G05"
     standing = True
     family = "credential_or_privilege_change"
@@ -48,7 +35,8 @@ class ConditionalAccessNotApplied(Rule):
         "Add the agent (or its blueprint) to a Conditional Access policy for workload identities "
         "that limits where and how it may sign in."
     )
-    defaults: ClassVar[dict] = {"lookback_days": 7, "max_evidence": 100}
+    #: coverage_days: the days of sign-ins before the judged day whose coverage is compared
+    defaults: ClassVar[dict] = {"coverage_days": 7, "max_evidence": 100}
 
     cases: ClassVar[list[Case]] = [
         Case(
@@ -90,56 +78,45 @@ class ConditionalAccessNotApplied(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        bounds = day_bounds(ctx)
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                **bounds,
-                "history_start": bounds["day_start"] - timedelta(days=int(p["lookback_days"])),
-                "history_start_day": ctx.day - timedelta(days=int(p["lookback_days"])),
-                "agent_kinds": AGENT_KINDS,
-                "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
-                "max_evidence": int(p["max_evidence"]),
-            },
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "history_start": ctx.day_start - timedelta(days=int(p["coverage_days"])),
+            "history_start_day": ctx.day - timedelta(days=int(p["coverage_days"])),
+            "agent_kinds": AGENT_KINDS,
+            "registered": [k for a in agent_registry(ctx) for k in agent_keys(a)],
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        before = (
+            f"; {plural(r['n_covered_before'], 'sign-in')} in the previous "
+            f"{q['coverage_days']} days were covered, so coverage was lost"
+            if r["n_covered_before"]
+            else ""
         )
-        findings = []
-        for r in rows:
-            before = (
-                f"; {plural(r['n_covered_before'], 'sign-in')} in the previous "
-                f"{p['lookback_days']} days were covered, so coverage was lost"
-                if r["n_covered_before"]
-                else ""
-            )
-            explanation = (
-                f"{plural(r['n_uncovered'], 'sign-in')} of agent {label(r)} (of "
-                f"{r['n_signins']} today, to {r['resources'] or 'unknown resources'}) were "
-                f"not covered by any Conditional Access policy{before}."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "uncovered_signins",
-                            "sign-ins with conditionalAccessStatus notApplied",
-                            0,
-                            r["n_uncovered"],
-                        ),
-                        fact(
-                            "covered_before",
-                            "covered sign-ins in the look-back",
-                            r["n_covered_before"],
-                            None,
-                        ),
-                    ],
-                    severity=self.severity,
-                    details={"uncovered": r["n_uncovered"], "signins": r["n_signins"]},
-                )
-            )
-        return findings
+        explanation = (
+            f"{plural(r['n_uncovered'], 'sign-in')} of agent {label(r)} (of "
+            f"{r['n_signins']} today, to {r['resources'] or 'unknown resources'}) were "
+            f"not covered by any Conditional Access policy{before}."
+        )
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact(
+                    "uncovered_signins",
+                    "sign-ins with conditionalAccessStatus notApplied",
+                    0,
+                    r["n_uncovered"],
+                ),
+                fact(
+                    "covered_before",
+                    "covered sign-ins in the look-back",
+                    r["n_covered_before"],
+                    None,
+                ),
+            ],
+            severity=self.severity,
+            details={"uncovered": r["n_uncovered"], "signins": r["n_signins"]},
+        )

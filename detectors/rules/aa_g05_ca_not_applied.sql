@@ -30,7 +30,8 @@ uncovered AS (
         any_value(kind_source) AS kind_source,
         count(*) FILTER (WHERE ca_status = 'notapplied') AS n_uncovered,
         count(*) AS n_signins,
-        string_agg(DISTINCT resource, ', ') FILTER (WHERE ca_status = 'notapplied') AS resources,
+        string_agg(DISTINCT resource, ', ' ORDER BY resource)
+            FILTER (WHERE ca_status = 'notapplied') AS resources,
         min(event_time) FILTER (WHERE ca_status = 'notapplied') AS window_start,
         max(event_time) FILTER (WHERE ca_status = 'notapplied') AS window_end,
         (list(event_id ORDER BY event_time) FILTER (WHERE ca_status = 'notapplied'))

@@ -13,22 +13,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
+from detectors.cases import audit_row
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    AGENT_KINDS,
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    owner_pairs,
-    plural,
-    query_rows,
-    sql_beside,
-    with_registry,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import AGENT_KINDS, SqlRule, fact, label, owner_pairs, plural, with_registry
 
 TOML = """
 [[agents]]
@@ -55,18 +43,16 @@ def _prop(name: str, value: str) -> dict:
 def _em(event_id: str, time: str, activity: str, targets: list[dict], by: str | None) -> dict:
     """A lake audits row of the EntitlementManagement category; ``by`` a person, else the
     Entitlement Management service."""
-    return {
-        "event_id": event_id,
-        "event_time": time,
-        "activity": activity,
-        "category": "EntitlementManagement",
-        "result": "success",
-        "initiator_kind": "human" if by else "service_principal",
-        "initiator_id": f"id-{by}" if by else "em-service",
-        "initiator_name": by or "Entitlement Management",
-        "targets": targets,
-        "target_ids": [t["id"] for t in targets if t.get("id")],
-    }
+    return audit_row(
+        event_id,
+        time,
+        activity,
+        targets,
+        by=by or "Entitlement Management",
+        by_kind="human" if by else "service_principal",
+        category="EntitlementManagement",
+        initiator_id=f"id-{by}" if by else "em-service",
+    )
 
 
 def _grant(
@@ -160,7 +146,7 @@ def _fires_with(*words: str, severity: str = "medium"):
     return check
 
 
-class AccessPackageGrant(Rule):
+class AccessPackageGrant(SqlRule):
     id = "AA-G06"
     family = "credential_or_privilege_change"
     severity = "medium"
@@ -340,73 +326,61 @@ class AccessPackageGrant(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        rows = query_rows(
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "agent_kinds": AGENT_KINDS,
+            "owner_pairs": owner_pairs(ctx),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, raw: dict, q: dict) -> Finding:
+        r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
+        if r.get("identity_kind") == "unknown":
+            r["identity_kind"] = raw["assigned_kind"]
+        parts = [_describe(a, raw["declared"] or [], raw["registered"]) for a in raw["assignments"]]
+        explanation = (
+            f"{plural(raw['n_assignments'], 'access package assignment')} to "
+            f"{r['identity_kind'].replace('_', ' ')} {label(r)}: " + " ".join(parts)
+        )
+        packages = ", ".join(a["package"] for a in raw["assignments"])
+        return self.make(
             ctx,
-            SQL,
-            {
-                **day_bounds(ctx),
-                "agent_kinds": AGENT_KINDS,
-                "owner_pairs": owner_pairs(ctx),
-                "max_evidence": int(p["max_evidence"]),
+            r,
+            explanation,
+            [
+                fact(
+                    "declared_access_packages",
+                    "access packages the registry declares for it",
+                    raw["declared"] or "none declared",
+                    packages,
+                ),
+                fact(
+                    "approved_by_sponsor_or_owner",
+                    "every grant approved by its sponsor or an owner",
+                    True,
+                    not raw["any_unapproved"],
+                ),
+                fact(
+                    "privileged",
+                    "a package grants a directory role or API permission",
+                    False,
+                    raw["any_privileged"],
+                ),
+                fact(
+                    "privileged_without_expiry",
+                    "a privileged package never expires",
+                    False,
+                    raw["any_no_expiry"],
+                ),
+            ],
+            severity="high" if raw["any_privileged"] else "medium",
+            details={
+                "access_packages": packages,
+                "outside_declared": raw["any_outside"],
+                "unapproved": raw["any_unapproved"],
+                "privileged_without_expiry": raw["any_no_expiry"],
             },
         )
-        findings = []
-        for raw in rows:
-            r = with_registry(ctx, raw, raw["target_type"], raw["target_agent_type"])
-            if r.get("identity_kind") == "unknown":
-                r["identity_kind"] = raw["assigned_kind"]
-            parts = [
-                _describe(a, raw["declared"] or [], raw["registered"]) for a in raw["assignments"]
-            ]
-            explanation = (
-                f"{plural(raw['n_assignments'], 'access package assignment')} to "
-                f"{r['identity_kind'].replace('_', ' ')} {label(r)}: " + " ".join(parts)
-            )
-            packages = ", ".join(a["package"] for a in raw["assignments"])
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "declared_access_packages",
-                            "access packages the registry declares for it",
-                            raw["declared"] or "none declared",
-                            packages,
-                        ),
-                        fact(
-                            "approved_by_sponsor_or_owner",
-                            "every grant approved by its sponsor or an owner",
-                            True,
-                            not raw["any_unapproved"],
-                        ),
-                        fact(
-                            "privileged",
-                            "a package grants a directory role or API permission",
-                            False,
-                            raw["any_privileged"],
-                        ),
-                        fact(
-                            "privileged_without_expiry",
-                            "a privileged package never expires",
-                            False,
-                            raw["any_no_expiry"],
-                        ),
-                    ],
-                    severity="high" if raw["any_privileged"] else "medium",
-                    details={
-                        "access_packages": packages,
-                        "outside_declared": raw["any_outside"],
-                        "unapproved": raw["any_unapproved"],
-                        "privileged_without_expiry": raw["any_no_expiry"],
-                    },
-                )
-            )
-        return findings
 
 
 def _when(value: Any) -> str:

@@ -12,21 +12,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, fact, label, plural
 
-SQL = sql_beside(__file__)
-CONSENT_SQL = sql_beside(__file__.removesuffix(".py") + "_consent.py")
-WHO_SQL = sql_beside(__file__.removesuffix(".py") + "_who.py")
+CONSENT_SQL = "aa_g07_identity_sprawl_consent"
+WHO_SQL = "aa_g07_identity_sprawl_who"
 
 BLUEPRINT_APP = "bp-sched"
 
@@ -38,53 +30,32 @@ def _created(n: int, day: str, start_minute: int = 0, step_minutes: int = 2) -> 
     rows = []
     for i in range(n):
         minute = start_minute + i * step_minutes
+        made = audit_target(f"ai-{day}-{i}", name=f"Scheduler {i}", agent_type="AgenticAppInstance")
         rows.append(
-            {
-                "event_id": f"c-{day}-{i}",
-                "event_time": f"{day}T{9 + minute // 60:02d}:{minute % 60:02d}:00Z",
-                "activity": "Add service principal",
-                "category": "ApplicationManagement",
-                "result": "success",
-                "initiator_kind": "service_principal",
-                "initiator_name": "Scheduling blueprint",
-                "initiator_app_id": BLUEPRINT_APP,
-                "targets": [
-                    {
-                        "id": f"ai-{day}-{i}",
-                        "type": "ServicePrincipal",
-                        "display_name": f"Scheduler {i}",
-                        "agent_type": "AgenticAppInstance",
-                    }
-                ],
-                "target_ids": [f"ai-{day}-{i}"],
-            }
+            audit_row(
+                f"c-{day}-{i}",
+                f"{day}T{9 + minute // 60:02d}:{minute % 60:02d}:00Z",
+                "Add service principal",
+                [made],
+                by="Scheduling blueprint",
+                by_kind="service_principal",
+                initiator_app_id=BLUEPRINT_APP,
+            )
         )
     return rows
 
 
 def _consent(event_id: str, is_admin: str, by: str) -> dict:
-    return {
-        "event_id": event_id,
-        "event_time": "2026-06-10T14:00:00Z",
-        "activity": "Consent to application",
-        "category": "ApplicationManagement",
-        "result": "success",
-        "initiator_kind": "human",
-        "initiator_name": by,
-        "targets": [
-            {
-                "id": "sp-vendor-bp",
-                "type": "ServicePrincipal",
-                "display_name": "Vendor scheduling blueprint",
-                "agent_type": "agentIdentityBlueprintPrincipal",
-                "modified_properties": [
-                    {"name": "ConsentContext.IsAdminConsent", "new_value": is_admin},
-                    {"name": "AppOwnerOrganizationId", "new_value": "vendor-tenant"},
-                ],
-            }
+    blueprint = audit_target(
+        "sp-vendor-bp",
+        name="Vendor scheduling blueprint",
+        agent_type="agentIdentityBlueprintPrincipal",
+        props=[
+            ("ConsentContext.IsAdminConsent", is_admin),
+            ("AppOwnerOrganizationId", "vendor-tenant"),
         ],
-        "target_ids": ["sp-vendor-bp"],
-    }
+    )
+    return audit_row(event_id, "2026-06-10T14:00:00Z", "Consent to application", [blueprint], by=by)
 
 
 def _first_signins(n: int, day: str, blueprint: str = "bp-legacy") -> list[dict]:
@@ -114,13 +85,6 @@ def _steady_history(days: int, per_day: int) -> list[dict]:
     ]
 
 
-def _known(ctx: DetectContext, ids: list[str]) -> dict[str, dict]:
-    """The identities view's rows for the few identities found (none looked up when none)."""
-    if not ids:
-        return {}
-    return {r["identity_id"]: r for r in query_rows(ctx, WHO_SQL, {"ids": ids})}
-
-
 def _with_known(row: dict, known: dict[str, dict], kind_source: str | None) -> dict:
     """The row as a blueprint principal (what the query found it to be) with its name, app id
     and sponsor from the identities view, and the view's kind source when it agrees."""
@@ -137,7 +101,7 @@ def _with_known(row: dict, known: dict[str, dict], kind_source: str | None) -> d
     }
 
 
-class IdentitySprawl(Rule):
+class IdentitySprawl(SqlRule):
     id = "AA-G07"
     family = "credential_or_privilege_change"
     severity = "medium"
@@ -306,28 +270,29 @@ class IdentitySprawl(Rule):
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
-        bounds = day_bounds(ctx)
         factor = float(p["history_factor"])
-        rows = query_rows(
+        rows = self.query(
             ctx,
-            SQL,
-            {
-                **bounds,
-                "burst_hours": float(p["burst_hours"]),
-                "burst_count": int(p["burst_count"]),
-                "history_days": int(p["history_days"]),
-                "learning_days": int(p["learning_days"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+            burst_hours=float(p["burst_hours"]),
+            burst_count=int(p["burst_count"]),
+            history_days=int(p["history_days"]),
+            learning_days=int(p["learning_days"]),
+            max_evidence=int(p["max_evidence"]),
         )
         bursts = [r for r in rows if r["n"] > factor * r["history_max"]]
-        consents = query_rows(ctx, CONSENT_SQL, bounds)
-        known = _known(ctx, [r["identity_id"] for r in bursts + consents])
+        consents = self.query(ctx, CONSENT_SQL)
+        known = self._known(ctx, [r["identity_id"] for r in bursts + consents])
         findings = [self._burst(ctx, _with_known(r, known, None), p, factor) for r in bursts]
         for r in consents:
             seen = "entra_agent_fields" if r["agent_fields"] else None
             findings.append(self._consent(ctx, _with_known(r, known, seen)))
         return findings
+
+    def _known(self, ctx: DetectContext, ids: list[str]) -> dict[str, dict]:
+        """The identities view's rows for the few identities found (none looked up when none)."""
+        if not ids:
+            return {}
+        return {r["identity_id"]: r for r in self.query(ctx, WHO_SQL, ids=ids)}
 
     def _burst(self, ctx: DetectContext, r: dict, p: dict, factor: float) -> Finding:
         hours = float(p["burst_hours"])
@@ -345,8 +310,7 @@ class IdentitySprawl(Rule):
             "manager, and that cannot be revoked."
         )
         severity = "high" if r["n"] >= int(p["high_count"]) else "medium"
-        return make_finding(
-            self,
+        return self.make(
             ctx,
             r,
             explanation,
@@ -381,8 +345,7 @@ class IdentitySprawl(Rule):
             f"consent ({r['initiators'] or 'unknown user'}), not an admin's: it can now create "
             "up to 250 agent identities as their manager, and that cannot be revoked."
         )
-        return make_finding(
-            self,
+        return self.make(
             ctx,
             r,
             explanation,

@@ -44,7 +44,7 @@ SELECT
     u.target_id AS identity_id,
     any_value(u.t.display_name) AS identity_name,
     any_value(u.t.agent_type) IS NOT NULL AS agent_fields,
-    string_agg(DISTINCT u.initiator, ', ') AS initiators,
+    string_agg(DISTINCT u.initiator, ', ' ORDER BY u.initiator) AS initiators,
     any_value(u.owner_tenant) AS owner_tenant,
     min(u.event_time) AS window_start,
     max(u.event_time) AS window_end,

@@ -11,17 +11,14 @@ Behavioural: identities with too little history are held back.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from detectors.finding import BaselineFact, Finding
 from detectors.forest import DESCRIPTIONS, FEATURES, IdentityDayForest, deviations, kind_group
-from detectors.query import identity, run_sql, who
-from detectors.rule import Case, DetectContext, Rule, build_finding
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, who
 
-SQL = Path(__file__).with_suffix(".sql")
-EVIDENCE_SQL = Path(__file__).with_name("aa_m01_isolation_forest_evidence.sql")
+EVIDENCE_SQL = "aa_m01_isolation_forest_evidence"
 #: the smallest rise above the identity's typical day that counts as material, per feature
 MATERIAL: dict[str, float] = {
     "events": 50,
@@ -45,10 +42,10 @@ def _fmt(feature: str, value: float) -> str:
     return f"{value:,.0f}"
 
 
-def anomaly_scores(ctx: DetectContext, params: dict) -> pl.DataFrame:
+def anomaly_scores(rule: SqlRule, ctx: DetectContext, params: dict) -> pl.DataFrame:
     """The judged day's identity rows with ``score`` (higher = more anomalous) and deviations;
     empty when there is too little history to fit on."""
-    frame = run_sql(ctx, SQL)
+    frame = rule.frame(ctx)
     if frame.is_empty():
         return frame
     frame = frame.with_columns(
@@ -84,7 +81,7 @@ def anomaly_scores(ctx: DetectContext, params: dict) -> pl.DataFrame:
     )
 
 
-class BehaviourAnomaly(Rule):
+class BehaviourAnomaly(SqlRule):
     id = "AA-M01"
     family = "behaviour_anomaly"
     severity = "medium"
@@ -96,7 +93,6 @@ class BehaviourAnomaly(Rule):
     )
     behavioural = True
     defaults = {
-        "lookback_days": 30,
         "min_history_days": 7,
         "min_train_rows": 30,
         "n_estimators": 100,
@@ -110,7 +106,7 @@ class BehaviourAnomaly(Rule):
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
-        scored = anomaly_scores(ctx, p)
+        scored = anomaly_scores(self, ctx, p)
         if scored.is_empty():
             return []
         # a day fires for what rose far above the identity's normal, by a material amount: a
@@ -133,7 +129,7 @@ class BehaviourAnomaly(Rule):
         if flagged.is_empty():
             return []
         ids = flagged.get_column("identity_id").to_list()
-        ev = run_sql(ctx, EVIDENCE_SQL, ids=ids)
+        ev = self.frame(ctx, EVIDENCE_SQL, ids=ids)
         evidence = dict(ev.select("identity_id", "evidence").iter_rows())
         out: list[Finding] = []
         for row in flagged.iter_rows(named=True):
@@ -156,10 +152,9 @@ class BehaviourAnomaly(Rule):
                     )
                 )
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(row),
+                    row,
                     window_start=row["first_time"],
                     window_end=row["last_time"],
                     evidence=evidence.get(row["identity_id"], []),
@@ -247,16 +242,22 @@ def score_identity_days(workspace, days: list) -> pl.DataFrame:
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     config = load_config(ws)
-    baselines.update(ws)
+    baselines.update(ws, config=config)
     con = catalog.connect(ws, read_only=True, config=config)
     frames = []
     try:
         for day in sorted(set(days)):
             baselines.set_history(con, day)
-            ctx = DetectContext(con=con, day=day, config=config, run_id="score")
             rule = BehaviourAnomaly()
-            ctx.params = config.detector_params(rule.id)
-            scored = anomaly_scores(ctx, rule.params(ctx))
+            ctx = DetectContext(
+                con=con,
+                day=day,
+                config=config,
+                run_id="score",
+                params=config.detector_params(rule.id),
+                lookback_days=baselines.lookback_days(con),
+            )
+            scored = anomaly_scores(rule, ctx, rule.params(ctx))
             if not scored.is_empty():
                 frames.append(
                     scored.select("identity_id", "identity_kind", "score").with_columns(

@@ -1,5 +1,6 @@
--- AA-M01: per-identity-day features from the identity_day rollup, for the look-back window and
--- the judged day (the rule fits on the days before $day and scores $day).
+-- AA-M01: per-identity-day features from the identity_day rollup, for the look-back window
+-- (history_days) and the judged day (day_identity): the rule fits on the days before the judged
+-- day and scores it.
 SELECT
     identity_id,
     day,
@@ -22,6 +23,6 @@ SELECT
     sensitive_share,
     first_time,
     last_time
-FROM identity_day
-WHERE day >= $since AND day <= $day AND identity_id IS NOT NULL
+FROM (SELECT * FROM history_days UNION ALL SELECT * FROM day_identity)
+WHERE identity_id IS NOT NULL
 ORDER BY identity_id, day

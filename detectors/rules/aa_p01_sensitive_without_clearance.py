@@ -10,26 +10,22 @@ grant and is not judged. The personal-data tags are judged by default; ``tags`` 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from detectors.finding import BaselineFact, Finding
-from detectors.query import (
+from detectors.rule import Case, DetectContext
+from detectors.rules.aa_p03_bulk_sensitive_read import TAG_WORDS
+from detectors.sql_rule import (
     STANDING_WORDS,
+    SqlRule,
     agent_of,
-    identity,
     on_behalf_of,
     plural,
     registry_keys,
-    run_sql,
     standing,
     who,
 )
-from detectors.rule import Case, DetectContext, Rule, build_finding
-from detectors.rules.aa_p03_bulk_sensitive_read import TAG_WORDS
 from pipeline.sensitivity import is_glob, matches
-
-SQL = Path(__file__).with_suffix(".sql")
 
 
 def named_explicitly(allowed: list[str], resource_path: str | None) -> bool:
@@ -48,7 +44,7 @@ def _label(row: dict[str, Any]) -> str:
     return str(row["resource"] or row["resource_id"])
 
 
-class SensitiveWithoutClearance(Rule):
+class SensitiveWithoutClearance(SqlRule):
     id = "AA-P01"
     family = "pii_touch"
     severity = "high"
@@ -60,7 +56,6 @@ class SensitiveWithoutClearance(Rule):
     )
     defaults = {
         "tags": ["pii", "hr", "financial", "mail", "health", "secrets", "credentials"],
-        "lookback_days": 30,
         "min_history_days": 3,
     }
 
@@ -69,7 +64,7 @@ class SensitiveWithoutClearance(Rule):
         keys = registry_keys(ctx.config)
         if not keys:
             return []
-        rows = run_sql(ctx, SQL, keys=sorted(keys))
+        rows = self.frame(ctx, keys=sorted(keys))
         if rows.is_empty():
             return []
         uncleared = [
@@ -97,10 +92,9 @@ class SensitiveWithoutClearance(Rule):
             clearance = ", ".join(agent.pii_clearance) or "none"
             note = "" if fresh else f"; {STANDING_WORDS[states[0]]}"
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(first),
+                    first,
                     on_behalf_of=on_behalf_of(first),
                     window_start=min(r["window_start"] for r in shown),
                     window_end=max(r["window_end"] for r in shown),

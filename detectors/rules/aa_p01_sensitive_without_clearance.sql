@@ -36,29 +36,16 @@ WITH today AS (
     GROUP BY ALL
 ),
 seen AS (
-    SELECT v.identity_id, v.value, count(DISTINCT v.day) AS seen_days
-    FROM identity_day_values v
-    WHERE v.day >= $since AND v.day < $day AND v.dimension = 'resource'
-      AND v.identity_id IN (SELECT identity_id FROM today)
-    GROUP BY v.identity_id, v.value
-),
-own AS (
-    SELECT identity_id, count(DISTINCT day) AS history_days
-    FROM identity_day
-    WHERE day >= $since AND day < $day AND identity_id IN (SELECT identity_id FROM today)
-    GROUP BY identity_id
-),
-tenant AS (
-    SELECT count(DISTINCT day) AS tenant_days
-    FROM identity_day
-    WHERE day >= $since AND day < $day
+    SELECT identity_id, value, days_seen AS seen_days
+    FROM history_values
+    WHERE dimension = 'resource' AND identity_id IN (SELECT identity_id FROM today)
 )
 SELECT
     t.*,
     coalesce(s.seen_days, 0) AS seen_days,
-    coalesce(o.history_days, 0) AS history_days,
-    (SELECT tenant_days FROM tenant) AS tenant_days
+    coalesce(o.days_active, 0) AS history_days,
+    (SELECT count(DISTINCT day) FROM history_days) AS tenant_days
 FROM today t
 LEFT JOIN seen s ON s.identity_id = t.identity_id AND s.value = t.value
-LEFT JOIN own o ON o.identity_id = t.identity_id
+LEFT JOIN history_identities o ON o.identity_id = t.identity_id
 ORDER BY t.identity_id, t.resource, t.resource_path

@@ -8,15 +8,12 @@ card numbers must pass the Luhn check and IBANs the mod-97 check.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from detectors.finding import BaselineFact, Finding
-from detectors.query import identity, on_behalf_of, plural, run_sql, who
-from detectors.rule import Case, DetectContext, Rule, build_finding
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, on_behalf_of, plural, who
 
-SQL = Path(__file__).with_suffix(".sql")
 KINDS = ("emails", "phones", "national_ids", "cards", "ibans")
 LABELS = {
     "emails": "e-mail address",
@@ -82,7 +79,7 @@ def _mask(value: str) -> str:
     return f"{value[:2]}***{value[-2:]}" if len(value) > 6 else "***"
 
 
-class PiiInUri(Rule):
+class PiiInUri(SqlRule):
     id = "AA-P02"
     family = "pii_touch"
     severity = "medium"
@@ -95,7 +92,7 @@ class PiiInUri(Rule):
     defaults = {"min_events": 1}
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
-        rows = run_sql(ctx, SQL)
+        rows = self.frame(ctx)
         if rows.is_empty():
             return []
         # validate each distinct candidate once (Luhn / mod 97), then keep events with a real hit
@@ -124,10 +121,9 @@ class PiiInUri(Rule):
             what = ", ".join(LABELS[k] for k in kinds)
             sample = ", ".join(_mask(v) for v in values[:3])
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(first),
+                    first,
                     on_behalf_of=on_behalf_of(first),
                     window_start=ident_rows.get_column("event_time").min(),
                     window_end=ident_rows.get_column("event_time").max(),

@@ -7,14 +7,11 @@ history, so identities still learning are held back (the engine and ``min_histor
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from detectors.finding import BaselineFact, Finding
-from detectors.query import identity, on_behalf_of, plural, run_sql, who
-from detectors.rule import Case, DetectContext, Rule, build_finding
+from detectors.rule import Case, DetectContext
 from detectors.scoring import ratio_rarity
+from detectors.sql_rule import SqlRule, on_behalf_of, plural, who
 
-SQL = Path(__file__).with_suffix(".sql")
 TAG_WORDS = {
     "pii": "personal data",
     "hr": "HR data",
@@ -33,7 +30,7 @@ def _mb(n: float) -> str:
     return f"{n / 1e6:,.1f} MB"
 
 
-class BulkSensitiveRead(Rule):
+class BulkSensitiveRead(SqlRule):
     id = "AA-P03"
     family = "pii_touch"
     severity = "high"
@@ -45,7 +42,6 @@ class BulkSensitiveRead(Rule):
     )
     behavioural = True
     defaults = {
-        "lookback_days": 30,
         "min_requests": 100,
         "min_bytes": 50_000_000,
         "factor": 5.0,
@@ -54,7 +50,7 @@ class BulkSensitiveRead(Rule):
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
-        rows = run_sql(ctx, SQL, min_requests=int(p["min_requests"]), min_bytes=int(p["min_bytes"]))
+        rows = self.frame(ctx, min_requests=int(p["min_requests"]), min_bytes=int(p["min_bytes"]))
         factor = float(p["factor"])
         out: list[Finding] = []
         for row in rows.iter_rows(named=True):
@@ -82,10 +78,9 @@ class BulkSensitiveRead(Rule):
                 )
             ratio = max(row["requests"] / typical_n, row["bytes"] / typical_b)
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(row),
+                    row,
                     on_behalf_of=on_behalf_of(row),
                     window_start=row["window_start"],
                     window_end=row["window_end"],

@@ -1,6 +1,7 @@
 -- AA-P03: successful reads of sensitive resources (the catalogue's tags) on the judged day per
--- identity, with the identity's daily history from the identity_day rollup: sensitive events
--- a day and bytes a day (all its bytes: a conservative baseline for the sensitive ones).
+-- identity, with the identity's daily history over the look-back window (history_days):
+-- sensitive events a day and bytes a day (all its bytes: a conservative baseline for the
+-- sensitive ones).
 WITH today AS (
     SELECT
         identity_id,
@@ -31,8 +32,8 @@ stats AS (
         max(sensitive_events) AS max_requests,
         quantile_cont(CAST(bytes AS DOUBLE), 0.95) AS p95_bytes,
         max(CAST(bytes AS DOUBLE)) AS max_bytes
-    FROM identity_day
-    WHERE day >= $since AND day < $day AND identity_id IN (SELECT identity_id FROM today)
+    FROM history_days
+    WHERE identity_id IN (SELECT identity_id FROM today)
     GROUP BY identity_id
 )
 SELECT

@@ -9,25 +9,22 @@ glob, every Graph path is. Not behavioural: the declaration holds from the agent
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from detectors.finding import BaselineFact, Finding
-from detectors.query import (
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import (
     STANDING_WORDS,
+    SqlRule,
     agent_of,
-    identity,
     on_behalf_of,
     plural,
     registry_keys,
-    run_sql,
     standing,
     who,
 )
-from detectors.rule import Case, DetectContext, Rule, build_finding
 from pipeline.sensitivity import GRAPH_APP_ID, is_glob, matches
 
-SQL = Path(__file__).with_suffix(".sql")
 GRAPH_NAMES = {GRAPH_APP_ID, "microsoft graph"}
 #: Microsoft 365 workloads reached without Graph, and the Graph globs that grant the same data
 WORKLOADS = {
@@ -60,7 +57,7 @@ def label(row: dict[str, Any]) -> str:
     return str(row["resource"] or row["resource_id"] or "unknown resource")
 
 
-class OutsideAllowedResources(Rule):
+class OutsideAllowedResources(SqlRule):
     id = "AA-R01"
     family = "unexpected_resource_access"
     severity = "high"
@@ -70,13 +67,13 @@ class OutsideAllowedResources(Rule):
         "Confirm with the agent's sponsor whether the resource belongs to its purpose; if not, "
         "remove the permission that allowed it and review what it read."
     )
-    defaults = {"lookback_days": 30, "min_history_days": 3}
+    defaults = {"min_history_days": 3}
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         keys = registry_keys(ctx.config, lambda a: bool(a.allowed_resources))
         if not keys:
             return []
-        rows = run_sql(ctx, SQL, keys=sorted(keys))
+        rows = self.frame(ctx, keys=sorted(keys))
         if rows.is_empty():
             return []
         outside = [
@@ -108,10 +105,9 @@ class OutsideAllowedResources(Rule):
             tags = sorted({r["sensitivity"] for r in items if r["sensitivity"]})
             note = "" if fresh else f"; {STANDING_WORDS[states[0]]}"
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(first),
+                    first,
                     on_behalf_of=on_behalf_of(first),
                     window_start=min(r["window_start"] for r in shown),
                     window_end=max(r["window_end"] for r in shown),

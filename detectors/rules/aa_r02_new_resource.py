@@ -10,22 +10,19 @@ nature); set ``kinds`` under ``[detectors.AA-R02]`` to include them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
+from detectors.cases import audit_row, audit_target
 from detectors.finding import BaselineFact, Finding
-from detectors.query import identity, on_behalf_of, run_sql, who
-from detectors.rule import Case, DetectContext, Rule, build_finding
-
-SQL = Path(__file__).with_suffix(".sql")
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, on_behalf_of, who
 
 
 def readable(rkey: str) -> str:
     return f"Graph {rkey[6:]}" if rkey.startswith("graph:") else rkey
 
 
-class NewRareResource(Rule):
+class NewRareResource(SqlRule):
     id = "AA-R02"
     family = "unexpected_resource_access"
     severity = "medium"
@@ -37,7 +34,6 @@ class NewRareResource(Rule):
     )
     behavioural = True
     defaults = {
-        "lookback_days": 30,
         "min_history_days": 5,
         "max_peer_share": 0.1,  # used by at most 10 % of its peers
         "max_tenant_share": 0.05,  # when it has no peers: by at most 5 % of the tenant
@@ -52,7 +48,7 @@ class NewRareResource(Rule):
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
-        rows = run_sql(ctx, SQL, kinds=list(p["kinds"]))
+        rows = self.frame(ctx, kinds=list(p["kinds"]))
         if rows.is_empty():
             return []
         peer_share = pl.col("peer_users") / pl.col("peer_count").cast(pl.Float64)
@@ -63,7 +59,7 @@ class NewRareResource(Rule):
             .otherwise(tenant_share <= float(p["max_tenant_share"]))
         )
         rows = rows.filter((pl.col("history_days") >= int(p["min_history_days"])) & rare)
-        lookback = int(p["lookback_days"])
+        lookback = ctx.lookback_days
         out: list[Finding] = []
         for group in rows.partition_by("identity_id"):
             group = group.sort(["sensitivity", "requests"], descending=True, nulls_last=True)
@@ -95,10 +91,9 @@ class NewRareResource(Rule):
                 (first["peer_users"] / first["peer_count"]) if first["peer_count"] else 0
             )
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(first),
+                    first,
                     on_behalf_of=on_behalf_of(first),
                     window_start=group.get_column("window_start").min(),
                     window_end=group.get_column("window_end").max(),
@@ -149,24 +144,16 @@ _BOTS = ["bot-1", "bot-2", "bot-3"]
 def _bot_created(bot: str) -> dict:
     """A legacy Copilot Studio bot: a classic service principal with its power-virtual-agents
     tag, which makes its creation channel (not its kind) its peer group."""
-    return {
-        "event_id": f"created-{bot}",
-        "event_time": "2026-03-01T08:00:00Z",
-        "activity": "Add service principal",
-        "result": "success",
-        "initiator_kind": "service_principal",
-        "initiator_name": "Power Virtual Agents Service",
-        "targets": [
-            {
-                "id": bot,
-                "type": "ServicePrincipal",
-                "modified_properties": [
-                    {"name": "Tags", "new_value": f'["power-virtual-agents-{bot}"]'}
-                ],
-            }
-        ],
-        "target_ids": [bot],
-    }
+    tagged = audit_target(bot, props=[("Tags", f'["power-virtual-agents-{bot}"]')])
+    return audit_row(
+        f"created-{bot}",
+        "2026-03-01T08:00:00Z",
+        "Add service principal",
+        [tagged],
+        by="Power Virtual Agents Service",
+        by_kind="service_principal",
+        category=None,
+    )
 
 
 CASES = [

@@ -1,8 +1,9 @@
 -- AA-R02: resources an identity touched on the judged day that are new to its own history and
 -- rare among its peers (same blueprint, else same creation channel when known, else same identity
 -- kind) over the look-back window.
--- History comes from the rollups (identity_day_values, dimension 'resource'), so the query reads
--- one day of raw events. A resource is a sign-in's resource (display name, else id) or, for Graph
+-- History comes from the baselines (history_values, dimension 'resource'; history_identities
+-- for each identity's peer group), so the query reads one day of raw events. A resource is a
+-- sign-in's resource (display name, else id) or, for Graph
 -- activity, the collection a path reads: /users/{id}/messages/{id} -> graph:/users/*/messages.
 WITH today_raw AS (
     SELECT
@@ -13,23 +14,16 @@ WITH today_raw AS (
     WHERE day = $day AND identity_id IS NOT NULL AND list_contains($kinds, identity_kind)
 ),
 history_ids AS (
-    SELECT
-        identity_id,
-        arg_max(identity_kind, day) AS identity_kind,
-        arg_max(blueprint, day) AS blueprint,
-        count(DISTINCT day) AS history_days
-    FROM identity_day
-    WHERE day >= $since AND day < $day AND identity_id IS NOT NULL
-    GROUP BY identity_id
+    -- who was active in the look-back window, with its peer group (history_identities)
+    SELECT identity_id, identity_kind, peer_group, days_active AS history_days
+    FROM history_identities
 ),
 channels AS (
     SELECT identity_id, 'channel:' || creation_channel AS channel_group
     FROM creation_channels WHERE creation_channel <> 'unknown'
 ),
 history_raw AS (
-    SELECT DISTINCT v.identity_id, v.value
-    FROM identity_day_values v
-    WHERE v.day >= $since AND v.day < $day AND v.dimension = 'resource'
+    SELECT identity_id, value FROM history_values WHERE dimension = 'resource'
 ),
 keyed_values AS (
     -- each distinct value once: its resource key
@@ -51,14 +45,10 @@ keyed_values AS (
     WHERE value IS NOT NULL
 ),
 history AS (
-    SELECT DISTINCT
-        h.identity_id,
-        coalesce(i.blueprint, ch.channel_group, 'kind:' || i.identity_kind) AS peer_group,
-        k.rkey
+    SELECT DISTINCT h.identity_id, i.peer_group, k.rkey
     FROM history_raw h
     JOIN keyed_values k USING (value)
     JOIN history_ids i USING (identity_id)
-    LEFT JOIN channels ch ON ch.identity_id = lower(h.identity_id)
     WHERE list_contains($kinds, i.identity_kind)
 ),
 today AS (
@@ -71,8 +61,9 @@ today AS (
         any_value(t.sponsor) AS sponsor,
         any_value(t.kind_source) AS kind_source,
         any_value(t.on_behalf_of_id) AS on_behalf_of_id,
+        -- the same peer group as history_identities gives, from the judged day's own values
         coalesce(any_value(t.blueprint), any_value(ch.channel_group),
-                 'kind:' || any_value(t.identity_kind)) AS peer_group,
+                 any_value(t.identity_kind)) AS peer_group,
         max(t.sensitivity) AS sensitivity,
         count(*) AS requests,
         min(t.event_time) AS window_start,

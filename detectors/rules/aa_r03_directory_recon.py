@@ -11,14 +11,10 @@ doing its declared job and is left alone; far above its own baseline, even that 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from detectors.finding import BaselineFact, Finding
-from detectors.query import agent_of, identity, on_behalf_of, plural, registry_keys, run_sql, who
-from detectors.rule import Case, DetectContext, Rule, build_finding
+from detectors.rule import Case, DetectContext
 from detectors.scoring import ratio_rarity
-
-SQL = Path(__file__).with_suffix(".sql")
+from detectors.sql_rule import SqlRule, agent_of, on_behalf_of, plural, registry_keys, who
 
 
 def declared(allowed: list[str], paths: list[str]) -> bool:
@@ -30,7 +26,7 @@ def declared(allowed: list[str], paths: list[str]) -> bool:
     return bool(paths) and all(p.strip("/").split("/")[0] in firsts for p in paths)
 
 
-class DirectoryRecon(Rule):
+class DirectoryRecon(SqlRule):
     id = "AA-R03"
     family = "unexpected_resource_access"
     severity = "high"
@@ -41,7 +37,6 @@ class DirectoryRecon(Rule):
         "revoke its Directory.Read / User.Read.All permissions and rotate its credentials."
     )
     defaults = {
-        "lookback_days": 30,
         "min_requests": 40,  # a day below this is never reconnaissance
         "factor": 5.0,  # ... and it must be this many times the baseline's busiest day
         "min_history_days": 3,  # fewer days of history: judged as an early-life identity
@@ -49,7 +44,7 @@ class DirectoryRecon(Rule):
 
     def detect(self, ctx: DetectContext) -> list[Finding]:
         p = self.params(ctx)
-        rows = run_sql(ctx, SQL, min_requests=int(p["min_requests"]))
+        rows = self.frame(ctx, min_requests=int(p["min_requests"]))
         keys = registry_keys(ctx.config)
         out: list[Finding] = []
         for row in rows.iter_rows(named=True):
@@ -73,10 +68,9 @@ class DirectoryRecon(Rule):
                     f"had {typical:,.0f}"
                 )
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(row),
+                    row,
                     on_behalf_of=on_behalf_of(row),
                     window_start=row["window_start"],
                     window_end=row["window_end"],

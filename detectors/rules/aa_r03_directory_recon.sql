@@ -1,6 +1,6 @@
 -- AA-R03: directory enumeration (users, groups, roles, apps, service principals, devices) on the
--- judged day per identity, with the identity's daily enumeration history from the rollups
--- (identity_day_values, dimension resource_path; days it was active but did not enumerate
+-- judged day per identity, with the identity's daily enumeration history over the look-back
+-- window (history_day_values, dimension resource_path; days it was active but did not enumerate
 -- count as 0). Enumeration = listing a collection (/users, /groups/{id}/members) or looking
 -- objects up one by one (/users/{id}); reading an object's content (/users/{id}/messages) is not.
 WITH enum_paths AS (
@@ -9,8 +9,7 @@ WITH enum_paths AS (
         SELECT resource_path AS value FROM day_events
         WHERE day = $day AND table_name = 'activity'
         UNION ALL
-        SELECT value FROM identity_day_values
-        WHERE day >= $since AND day < $day AND dimension = 'resource_path'
+        SELECT value FROM history_values WHERE dimension = 'resource_path'
     )
     WHERE split_part(value, '/', 2) IN (
           'users', 'groups', 'directoryroles', 'rolemanagement', 'applications',
@@ -58,16 +57,16 @@ today AS (
 ),
 history AS (
     SELECT v.identity_id, v.day, CAST(sum(v.events) AS BIGINT) AS n
-    FROM identity_day_values v
+    FROM history_day_values v
     SEMI JOIN enum_paths p ON p.resource_path = v.value
-    WHERE v.day >= $since AND v.day < $day AND v.dimension = 'resource_path'
+    WHERE v.dimension = 'resource_path'
       AND v.identity_id IN (SELECT identity_id FROM today)
     GROUP BY v.identity_id, v.day
 ),
 active_days AS (
     SELECT identity_id, day
-    FROM identity_day
-    WHERE day >= $since AND day < $day AND identity_id IN (SELECT identity_id FROM today)
+    FROM history_days
+    WHERE identity_id IN (SELECT identity_id FROM today)
 ),
 stats AS (
     SELECT
@@ -78,11 +77,6 @@ stats AS (
         quantile_cont(coalesce(h.n, 0), 0.95) AS p95_requests
     FROM active_days a LEFT JOIN history h USING (identity_id, day)
     GROUP BY a.identity_id
-),
-tenant AS (
-    SELECT count(DISTINCT day) AS tenant_days
-    FROM identity_day
-    WHERE day >= $since AND day < $day
 )
 SELECT
     t.*,
@@ -90,6 +84,6 @@ SELECT
     coalesce(s.history_requests, 0) AS history_requests,
     coalesce(s.max_requests, 0) AS max_requests,
     coalesce(s.p95_requests, 0) AS p95_requests,
-    (SELECT tenant_days FROM tenant) AS tenant_days
+    (SELECT count(DISTINCT day) FROM history_days) AS tenant_days
 FROM today t LEFT JOIN stats s USING (identity_id)
 ORDER BY t.identity_id

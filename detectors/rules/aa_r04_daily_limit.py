@@ -7,17 +7,13 @@ Not behavioural: the limit is declared, so it applies from the agent's first day
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from detectors.finding import BaselineFact, Finding
-from detectors.query import identity, plural, run_sql, who
-from detectors.rule import Case, DetectContext, Rule, build_finding
+from detectors.rule import Case, DetectContext
 from detectors.scoring import ratio_rarity
+from detectors.sql_rule import SqlRule, plural, who
 
-SQL = Path(__file__).with_suffix(".sql")
 
-
-class DailyLimitExceeded(Rule):
+class DailyLimitExceeded(SqlRule):
     id = "AA-R04"
     family = "unexpected_resource_access"
     severity = "medium"
@@ -38,7 +34,7 @@ class DailyLimitExceeded(Rule):
                         limits[key.lower()] = agent.daily_request_limit
         if not limits:
             return []
-        rows = run_sql(ctx, SQL, keys=sorted(limits))
+        rows = self.frame(ctx, keys=sorted(limits))
         tolerance = float(self.params(ctx)["tolerance"])
         out: list[Finding] = []
         for row in rows.iter_rows(named=True):
@@ -49,10 +45,9 @@ class DailyLimitExceeded(Rule):
                 continue
             ratio = row["requests"] / limit
             out.append(
-                build_finding(
-                    self,
+                self.make(
                     ctx,
-                    identity=identity(row),
+                    row,
                     window_start=row["window_start"],
                     window_end=row["window_end"],
                     evidence=row["evidence"],

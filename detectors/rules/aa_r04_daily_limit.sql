@@ -20,14 +20,14 @@ WITH today AS (
     GROUP BY identity_id
 ),
 stats AS (
-    -- from the identity_day rollup: API requests a day
+    -- API requests a day over the look-back window
     SELECT
         identity_id,
         quantile_cont(requests, 0.95) AS p95_requests,
         max(requests) AS max_requests,
         count(*) AS history_days
-    FROM identity_day
-    WHERE day >= $since AND day < $day AND identity_id IN (SELECT identity_id FROM today)
+    FROM history_days
+    WHERE identity_id IN (SELECT identity_id FROM today)
     GROUP BY identity_id
 )
 SELECT

@@ -6,21 +6,8 @@ import json
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    AGENT_KINDS,
-    agent_keys,
-    agent_registry,
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import AGENT_KINDS, SqlRule, agent_keys, agent_registry, fact, label, plural
 
 
 def _signin(event_id: str, day: str, ip: str, asn: int, country: str, mfa: bool = False) -> dict:
@@ -51,7 +38,7 @@ HISTORY = [
 ]
 
 
-class NewSigninLocation(Rule):
+class NewSigninLocation(SqlRule):
     id = "AA-S01"
     family = "signin_anomaly"
     severity = "medium"
@@ -109,83 +96,73 @@ class NewSigninLocation(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         declared, declaring = [], []
         for agent in agent_registry(ctx):
             countries = [c.lower() for c in getattr(agent, "countries", None) or []]
             for key in agent_keys(agent) if countries else []:
                 declaring.append(key)
                 declared += [f"{key}|{c}" for c in countries]
-        rows = query_rows(
+        return {
+            "declared": declared,
+            "declaring": declaring,
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        agent = r["identity_kind"] in AGENT_KINDS or r["kind_source"] == "registry"
+        plausible = (r["min_tenant_identities"] or 0) > 0
+        if r["n_outside_declared"]:
+            severity = "high"
+        elif r["n_new_country"]:
+            if r["any_mfa"] and plausible and not agent:
+                severity = "low"  # a person travelling, with MFA, to a place others use
+            else:
+                severity = "high" if agent else "medium"
+        else:
+            severity = "medium" if agent else "low"
+        parts = []
+        if r["new_countries"]:
+            parts.append(f"country {r['new_countries']}")
+        if r["new_asns"]:
+            parts.append(f"network AS{r['new_asns']}")
+        if r["outside_countries"]:
+            parts.append(f"outside its declared countries ({r['outside_countries']})")
+        mfa = " (with MFA)" if r["any_mfa"] else " without MFA" if not agent else ""
+        explanation = (
+            f"{label(r)} signed in {plural(r['n_signins'], 'time')}{mfa} from "
+            f"{' and '.join(parts)}, new to it (usual countries: "
+            f"{r['usual_countries'] or 'none recorded'})."
+        )
+        return self.make(
             ctx,
-            SQL,
-            {
-                **day_bounds(ctx),
-                "declared": declared,
-                "declaring": declaring,
-                "max_evidence": int(p["max_evidence"]),
+            r,
+            explanation,
+            [
+                fact(
+                    "usual_countries",
+                    "countries in its history",
+                    r["usual_countries"],
+                    r["new_countries"],
+                ),
+                fact(
+                    "new_networks",
+                    "sign-ins from networks (ASN) never seen",
+                    0,
+                    r["n_new_asn"],
+                ),
+                fact("new_ips", "sign-ins from IPs never seen", 0, r["n_new_ip"]),
+                fact(
+                    "tenant_identities_in_country",
+                    "identities of the tenant seen in the new country",
+                    None,
+                    r["min_tenant_identities"],
+                ),
+            ],
+            severity=severity,
+            details={
+                "new_countries": r["new_countries"],
+                "new_asns": r["new_asns"],
+                "mfa": bool(r["any_mfa"]),
             },
         )
-        findings = []
-        for r in rows:
-            agent = r["identity_kind"] in AGENT_KINDS or r["kind_source"] == "registry"
-            plausible = (r["min_tenant_identities"] or 0) > 0
-            if r["n_outside_declared"]:
-                severity = "high"
-            elif r["n_new_country"]:
-                if r["any_mfa"] and plausible and not agent:
-                    severity = "low"  # a person travelling, with MFA, to a place others use
-                else:
-                    severity = "high" if agent else "medium"
-            else:
-                severity = "medium" if agent else "low"
-            parts = []
-            if r["new_countries"]:
-                parts.append(f"country {r['new_countries']}")
-            if r["new_asns"]:
-                parts.append(f"network AS{r['new_asns']}")
-            if r["outside_countries"]:
-                parts.append(f"outside its declared countries ({r['outside_countries']})")
-            mfa = " (with MFA)" if r["any_mfa"] else " without MFA" if not agent else ""
-            explanation = (
-                f"{label(r)} signed in {plural(r['n_signins'], 'time')}{mfa} from "
-                f"{' and '.join(parts)}, new to it (usual countries: "
-                f"{r['usual_countries'] or 'none recorded'})."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "usual_countries",
-                            "countries in its history",
-                            r["usual_countries"],
-                            r["new_countries"],
-                        ),
-                        fact(
-                            "new_networks",
-                            "sign-ins from networks (ASN) never seen",
-                            0,
-                            r["n_new_asn"],
-                        ),
-                        fact("new_ips", "sign-ins from IPs never seen", 0, r["n_new_ip"]),
-                        fact(
-                            "tenant_identities_in_country",
-                            "identities of the tenant seen in the new country",
-                            None,
-                            r["min_tenant_identities"],
-                        ),
-                    ],
-                    severity=severity,
-                    details={
-                        "new_countries": r["new_countries"],
-                        "new_asns": r["new_asns"],
-                        "mfa": bool(r["any_mfa"]),
-                    },
-                )
-            )
-        return findings

@@ -76,14 +76,16 @@ SELECT
     count(*) FILTER (WHERE new_asn) AS n_new_asn,
     count(*) FILTER (WHERE new_ip) AS n_new_ip,
     count(*) FILTER (WHERE outside_declared) AS n_outside_declared,
-    string_agg(DISTINCT country, ', ') FILTER (WHERE new_country) AS new_countries,
-    string_agg(DISTINCT CAST(asn AS VARCHAR), ', ') FILTER (WHERE new_asn) AS new_asns,
-    string_agg(DISTINCT ip_address, ', ') FILTER (WHERE new_ip) AS new_ips,
-    string_agg(DISTINCT country, ', ') FILTER (WHERE outside_declared) AS outside_countries,
+    string_agg(DISTINCT country, ', ' ORDER BY country) FILTER (WHERE new_country) AS new_countries,
+    string_agg(DISTINCT CAST(asn AS VARCHAR), ', ' ORDER BY CAST(asn AS VARCHAR))
+        FILTER (WHERE new_asn) AS new_asns,
+    string_agg(DISTINCT ip_address, ', ' ORDER BY ip_address) FILTER (WHERE new_ip) AS new_ips,
+    string_agg(DISTINCT country, ', ' ORDER BY country) FILTER (WHERE outside_declared)
+        AS outside_countries,
     -- one MFA sign-in from the new place vouches for the session's refresh sign-ins
     bool_or(mfa) AS any_mfa,
     min(coalesce(tenant_identities, 0)) FILTER (WHERE new_country) AS min_tenant_identities,
-    (SELECT string_agg(DISTINCT h.value, ', ') FROM history_values AS h
+    (SELECT string_agg(DISTINCT h.value, ', ' ORDER BY h.value) FROM history_values AS h
      WHERE h.identity_id = flagged.identity_id AND h.dimension = 'country') AS usual_countries,
     min(event_time) AS window_start,
     max(event_time) AS window_end,

@@ -6,18 +6,8 @@ from datetime import timedelta
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, fact, label, plural
 
 PLACES = {
     "Dublin": ("IE", 53.35, -6.26, "198.51.100.10"),
@@ -44,7 +34,7 @@ def _signin(event_id: str, time: str, city: str) -> dict:
     }
 
 
-class ImpossibleTravel(Rule):
+class ImpossibleTravel(SqlRule):
     id = "AA-S02"
     family = "signin_anomaly"
     severity = "high"
@@ -88,51 +78,40 @@ class ImpossibleTravel(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        bounds = day_bounds(ctx)
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                **bounds,
-                "prev_start": bounds["day_start"] - timedelta(days=1),
-                "prev_day": ctx.day - timedelta(days=1),
-                "min_km": float(p["min_km"]),
-                "max_kmh": float(p["max_kmh"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "prev_start": ctx.day_start - timedelta(days=1),
+            "prev_day": ctx.day - timedelta(days=1),
+            "min_km": float(p["min_km"]),
+            "max_kmh": float(p["max_kmh"]),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        explanation = (
+            f"{label(r)} signed in from {r['route']} {r['max_km']:,.0f} km apart in "
+            f"{r['minutes']:,.0f} minutes ({r['max_kmh']:,.0f} km/h; "
+            f"{plural(r['n_pairs'], 'impossible pair')} today)."
         )
-        findings = []
-        for r in rows:
-            explanation = (
-                f"{label(r)} signed in from {r['route']} {r['max_km']:,.0f} km apart in "
-                f"{r['minutes']:,.0f} minutes ({r['max_kmh']:,.0f} km/h; "
-                f"{plural(r['n_pairs'], 'impossible pair')} today)."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact(
-                            "max_speed_kmh",
-                            "fastest plausible travel",
-                            float(p["max_kmh"]),
-                            round(r["max_kmh"]),
-                        ),
-                        fact(
-                            "distance_km",
-                            "distance between the sign-ins",
-                            float(p["min_km"]),
-                            round(r["max_km"]),
-                        ),
-                    ],
-                    rarity=min(1.0, r["max_kmh"] / (10 * float(p["max_kmh"]))) + 0.5,
-                    reach=min(1.0, r["n_pairs"] / 5),
-                    details={"route": r["route"], "km": round(r["max_km"])},
-                )
-            )
-        return findings
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact(
+                    "max_speed_kmh",
+                    "fastest plausible travel",
+                    float(q["max_kmh"]),
+                    round(r["max_kmh"]),
+                ),
+                fact(
+                    "distance_km",
+                    "distance between the sign-ins",
+                    float(q["min_km"]),
+                    round(r["max_km"]),
+                ),
+            ],
+            rarity=min(1.0, r["max_kmh"] / (10 * float(q["max_kmh"]))) + 0.5,
+            reach=min(1.0, r["n_pairs"] / 5),
+            details={"route": r["route"], "km": round(r["max_km"])},
+        )

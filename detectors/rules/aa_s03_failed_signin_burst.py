@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    day_bounds,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import SqlRule, fact, label, plural
 
 
 def _signin(event_id: str, minute: int, user: str, ip: str, ok: bool) -> dict:
@@ -33,7 +22,7 @@ def _signin(event_id: str, minute: int, user: str, ip: str, ok: bool) -> dict:
     }
 
 
-class FailedSigninBurst(Rule):
+class FailedSigninBurst(SqlRule):
     id = "AA-S03"
     family = "signin_anomaly"
     severity = "medium"
@@ -47,7 +36,6 @@ class FailedSigninBurst(Rule):
         "min_failures": 10,
         "min_targets": 5,
         "baseline_factor": 3.0,
-        "lookback_days": 30,
         "max_evidence": 200,
     }
 
@@ -91,80 +79,67 @@ class FailedSigninBurst(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
-        bounds = day_bounds(ctx)
-        rows = query_rows(
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
+        return {
+            "min_failures": int(p["min_failures"]),
+            "min_targets": int(p["min_targets"]),
+            "baseline_factor": float(p["baseline_factor"]),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        success = (
+            f"; {plural(r['n_success_after'], 'successful sign-in')} followed"
+            + (f" ({r['compromised']})" if r["shape"] == "spray" else "")
+            if r["n_success_after"]
+            else ""
+        )
+        if r["shape"] == "burst":
+            explanation = (
+                f"{label(r)} had {plural(r['n_failures'], 'failed sign-in')} today, up to "
+                f"{r['max_in_hour']} within one hour, from {r['sources']} (at most "
+                f"{r['baseline_daily_max']} a day before){success}."
+            )
+            baseline = [
+                fact(
+                    "failed_per_day_max",
+                    "most failed sign-ins on one day before",
+                    r["baseline_daily_max"],
+                    r["n_failures"],
+                ),
+                fact(
+                    "failed_in_one_hour",
+                    "failures within one hour",
+                    q["min_failures"],
+                    r["max_in_hour"],
+                ),
+            ]
+        else:
+            explanation = (
+                f"Address {r['identity_id']} failed to sign in as "
+                f"{plural(r['n_targets'], 'identity')} "
+                f"({r['targets']}) with {plural(r['n_failures'], 'attempt')}: a password "
+                f"spray{success}."
+            )
+            baseline = [
+                fact(
+                    "targets",
+                    "distinct identities failing from one address",
+                    q["min_targets"],
+                    r["n_targets"],
+                ),
+            ]
+        severity = "high" if r["n_success_after"] else self.severity
+        return self.make(
             ctx,
-            SQL,
-            {
-                **bounds,
-                "history_start": bounds["day_start"] - timedelta(days=int(p["lookback_days"])),
-                "history_start_day": ctx.day - timedelta(days=int(p["lookback_days"])),
-                "min_failures": int(p["min_failures"]),
-                "min_targets": int(p["min_targets"]),
-                "baseline_factor": float(p["baseline_factor"]),
-                "max_evidence": int(p["max_evidence"]),
+            r,
+            explanation,
+            baseline,
+            severity=severity,
+            details={
+                "shape": r["shape"],
+                "failures": r["n_failures"],
+                "targets": r["targets"] or r["identity_id"],
+                "succeeded_after": r["n_success_after"],
             },
         )
-        findings = []
-        for r in rows:
-            success = (
-                f"; {plural(r['n_success_after'], 'successful sign-in')} followed"
-                + (f" ({r['compromised']})" if r["shape"] == "spray" else "")
-                if r["n_success_after"]
-                else ""
-            )
-            if r["shape"] == "burst":
-                explanation = (
-                    f"{label(r)} had {plural(r['n_failures'], 'failed sign-in')} today, up to "
-                    f"{r['max_in_hour']} within one hour, from {r['sources']} (at most "
-                    f"{r['baseline_daily_max']} a day before){success}."
-                )
-                baseline = [
-                    fact(
-                        "failed_per_day_max",
-                        "most failed sign-ins on one day before",
-                        r["baseline_daily_max"],
-                        r["n_failures"],
-                    ),
-                    fact(
-                        "failed_in_one_hour",
-                        "failures within one hour",
-                        p["min_failures"],
-                        r["max_in_hour"],
-                    ),
-                ]
-            else:
-                explanation = (
-                    f"Address {r['identity_id']} failed to sign in as "
-                    f"{plural(r['n_targets'], 'identity')} "
-                    f"({r['targets']}) with {plural(r['n_failures'], 'attempt')}: a password "
-                    f"spray{success}."
-                )
-                baseline = [
-                    fact(
-                        "targets",
-                        "distinct identities failing from one address",
-                        p["min_targets"],
-                        r["n_targets"],
-                    ),
-                ]
-            severity = "high" if r["n_success_after"] else self.severity
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    baseline,
-                    severity=severity,
-                    details={
-                        "shape": r["shape"],
-                        "failures": r["n_failures"],
-                        "targets": r["targets"] or r["identity_id"],
-                        "succeeded_after": r["n_success_after"],
-                    },
-                )
-            )
-        return findings

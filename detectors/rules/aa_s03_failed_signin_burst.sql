@@ -2,7 +2,7 @@
 --   burst: one identity fails >= $min_failures times within an hour, far above its own history;
 --   spray: one source IP fails against >= $min_targets distinct identities in the day.
 -- One row per identity (burst) or per source IP (spray, named as the identity of the row).
--- Parameters: $day, $history_start_day, $min_failures, $min_targets,
+-- Parameters: $day, $min_failures, $min_targets,
 -- $baseline_factor, $max_evidence.
 WITH failed AS (
     SELECT *
@@ -24,11 +24,10 @@ hourly AS (
     WHERE identity_id IS NOT NULL
 ),
 history AS (
-    -- the most failed sign-ins on one earlier day, from the per identity-day rollups
+    -- the most failed sign-ins on one earlier day of the look-back window
     SELECT identity_id, max(failed_signins) AS max_daily
-    FROM identity_day
-    WHERE day >= $history_start_day AND day < $day
-      AND identity_id IN (SELECT identity_id FROM hourly WHERE in_hour >= $min_failures)
+    FROM history_days
+    WHERE identity_id IN (SELECT identity_id FROM hourly WHERE in_hour >= $min_failures)
     GROUP BY identity_id
 ),
 burst AS (
@@ -45,7 +44,7 @@ burst AS (
         max(h.in_hour) AS max_in_hour,
         count(DISTINCT h.identity_id) AS n_targets,
         count(DISTINCT h.ip_address) AS n_sources,
-        string_agg(DISTINCT h.ip_address, ', ') AS sources,
+        string_agg(DISTINCT h.ip_address, ', ' ORDER BY h.ip_address) AS sources,
         coalesce(any_value(b.max_daily), 0) AS baseline_daily_max,
         min(h.event_time) AS window_start,
         max(h.event_time) AS window_end,
@@ -89,7 +88,7 @@ after AS (
     -- successes that follow the failures: for a burst from any of its sources, for a spray
     -- from the spraying IP against one of its targets
     SELECT f.identity_id, f.shape, list(s.event_id ORDER BY s.event_time) AS success_events,
-           string_agg(DISTINCT s.identity_id, ', ') AS compromised
+           string_agg(DISTINCT s.identity_id, ', ' ORDER BY s.identity_id) AS compromised
     FROM found AS f
     JOIN succeeded AS s
       ON s.event_time > f.window_start
@@ -101,7 +100,8 @@ after AS (
 )
 SELECT
     f.* EXCLUDE (failure_events),
-    (SELECT string_agg(DISTINCT coalesce(x.identity_name, x.identity_id), ', ')
+    (SELECT string_agg(DISTINCT coalesce(x.identity_name, x.identity_id), ', '
+                       ORDER BY coalesce(x.identity_name, x.identity_id))
      FROM failed AS x WHERE f.shape = 'spray' AND x.ip_address = f.identity_id) AS targets,
     len(coalesce(a.success_events, [])) AS n_success_after,
     a.compromised,

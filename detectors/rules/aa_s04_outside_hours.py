@@ -5,20 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from detectors.finding import Finding
-from detectors.rule import Case, DetectContext, Rule
-from detectors.rules._finding_rows import (
-    AGENT_KINDS,
-    agent_keys,
-    agent_registry,
-    fact,
-    label,
-    make_finding,
-    plural,
-    query_rows,
-    sql_beside,
-)
-
-SQL = sql_beside(__file__)
+from detectors.rule import Case, DetectContext
+from detectors.sql_rule import AGENT_KINDS, SqlRule, agent_keys, agent_registry, fact, label, plural
 
 TOML = """
 [[agents]]
@@ -64,7 +52,7 @@ def _workday(user: str, day: str, prefix: str) -> list[dict]:
 HISTORY = [r for d in range(1, 10) for r in _workday("dora", f"2026-03-0{d}", "h")]
 
 
-class OutsideHours(Rule):
+class OutsideHours(SqlRule):
     id = "AA-S04"
     family = "signin_anomaly"
     severity = "medium"
@@ -131,8 +119,7 @@ class OutsideHours(Rule):
         ),
     ]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
-        p = self.params(ctx)
+    def bind(self, ctx: DetectContext, p: dict) -> dict:
         keys, starts, ends, declared = [], [], [], []
         for agent in agent_registry(ctx):
             minutes = getattr(agent, "active_minutes", None)
@@ -143,50 +130,44 @@ class OutsideHours(Rule):
                 starts.append(minutes[0])
                 ends.append(minutes[1])
                 declared.append(agent.active_hours)
-        rows = query_rows(
-            ctx,
-            SQL,
-            {
-                "keys": keys,
-                "starts": starts,
-                "ends": ends,
-                "grace_minutes": int(p["grace_minutes"]),
-                "min_events": int(p["min_events"]),
-                "min_history_events": int(p["min_history_events"]),
-                "max_evidence": int(p["max_evidence"]),
-            },
+        return {
+            "keys": keys,
+            "declared_hours": declared,  # for the explanations
+            "starts": starts,
+            "ends": ends,
+            "grace_minutes": int(p["grace_minutes"]),
+            "min_events": int(p["min_events"]),
+            "min_history_events": int(p["min_history_events"]),
+            "max_evidence": int(p["max_evidence"]),
+        }
+
+    def finding(self, ctx: DetectContext, r: dict, q: dict) -> Finding:
+        declared = q["declared_hours"]
+        if r["declared"]:
+            window = declared[r["declared_at"] - 1]
+            why = (
+                f"outside its declared active hours {window} UTC (up to "
+                f"{r['max_minutes_outside'] / 60:.1f} hours outside)"
+            )
+            usual = window
+            severity = "high" if r["n_sensitive"] else "medium"
+        else:
+            hours = r["usual_hours"] or []
+            usual = f"{min(hours):02d}:00-{max(hours) + 1:02d}:00" if hours else "none"
+            why = f"in hours it never used before (its history covers {usual} UTC)"
+            agent = r["identity_kind"] in AGENT_KINDS or r["kind_source"] == "registry"
+            severity = "medium" if agent else "low"
+        explanation = (
+            f"{label(r)} was active {plural(r['n_events'], 'time')} at {r['hours']} UTC, {why}."
         )
-        findings = []
-        for r in rows:
-            if r["declared"]:
-                window = declared[r["declared_at"] - 1]
-                why = (
-                    f"outside its declared active hours {window} UTC (up to "
-                    f"{r['max_minutes_outside'] / 60:.1f} hours outside)"
-                )
-                usual = window
-                severity = "high" if r["n_sensitive"] else "medium"
-            else:
-                hours = r["usual_hours"] or []
-                usual = f"{min(hours):02d}:00-{max(hours) + 1:02d}:00" if hours else "none"
-                why = f"in hours it never used before (its history covers {usual} UTC)"
-                agent = r["identity_kind"] in AGENT_KINDS or r["kind_source"] == "registry"
-                severity = "medium" if agent else "low"
-            explanation = (
-                f"{label(r)} was active {plural(r['n_events'], 'time')} at {r['hours']} UTC, {why}."
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    r,
-                    explanation,
-                    [
-                        fact("usual_hours", "declared or usual hours (UTC)", usual, r["hours"]),
-                        fact("events_outside", "events outside those hours", 0, r["n_events"]),
-                    ],
-                    severity=severity,
-                    details={"hours": r["hours"], "declared": bool(r["declared"])},
-                )
-            )
-        return findings
+        return self.make(
+            ctx,
+            r,
+            explanation,
+            [
+                fact("usual_hours", "declared or usual hours (UTC)", usual, r["hours"]),
+                fact("events_outside", "events outside those hours", 0, r["n_events"]),
+            ],
+            severity=severity,
+            details={"hours": r["hours"], "declared": bool(r["declared"])},
+        )

@@ -1,5 +1,5 @@
 -- Each identity's values per dimension over the look-back window, strictly before the judged day
--- (variables aa_day: DATE, aa_lookback: days).
+-- (variables aa_day: DATE, aa_lookback: days): "has it used this before, on how many days".
 CREATE OR REPLACE TEMP TABLE history_values AS
 SELECT
     identity_id,
@@ -9,7 +9,5 @@ SELECT
     max(last_time) AS last_seen,
     CAST(sum(events) AS BIGINT) AS events,
     count(*) AS days_seen  -- one row per identity, day and value
-FROM identity_day_values
-WHERE date < getvariable('aa_day')
-  AND date >= getvariable('aa_day') - CAST(getvariable('aa_lookback') AS INTEGER)
+FROM history_day_values
 GROUP BY identity_id, dimension, value

@@ -1,6 +1,7 @@
 -- Daily volume statistics per identity over the look-back window, strictly before aa_day,
--- over the days the identity was active.
-CREATE OR REPLACE TEMP TABLE history_volume AS
+-- over the days the identity was active. A view: no rule reads it, an investigator's query
+-- computes it.
+CREATE OR REPLACE TEMP VIEW history_volume AS
 SELECT
     identity_id,
     count(*) AS days_active,
@@ -37,8 +38,5 @@ SELECT
     max(failed_signins + failed_requests) AS failures_max,
     avg(night_events) AS night_mean,
     avg(active_hours) AS active_hours_mean
-FROM identity_day
-WHERE date < getvariable('aa_day')
-  AND date >= getvariable('aa_day') - CAST(getvariable('aa_lookback') AS INTEGER)
-  AND identity_id IS NOT NULL
+FROM history_days
 GROUP BY identity_id

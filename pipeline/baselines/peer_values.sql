@@ -1,5 +1,6 @@
 -- How common each value is in a peer group: identities of the group that used it, of how many.
-CREATE OR REPLACE TEMP TABLE peer_values AS
+-- A view: no rule reads it, an investigator's query computes it.
+CREATE OR REPLACE TEMP VIEW peer_values AS
 WITH sizes AS (SELECT peer_group, count(*) AS peers FROM peer_groups GROUP BY peer_group)
 SELECT
     g.peer_group,

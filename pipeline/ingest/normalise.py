@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import cast
 
 import duckdb
@@ -23,8 +22,7 @@ from pipeline.ingest.fields import ALL_FIELDS, COMPILED, COMPILED_FOR_TABLE, Com
 from pipeline.ingest.timeparse import parse_time_columns
 from pipeline.resource_path import resource_path_expr
 from pipeline.schema import CONFLICT_COLUMN, TABLES
-
-SQL_DIR = Path(__file__).parent / "sql"
+from pipeline.sql import sql_file
 
 # Entra agent fields (DESIGN.md section 5), lower case -> actor_kind.
 AGENT_KIND: dict[str, str] = {
@@ -36,9 +34,8 @@ AGENT_KIND: dict[str, str] = {
 }
 
 
-@cache
 def sql(name: str) -> str:
-    return (SQL_DIR / name).read_text()
+    return sql_file(__file__, f"sql/{name}")
 
 
 def extract(

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import Config, load_config
 from pipeline.report.gather import gather
 from pipeline.report.model import ReportData
 from pipeline.report.render import render
@@ -32,6 +33,7 @@ def write_report(
     run: dict[str, Any] | None = None,
     since: str | date | None = None,
     days: list[str] | None = None,
+    config: Config | None = None,
 ) -> Path:
     """Write the report of a window of days and return its path (``gather`` says which days:
     by default the latest run's window).
@@ -39,15 +41,16 @@ def write_report(
     ``out`` defaults to ``reports/report-<day>.html`` (``report-<first>_<last>.html`` for more
     than one day); the file is written atomically with the workspace's ``file_mode`` (0600 by
     default): it names people and what they touched.
-    ``run``: the nightly run's summary so far, for the run information section.
+    ``run``: the nightly run's summary so far, for the run information section; ``config``: the
+    run's ``Config`` (read from agentaudit.toml when not given).
     """
-    from pipeline.config import load_config
     from pipeline.siem.spool import write_private
 
-    data = gather(workspace, day, run=run, since=since, days=days)
+    config = config if config is not None else load_config(workspace)
+    data = gather(workspace, day, run=run, since=since, days=days, config=config)
     html = render(data)
     path = Path(out) if out else workspace.reports / report_name(data)
-    mode = load_config(workspace).workspace.file_mode_int
+    mode = config.workspace.file_mode_int
     write_private(path, html.encode("utf-8"), mode)
     return path.resolve() if not path.is_absolute() else path
 

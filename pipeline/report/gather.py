@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +36,9 @@ from pipeline.report.model import (
     TableHealth,
 )
 from pipeline.schema import AGENT_KINDS
+from pipeline.sql import sql_file
 from pipeline.workspace import Workspace
 
-SQL_DIR = Path(__file__).with_name("sql")
 WINDOW_DAYS = 30
 CA_DAYS = 7  # Conditional Access coverage: the agent sign-ins of the last week
 TOUCHED_PER_AGENT = 15
@@ -52,9 +51,8 @@ DORMANT_RULE = "AA-G04"
 APPS = ("service_principal", "managed_identity")
 
 
-@cache
 def sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text()
+    return sql_file(__file__, f"sql/{name}")
 
 
 def finding_days(workspace: Workspace) -> list[str]:
@@ -170,13 +168,13 @@ def most_severe_first(findings: list[Finding]) -> list[Finding]:
 class _Catalog:
     """The catalog connection, or None; each query returns None when its view is missing."""
 
-    def __init__(self, workspace: Workspace, notes: dict[str, str]) -> None:
+    def __init__(self, workspace: Workspace, notes: dict[str, str], config=None) -> None:
         self.notes = notes
         self.con: duckdb.DuckDBPyConnection | None = None
         try:
             from pipeline.catalog import connect
 
-            self.con = connect(workspace, read_only=True)
+            self.con = connect(workspace, read_only=True, config=config)
         except Exception as exc:  # no catalog module or lake yet: the report still renders
             notes["catalog"] = f"catalog not available ({type(exc).__name__}: {exc})"
 
@@ -247,17 +245,19 @@ def gather(
     *,
     since: str | date | None = None,
     days: list[str] | None = None,
+    config=None,
 ) -> ReportData:
     """Everything the report of a window of days shows (``choose_days``: by default the latest
     run's window; ``day`` alone: that day; ``since`` … ``day``: a range; ``days``: as given).
 
     ``run``: the summary of the run in progress (``RunSummary.model_dump(mode="json")``), shown
-    as run information instead of the last finished run's manifest.
+    as run information instead of the last finished run's manifest. ``config``: the workspace's
+    ``Config`` when the caller has it (read from agentaudit.toml otherwise).
     """
     covered = choose_days(workspace, day, since=since, days=days)
     chosen = covered[-1] if covered else None
     notes: dict[str, str] = {}
-    config = _config(workspace)
+    config = config if config is not None else _config(workspace)
     findings = window_findings(workspace, covered)
     first, last = _window(chosen)
     history = [
@@ -266,7 +266,7 @@ def gather(
         if first <= d <= last
         for f in read_findings(workspace, d)
     ]
-    catalog = _Catalog(workspace, notes)
+    catalog = _Catalog(workspace, notes, config)
     try:
         identities = _identities(catalog, config, findings, history, first, last)
         agents = _agents(catalog, config, identities, findings, first, last)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from detectors.finding import Finding
 from detectors.store import read_findings
-from pipeline.config import load_config
+from pipeline.config import Config, load_config
 from pipeline.errors import UsageError
 from pipeline.lake import valid_day
 from pipeline.siem.ocsf import to_ocsf
@@ -119,6 +119,7 @@ def export(
     dcr_stream: str | None = None,
     stream: IO[str] | None = None,
     sink: HttpSink | None = None,
+    config: Config | None = None,
 ) -> ExportSummary:
     """Export findings (all, or one day's) as OCSF 1.8.0 Detection Finding JSON lines.
 
@@ -132,7 +133,7 @@ def export(
     """
     if fmt == "sentinel":
         return _export_sentinel(
-            workspace, out, day, redact, dcr_endpoint, dcr_id, dcr_stream, stream, sink
+            workspace, out, day, redact, dcr_endpoint, dcr_id, dcr_stream, stream, sink, config
         )
     started = time.perf_counter()
     if fmt not in FORMATS:
@@ -140,7 +141,7 @@ def export(
     day = valid_day(str(day)) if day is not None else None
     if url is not None:
         check_url(url)
-    config = load_config(workspace)
+    config = config if config is not None else load_config(workspace)
     redactor = Redactor.for_workspace(workspace) if redact else None
     events = ocsf_events(read_findings(workspace, day), redactor)
     # the summary goes into run manifests: the URL without a query string that may hold a token
@@ -190,10 +191,11 @@ def _export_sentinel(
     dcr_stream: str | None,
     stream: IO[str] | None,
     sink: HttpSink | None,
+    config: Config | None = None,
 ) -> ExportSummary:
     started = time.perf_counter()
     day = valid_day(str(day)) if day is not None else None
-    config = load_config(workspace)
+    config = config if config is not None else load_config(workspace)
     settings = config.siem.sentinel
     if endpoint is not None or sink is not None:
         sink = sink or SentinelSink(

@@ -16,14 +16,13 @@ events as evidence.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from detectors.finding import Finding
-from detectors.query import on_behalf_of
 from detectors.rule import DetectContext, Rule
-from detectors.rules._finding_rows import label, make_finding, plural, query_rows
+from detectors.sql_rule import SqlRule, label, on_behalf_of, plural
 from pipeline.sigma.views import TABLES
+from pipeline.sql import sql_file
 
 if TYPE_CHECKING:  # pySigma and sqlglot load only when a workspace names Sigma rules
     from pipeline.sigma.translate import Translation
@@ -33,7 +32,7 @@ SHOWN = 3
 
 
 def _sql(name: str) -> str:
-    return resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return sql_file(__file__, name)
 
 
 def _quote(name: str) -> str:
@@ -47,10 +46,14 @@ class DayTables:
     columns: dict[str, set[str]] = field(default_factory=dict)  # service -> view columns read
     made: dict[str, tuple] = field(default_factory=dict)  # service -> (run, connection, day)
 
+    @staticmethod
+    def name(service: str) -> str:
+        return f"sigma_day_{service}"
+
     def table(self, ctx: DetectContext, service: str) -> str:
         from pipeline.sigma.fields import MAP_COLUMNS
 
-        name = f"sigma_day_{service}"
+        name = self.name(service)
         key = (ctx.run_id, id(ctx.con), ctx.day)
         if self.made.get(service) != key:
             wanted: list[str] = []
@@ -66,46 +69,47 @@ class DayTables:
         return name
 
 
-class SigmaRule(Rule):
-    """A Sigma rule translated for the lake; subclasses are made per rule by ``detector_for``."""
+class SigmaRule(SqlRule):
+    """A Sigma rule translated for the lake; subclasses are made per rule by ``detector_for``.
+    Its SQL is ``sigma_match.sql`` over the day table with the rule's condition in it."""
 
     translation: ClassVar[Translation]
     day_tables: ClassVar[DayTables]
 
-    def detect(self, ctx: DetectContext) -> list[Finding]:
+    def text(self, name: str | None = None) -> str:
         t = self.translation
-        table = self.day_tables.table(ctx, t.service or "")
-        sql = _sql("sigma_match").replace("{day_table}", table).replace("{where}", t.where)
-        noun = TABLES[t.service or ""].noun
-        findings = []
-        for row in query_rows(ctx, sql, dict(t.params)):
-            what = list(row.get("what") or [])
-            shown = "; ".join(what[:SHOWN]) + (
-                f" and {len(what) - SHOWN} more" if len(what) > SHOWN else ""
-            )
-            explanation = (
-                f'Sigma rule "{t.title}" matched {plural(row["matched"], noun)} by '
-                f"{label(row)}" + (f": {shown}." if shown else ".")
-            )
-            findings.append(
-                make_finding(
-                    self,
-                    ctx,
-                    row,
-                    explanation,
-                    severity=t.severity,
-                    on_behalf_of=on_behalf_of(row),
-                    details={
-                        "sigma_id": t.sigma_id or "",
-                        "sigma_file": str(t.path),
-                        "sigma_level": t.level or "",
-                        "table": TABLES[t.service or ""].view,
-                        "matched": int(row["matched"]),
-                        "runbook": self.runbook,
-                    },
-                )
-            )
-        return findings
+        table = DayTables.name(t.service or "")
+        return _sql("sigma_match").replace("{day_table}", table).replace("{where}", t.where)
+
+    def bind(self, ctx: DetectContext, p: dict[str, Any]) -> dict[str, Any]:
+        self.day_tables.table(ctx, self.translation.service or "")  # made once a day per table
+        return dict(self.translation.params)
+
+    def finding(self, ctx: DetectContext, row: dict[str, Any], q: dict[str, Any]) -> Finding:
+        t = self.translation
+        what = list(row.get("what") or [])
+        shown = "; ".join(what[:SHOWN]) + (
+            f" and {len(what) - SHOWN} more" if len(what) > SHOWN else ""
+        )
+        explanation = (
+            f'Sigma rule "{t.title}" matched {plural(row["matched"], TABLES[t.service or ""].noun)}'
+            f" by {label(row)}" + (f": {shown}." if shown else ".")
+        )
+        return self.make(
+            ctx,
+            row,
+            explanation,
+            severity=t.severity,
+            on_behalf_of=on_behalf_of(row),
+            details={
+                "sigma_id": t.sigma_id or "",
+                "sigma_file": str(t.path),
+                "sigma_level": t.level or "",
+                "table": TABLES[t.service or ""].view,
+                "matched": int(row["matched"]),
+                "runbook": self.runbook,
+            },
+        )
 
 
 def runbook(t: Translation) -> str:

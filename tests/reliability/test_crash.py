@@ -180,7 +180,7 @@ def test_baseline_killed_between_its_two_rollups(samples_dir: Path, tmp_path: Pa
     script = textwrap.dedent(
         """
         import os, signal, sys
-        import pipeline.baselines as b
+        import pipeline.baselines.rollup as b
         from pipeline.workspace import Workspace
         real = b._write
         def write(ws, name, *args, **kwargs):
