@@ -47,6 +47,21 @@ workspace_option = _workspace_option(_existing_workspace)
 new_workspace_option = _workspace_option(lambda _ctx, _param, value: Workspace.at(value))
 
 
+def _progress_default(_ctx: click.Context, _param: click.Parameter, value: bool | None) -> bool:
+    return sys.stderr.isatty() if value is None else value
+
+
+#: ``--progress/--no-progress`` of a command with long steps: a bar on a terminal; without one,
+#: off unless asked for (then a line every tenth of the work, so a CI log stays short)
+progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    callback=_progress_default,
+    help="Progress on stderr (default: when stderr is a terminal); without a terminal, "
+    "--progress prints a line every tenth of the work.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(__version__, prog_name="agentaudit")

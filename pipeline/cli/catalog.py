@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from pipeline.cli import cli, new_workspace_option, workspace_option
+from pipeline.cli import cli, new_workspace_option, progress_option, workspace_option
 from pipeline.workspace import Workspace
 
 FORMAT = click.Choice(["table", "csv", "json"])
@@ -123,26 +121,17 @@ def registry_import(workspace: Workspace, file: str) -> None:
 @workspace_option
 @click.option("--day", "days", multiple=True, metavar="YYYY-MM-DD", help="Roll up these days.")
 @click.option("--rebuild", is_flag=True, help="Roll up every day again from the raw lake.")
-def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool) -> None:
+@progress_option
+def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool, progress: bool) -> None:
     """Update identities and per-identity-day rollups for the days not yet rolled up.
 
     Example: agentaudit baseline -w ./tenant-a    (or --rebuild, or --day 2026-01-31)
     """
     from pipeline.baselines import update
+    from pipeline.ingest.progress import Steps
 
-    bars: list = []
-
-    def on_day(done: int, total: int, day: str) -> None:
-        if not bars:
-            bars.append(click.progressbar(length=total, label="rolling up days", file=sys.stderr))
-            bars[0].__enter__()
-        bars[0].update(1)
-
-    try:
-        summary = update(workspace, days=list(days) or None, rebuild=rebuild, on_day=on_day)
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
+    with Steps("baseline", "days", progress) as days_done:
+        summary = update(workspace, days=list(days) or None, rebuild=rebuild, on_day=days_done)
     click.echo(summary.line())
 
 

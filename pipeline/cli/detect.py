@@ -7,7 +7,7 @@ from datetime import date
 import click
 
 from detectors.finding import FAMILIES, SEVERITIES
-from pipeline.cli import cli, workspace_option
+from pipeline.cli import cli, progress_option, workspace_option
 from pipeline.errors import AgentAuditError, UsageError
 
 
@@ -29,7 +29,8 @@ def _day(_ctx, _param, value: str | None) -> date | None:
     callback=_day,
     help="Judge only this day (default: every day with data and no findings yet, and the latest).",
 )
-def detect_command(workspace, day: date | None) -> None:
+@progress_option
+def detect_command(workspace, day: date | None, progress: bool) -> None:
     """Run every enabled detector and write the findings to lake/findings/.
 
     Each day is judged against the history before it, as the nightly run on that day would
@@ -40,8 +41,10 @@ def detect_command(workspace, day: date | None) -> None:
       agentaudit detect --workspace ws --date 2026-11-26
     """
     from detectors.engine import detect
+    from pipeline.ingest.progress import Steps
 
-    summary = detect(workspace, days=[day] if day else None)
+    with Steps("detect", "rule runs", progress) as rules_done:
+        summary = detect(workspace, days=[day] if day else None, on_step=rules_done)
     for line in summary.lines():
         click.echo(line)
     click.echo(summary.headline())

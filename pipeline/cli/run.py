@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from detectors.finding import SEVERITIES
-from pipeline.cli import cli, new_workspace_option
+from pipeline.cli import cli, new_workspace_option, progress_option
 from pipeline.run import RunSummary, demo, findings_at_or_above, open_days, run_nightly
 from pipeline.workspace import Workspace
 
@@ -47,7 +47,7 @@ def _stage_echo(name: str) -> None:
     show_default=True,
     help="Seconds to wait for another job holding the workspace.",
 )
-@click.option("--progress/--no-progress", default=True, help="Progress bars on long steps.")
+@progress_option
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -90,11 +90,12 @@ def run_cmd(
 @click.option(
     "--days", type=int, default=21, show_default=True, help="Days of history to generate."
 )
-def demo_cmd(folder: str, seed: int, days: int) -> None:
+@progress_option
+def demo_cmd(folder: str, seed: int, days: int, progress: bool) -> None:
     """Generate (or reuse) a sample tenant in FOLDER, run the nightly job, print the report's path.
 
     Example: agentaudit demo /tmp/agentaudit-demo
     """
-    summary = demo(Workspace.at(folder).root, seed=seed, days=days, progress=True)
+    summary = demo(Workspace.at(folder).root, seed=seed, days=days, progress=progress)
     _print_summary(summary)
     click.echo(f"\nOpen the report: {summary.report}")
