@@ -31,10 +31,11 @@ def _day(_ctx, _param, value: str | None) -> date | None:
 )
 @progress_option
 def detect_command(workspace, day: date | None, progress: bool) -> None:
-    """Run every enabled detector and write the findings to lake/findings/.
+    """Run the enabled detectors and write their findings.
 
-    Each day is judged against the history before it, as the nightly run on that day would
-    have; re-running a day replaces its findings (ids are stable, nothing is duplicated).
+    Findings go to lake/findings/. Each day is judged against the history before it, as the
+    nightly run on that day would have; re-running a day replaces its findings (ids are stable,
+    nothing is duplicated).
 
     \b
     Example:
@@ -116,7 +117,10 @@ def findings_command(
     help="labels.json of the generated tenant (default: <workspace>/labels.json).",
 )
 def evaluate_command(workspace, labels: str | None) -> None:
-    """Precision and recall of the findings against a generated tenant's labels.
+    """Score the findings against a generated tenant's labels.
+
+    Recall per family and per incident of labels.json, and which benign look-alikes were
+    flagged (false positives).
 
     \b
     Example:

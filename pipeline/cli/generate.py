@@ -92,10 +92,14 @@ def generate_cmd(
     workers: int,
     progress: bool,
 ) -> None:
-    """Generate a synthetic Entra tenant with AI agents and labelled incidents into FOLDER
-    (default: the workspace). FOLDER becomes a workspace: input/, agentaudit.toml, labels.json.
+    """Generate a synthetic Entra tenant with agents and incidents.
 
-    Example: agentaudit generate /tmp/tenant --days 40 --format storage --seed 7
+    The tenant's AI agents, people and labelled incidents are written into FOLDER (default: the
+    workspace), which becomes a workspace: input/, agentaudit.toml, labels.json.
+
+    \b
+    Example:
+      agentaudit generate /tmp/tenant --days 40 --format storage --seed 7
     """
     out = Workspace.at(folder).root if folder else workspace.root
     with Steps("generate", "days", progress) as days_done:

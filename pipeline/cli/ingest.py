@@ -15,12 +15,12 @@ from pipeline.workspace import Workspace
 @progress_option
 @new_workspace_option
 def ingest_command(paths: tuple[str, ...], progress: bool, workspace: Workspace) -> None:
-    """Ingest files, folders (recursive) or globs of Entra exports into the lake.
+    """Ingest Entra exports (files, folders, globs) into the lake.
 
-    The format is detected per file from its content: Azure Monitor storage (PT1H.json) and
-    Event Hub records, Graph API pages, Log Analytics JSON/CSV, admin center CSV/JSON downloads,
-    Microsoft 365 audit records; .gz too. Re-ingesting a file is a no-op; bad records go to
-    lake/_quarantine with their reason.
+    Folders are read recursively. The format is detected per file from its content: Azure
+    Monitor storage (PT1H.json) and Event Hub records, Graph API pages, Log Analytics JSON/CSV,
+    admin center CSV/JSON downloads, Microsoft 365 audit records; .gz too. Re-ingesting a file
+    is a no-op; bad records go to lake/_quarantine with their reason.
 
     \b
     Example:

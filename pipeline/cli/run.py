@@ -57,9 +57,14 @@ def run_cmd(
     wait_seconds: float,
     progress: bool,
 ) -> None:
-    """The nightly job: ingest what is new, baseline, detect, report, export to the SIEM file.
+    """The nightly job: ingest, baseline, detect, report, export.
 
-    Example: agentaudit run --workspace /srv/agentaudit --input /data/entra-exports --fail-on high
+    Ingests what is new, updates the baselines, judges the new days, writes the HTML report and
+    the SIEM file (and pushes to the collectors configured under [siem]).
+
+    \b
+    Example:
+      agentaudit run --workspace /srv/agentaudit --input /data/entra-exports --fail-on high
     """
     summary = run_nightly(
         workspace,
@@ -92,9 +97,13 @@ def run_cmd(
 )
 @progress_option
 def demo_cmd(folder: str, seed: int, days: int, progress: bool) -> None:
-    """Generate (or reuse) a sample tenant in FOLDER, run the nightly job, print the report's path.
+    """Generate a sample tenant and run the nightly job on it.
 
-    Example: agentaudit demo /tmp/agentaudit-demo
+    FOLDER is reused when it already holds a tenant; the report's path is printed at the end.
+
+    \b
+    Example:
+      agentaudit demo /tmp/agentaudit-demo
     """
     summary = demo(Workspace.at(folder).root, seed=seed, days=days, progress=progress)
     _print_summary(summary)
