@@ -14,8 +14,8 @@ badge per agent).
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
 writer process per database file, so when the file is busy (a nightly job holds it) or the caller
-asks for ``read_only``, the views are built as TEMP objects (in the file opened read-only, or in
-memory), which is why ``agentaudit sql`` works during a run.
+asks for ``read_only``, the views are built as TEMP objects in memory (the file is not opened),
+which is why ``agentaudit sql`` works during a run.
 """
 
 from __future__ import annotations
@@ -206,19 +206,15 @@ def _create_view(
 
 
 def _open(workspace: Workspace, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
-    """(connection, persistent): the catalog file read-write when we can have it, else TEMP."""
-    path = str(workspace.catalog)
+    """(connection, persistent): the catalog file read-write when we can have it, else TEMP
+    views in memory. A reader never opens the file: its views (the last writer's) would stand
+    beside the TEMP ones, and information_schema / duckdb_views() would list each view twice."""
     if not read_only:
         try:
             workspace.root.mkdir(parents=True, exist_ok=True)
-            return duckdb.connect(path), True
+            return duckdb.connect(str(workspace.catalog)), True
         except (duckdb.IOException, duckdb.ConnectionException):
             pass  # another process (or this one, read-only) holds the file
-    elif workspace.catalog.exists():
-        try:
-            return duckdb.connect(path, read_only=True), False
-        except (duckdb.IOException, duckdb.ConnectionException):
-            pass
     return duckdb.connect(":memory:"), False
 
 
