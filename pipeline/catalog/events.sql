@@ -4,6 +4,8 @@
 -- come from the agent_directory rollup, so activity by a known agent resolves to that agent.
 -- Activity sensitivity comes from path_sensitivity (paths of rolled-up days): run
 -- pipeline.baselines.update before reading the sensitivity of new days.
+-- identity_name: the registry's or the record's own name, else the name the logs give that id
+-- elsewhere (known_names), so that a Graph activity row of a person is not a bare GUID.
 -- Every row is here, the later versions of an event (same id, other content) too, flagged
 -- conflicting_duplicate; the detectors' and baselines' day inputs (day_events, rollup_input)
 -- count an event once: they read WHERE NOT conflicting_duplicate.
@@ -15,6 +17,33 @@ reg AS (
 dir AS (
     SELECT key, kind, identity_id, blueprint, name FROM agent_directory
     QUALIFY row_number() OVER (PARTITION BY key ORDER BY last_seen DESC, identity_id) = 1
+),
+known_names AS (
+    -- the name the logs give each id, for the rows whose own record names nobody (a Graph
+    -- activity record carries ids only): sign-ins name users, service principals and apps,
+    -- directory audits their initiators and targets, Defender's inventory its agents; the
+    -- latest name wins
+    SELECT key, arg_max(name, event_time) AS name
+    FROM (
+        SELECT lower(user_id) AS key, coalesce(user_principal_name, user_display_name) AS name,
+               event_time
+        FROM signins
+        UNION ALL
+        SELECT lower(service_principal_id), service_principal_name, event_time FROM signins
+        UNION ALL
+        SELECT lower(app_id), app_display_name, event_time FROM signins
+        UNION ALL
+        SELECT lower(coalesce(initiator_id, initiator_app_id)), initiator_name, event_time
+        FROM audits
+        UNION ALL
+        SELECT lower(t.target.id), coalesce(t.target.user_principal_name, t.target.display_name),
+               t.event_time
+        FROM (SELECT unnest(targets) AS target, event_time FROM audits) t
+        UNION ALL
+        SELECT lower(entra_agent_id), agent_name, event_time FROM agent_facts
+    )
+    WHERE key IS NOT NULL AND name IS NOT NULL AND trim(name) <> ''
+    GROUP BY key
 ),
 name_tags AS (
     SELECT key, arg_max(tag, priority) AS tag FROM sensitivity_patterns
@@ -226,6 +255,10 @@ activity_events AS (
     FROM a2 a
     LEFT JOIN path_sensitivity ps ON ps.resource_path = a.resource_path
 )
-SELECT * FROM signin_events
-UNION ALL
-SELECT * FROM activity_events
+SELECT e.* REPLACE (coalesce(e.identity_name, n.name) AS identity_name)
+FROM (
+    SELECT * FROM signin_events
+    UNION ALL
+    SELECT * FROM activity_events
+) e
+LEFT JOIN known_names n ON n.key = e.identity_id AND e.identity_name IS NULL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import click
@@ -60,7 +61,10 @@ def detect_command(workspace, day: date | None, progress: bool) -> None:
 @workspace_option
 @click.option("--severity", type=click.Choice(SEVERITIES), help="At or above this severity.")
 @click.option("--family", type=click.Choice(FAMILIES), help="Only this family.")
-@click.option("--identity", help="Identity id, app id or name (substring, case-insensitive).")
+@click.option(
+    "--identity",
+    help="Part of the identity's name, user principal name, app id or id (case-insensitive).",
+)
 @click.option("--date", "day", metavar="YYYY-MM-DD", callback=_day, help="Only this day.")
 @click.option("--hide-suppressed", is_flag=True, help="Leave out suppressed findings.")
 @click.option(
@@ -84,7 +88,7 @@ def findings_command(
       agentaudit findings --workspace ws --accountable unaccountable
     """
     from detectors.filters import select_findings
-    from detectors.finding import UNACCOUNTABLE
+    from detectors.finding import UNACCOUNTABLE, severity_counts
     from pipeline.catalog.query import clean  # log text: no escape sequence reaches the terminal
 
     found = select_findings(
@@ -106,7 +110,11 @@ def findings_command(
             f"\n    accountable: {clean(f.accountable)}{basis}"
         )
     nobody = sum(1 for f in found if f.accountable == UNACCOUNTABLE)
-    click.echo(f"{len(found)} finding(s), {nobody} unaccountable")
+    by_severity = Counter(f.severity for f in found)
+    click.echo(
+        f"{len(found)} finding(s), {nobody} unaccountable; by severity: "
+        f"{severity_counts(by_severity)}"
+    )
 
 
 @cli.command("evaluate")
