@@ -52,9 +52,7 @@ class WorkspaceSettings(_Strict):
     def _octal(cls, value: object) -> object:
         """An octal permission the owner can read and write and no other account can write."""
         if isinstance(value, int) and not isinstance(value, bool):
-            raise ValueError(
-                'write the mode as a quoted octal string, e.g. file_mode = "0640"'
-            )
+            raise ValueError('write the mode as a quoted octal string, e.g. file_mode = "0640"')
         if not isinstance(value, str):
             return value  # the str type check says what is wrong
         if not re.fullmatch(r"0?[0-7]{3}", value):
