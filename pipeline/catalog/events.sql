@@ -4,8 +4,8 @@
 -- come from the agent_directory rollup, so activity by a known agent resolves to that agent.
 -- Activity sensitivity comes from path_sensitivity (paths of rolled-up days): run
 -- pipeline.baselines.update before reading the sensitivity of new days.
--- identity_name: the registry's or the record's own name, else the name the logs give that id
--- elsewhere (known_names), so that a Graph activity row of a person is not a bare GUID.
+-- identity_name: the registry's or the record's own name, else the name the catalogue knows for
+-- that id (known_names), so that a Graph activity row of a person is not a bare GUID.
 -- Every row is here, the later versions of an event (same id, other content) too, flagged
 -- conflicting_duplicate; the detectors' and baselines' day inputs (day_events, rollup_input)
 -- count an event once: they read WHERE NOT conflicting_duplicate.
@@ -19,19 +19,18 @@ dir AS (
     QUALIFY row_number() OVER (PARTITION BY key ORDER BY last_seen DESC, identity_id) = 1
 ),
 known_names AS (
-    -- the name the logs give each id, for the rows whose own record names nobody (a Graph
-    -- activity record carries ids only): sign-ins name users, service principals and apps,
-    -- directory audits their initiators and targets, Defender's inventory its agents; the
-    -- latest name wins
-    SELECT key, arg_max(name, event_time) AS name
+    -- the name the catalogue knows for each id, for the rows whose own record names nobody (a
+    -- Graph activity record carries ids only): the rolled-up days' names (sign-ins name people,
+    -- service principals and agents; an agent's or service principal's app id names it too),
+    -- directory audits' initiators and targets, Defender's inventory; the latest name wins.
+    -- From the small tables only (identity_day, not every sign-in), as this view is read once
+    -- a judged day: a person first seen today is named once today is rolled up
+    SELECT key, arg_max(name, seen) AS name
     FROM (
-        SELECT lower(user_id) AS key, coalesce(user_principal_name, user_display_name) AS name,
-               event_time
-        FROM signins
+        SELECT identity_id AS key, identity_name AS name, last_time AS seen FROM identity_day
         UNION ALL
-        SELECT lower(service_principal_id), service_principal_name, event_time FROM signins
-        UNION ALL
-        SELECT lower(app_id), app_display_name, event_time FROM signins
+        SELECT app_id, identity_name, last_time FROM identity_day
+        WHERE identity_kind NOT IN ('human', 'guest', 'agent_user')  -- a person's is the client's
         UNION ALL
         SELECT lower(coalesce(initiator_id, initiator_app_id)), initiator_name, event_time
         FROM audits
