@@ -18,12 +18,13 @@ import inspect
 import pkgutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from detectors import accountable, standing, store
-from detectors.finding import SEVERITIES, Finding
+from detectors.finding import Finding, severity_counts
 from detectors.rule import DetectContext, Rule
 from detectors.scoring import ANCHORS, rescore
 from detectors.settings import check_detector_settings
@@ -58,14 +59,12 @@ class DetectSummary:
         return now
 
     def headline(self) -> str:
-        sev = ", ".join(
-            f"{self.by_severity[s]} {s}" for s in reversed(SEVERITIES) if self.by_severity.get(s)
-        )
         days = (
             f"{len(self.days)} day(s) {self.days[0]}..{self.days[-1]}" if self.days else "no days"
         )
+        sev = severity_counts(self.by_severity)
         return (
-            f"detect: {self.findings} finding(s) ({sev or 'none'}) over {days}, "
+            f"detect: {self.findings} finding(s) ({sev}) over {days}, "
             f"{self.suppressed} suppressed, {len(self.rules_run)} rules, {self.seconds:.1f} s"
         )
 
@@ -118,12 +117,14 @@ def detect(
     rules: list[type[Rule]] | None = None,
     config: Config | None = None,
     keep_other_rules: bool = False,
+    on_step: Callable[[int, int, str], None] | None = None,
 ) -> DetectSummary:
     """Run every enabled rule over ``days`` (default: days with data and no findings yet, plus the
     latest day) and write their findings; returns what was found. ``config``: the workspace's
     ``Config`` when the caller has it (read from agentaudit.toml otherwise).
     ``keep_other_rules``: a day's file keeps the findings of rules not run now (a one-off run of
-    some rules)."""
+    some rules). ``on_step(done, total, what)`` is called after each rule run on a day (for
+    progress bars)."""
     from pipeline import baselines, catalog
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
@@ -149,8 +150,14 @@ def detect(
         available = baselines.days_with_events(ws)
         judged = sorted(set(days)) if days is not None else _default_days(ws, available)
         tenant = _tenant(con)
+        steps = iter(range(1, len(judged) * len(enabled) + 1))
+
+        def step(rule_id: str, day: date) -> None:
+            if on_step:
+                on_step(next(steps), len(judged) * len(enabled), f"{rule_id} on {day}")
+
         for day in judged:
-            found = _judge_day(con, config, enabled, day, run, tenant, summary)
+            found = _judge_day(con, config, enabled, day, run, tenant, summary, step)
             t = time.perf_counter()
             found, moved = standing.carry(ws, day, found, standing_ids)
             found = accountable.assign(con, found)  # every rule's findings, in one place
@@ -180,7 +187,7 @@ def detect(
     return summary
 
 
-def _judge_day(con, config, rules, day, run, tenant, summary) -> list[Finding]:
+def _judge_day(con, config, rules, day, run, tenant, summary, step) -> list[Finding]:
     from pipeline import baselines
 
     t = time.perf_counter()
@@ -210,6 +217,7 @@ def _judge_day(con, config, rules, day, run, tenant, summary) -> list[Finding]:
         finally:
             took = time.perf_counter() - started
             summary.rule_seconds[rule_cls.id] = summary.rule_seconds.get(rule_cls.id, 0.0) + took
+            step(rule_cls.id, day)
         found = [_rescored(f, rule_cls) for f in found]
         if rule_cls.behavioural and learning:
             found = [g for f in found if (g := _while_learning(f, learning)) is not None]

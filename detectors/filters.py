@@ -23,8 +23,9 @@ def select_findings(
     accountable: str | None = None,
 ) -> list[Finding]:
     """Findings at or above ``severity``, of ``family``, naming ``identity`` (its id, app id or
-    name, case-insensitive substring), whose accountable human contains ``accountable``
-    ("unaccountable": those nobody answers for), on ``day``; highest score first."""
+    name, case-insensitive substring: ``pipeline.identities.match_identities``), whose
+    accountable human contains ``accountable`` ("unaccountable": those nobody answers for), on
+    ``day``; highest score first."""
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     if severity is not None and severity not in SEVERITIES:
         raise UsageError(f"--severity {severity!r}: use one of {', '.join(SEVERITIES)}")
@@ -42,11 +43,16 @@ def select_findings(
     if family:
         out = [f for f in out if f.family == family]
     if identity:
-        key = identity.lower()
+        # the catalog's names too (a finding may carry only the id), as the notebook resolves
+        from pipeline.identities import match_identities
+
+        key = identity.strip().lower()
+        known = {m.identity_id for m in match_identities(ws, identity)} if out else set()
         out = [
             f
             for f in out
-            if any(
+            if f.identity.id.lower() in known
+            or any(
                 key in (v or "").lower()
                 for v in (f.identity.id, f.identity.app_id, f.identity.name)
             )

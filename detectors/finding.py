@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -33,6 +34,11 @@ UNACCOUNTABLE = "unaccountable"
 def severity_rank(severity: str) -> int:
     """0 for info … 4 for critical; for sorting and --fail-on."""
     return SEVERITIES.index(severity)
+
+
+def severity_counts(counts: Mapping[str, int]) -> str:
+    """``"2 critical, 45 high, 24 medium"``: non-zero counts from critical down, or "none"."""
+    return ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts.get(s)) or "none"
 
 
 class Identity(BaseModel):

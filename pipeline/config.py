@@ -47,11 +47,27 @@ class WorkspaceSettings(_Strict):
     file_mode: str = "0600"  # permissions of reports, SIEM files and findings we write
     expect_new_data: bool = False  # a run that ingests no new rows exits 4 ("no new input")
 
-    @field_validator("file_mode")
+    @field_validator("file_mode", mode="before")
     @classmethod
-    def _octal(cls, value: str) -> str:
+    def _octal(cls, value: object) -> object:
+        """An octal permission the owner can read and write and no other account can write."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError('write the mode as a quoted octal string, e.g. file_mode = "0640"')
+        if not isinstance(value, str):
+            return value  # the str type check says what is wrong
         if not re.fullmatch(r"0?[0-7]{3}", value):
-            raise ValueError('must be an octal permission such as "0600"')
+            raise ValueError('must be an octal permission such as "0600" or "0640"')
+        mode = int(value, 8)
+        if mode & 0o600 != 0o600:
+            raise ValueError(
+                f"{value} does not let the owner read and write the files agentaudit rewrites; "
+                'use 06xx, e.g. "0600" or "0640"'
+            )
+        if mode & 0o002:
+            raise ValueError(
+                f"{value} lets every account on the machine rewrite reports and SIEM files; "
+                'leave others at most read, e.g. "0640" or "0644"'
+            )
         return value
 
     @property

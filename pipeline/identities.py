@@ -2,13 +2,18 @@
 
 The ``identities`` view (pipeline/catalog/identities.sql) holds one row per identity ever seen,
 built from the per-identity-day rollups, plus the people agents acted for and the registered
-agents never seen. ``list_identities`` filters it; ``entra_kind`` states in Python the mapping
-of Entra's agent fields that the ``agent_kind`` SQL macro applies (step 1 of the order).
+agents never seen. ``list_identities`` filters it; ``match_identities`` resolves the partial
+name an investigator types (``findings --identity``, the notebook) to identities; ``entra_kind``
+states in Python the mapping of Entra's agent fields that the ``agent_kind`` SQL macro applies
+(step 1 of the order).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from pipeline.catalog.query import QueryResult, execute
 from pipeline.errors import UsageError
@@ -64,3 +69,40 @@ def list_identities(
     if not rolled:
         result.notes.append("no rollups yet: run `agentaudit baseline` after ingesting")
     return result
+
+
+@dataclass(frozen=True)
+class IdentityMatch:
+    """An identity whose id, app id or name contains the text looked for."""
+
+    identity_id: str
+    name: str | None
+    app_id: str | None
+    actor_kind: str
+    events: int
+    exact: bool  # the text is the whole id, app id or name
+
+
+def match_identities(
+    source: duckdb.DuckDBPyConnection | Workspace | str | Path, text: str
+) -> list[IdentityMatch]:
+    """The identities that ``text`` names: a case-insensitive substring of the identity id, the
+    app id or the name (a person's user principal name, an agent's display name). Exact matches
+    first, then the busiest. ``source``: a catalog connection, or a workspace (opened
+    read-only). The one resolution behind ``agentaudit findings --identity`` and the notebook."""
+    from pipeline.catalog import connect, sql_text
+
+    key = text.strip().lower()
+    if not key:
+        raise UsageError("the identity to look for is empty: give part of its name, id or app id")
+    own = not isinstance(source, duckdb.DuckDBPyConnection)
+    con = connect(source, read_only=True) if own else source  # type: ignore[arg-type]
+    try:
+        rows = execute(con, sql_text("match_identities"), {"text": key}).rows
+    finally:
+        if own:
+            con.close()
+    return [
+        IdentityMatch(str(i), name, app, kind, int(events or 0), bool(exact))
+        for i, name, app, kind, events, exact in rows
+    ]

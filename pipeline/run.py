@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from pipeline import __version__
 from pipeline.errors import UsageError
+from pipeline.ingest.progress import Steps
 from pipeline.lake import write_json_atomic
 from pipeline.lock import workspace_lock
 from pipeline.workspace import Workspace
@@ -59,7 +60,9 @@ class RunSummary(BaseModel):
                 "Nothing new: every input was already ingested; "
                 "findings, report and SIEM file unchanged."
             )
-        sev = ", ".join(f"{n} {s}" for s, n in self.findings_by_severity.items() if n) or "none"
+        from detectors.finding import severity_counts
+
+        sev = severity_counts(self.findings_by_severity)
         return (
             f"run {self.run_id}: {self.rows_read} rows read, {self.rows_written} written; "
             f"{len(self.days_judged)} day(s) judged; findings: {sev}"
@@ -165,10 +168,18 @@ def run_nightly(
         if summary.rows_written == 0 and not first_run and not summary.resumed:
             summary.changed = False
         else:
-            stage("baseline", lambda: baselines.update(workspace, config=config))
-            detected = stage(
-                "detect", lambda: detect(workspace, days=None, run_id=run_id, config=config)
-            )
+            with Steps("baseline", "days", progress) as days_done:
+                stage(
+                    "baseline",
+                    lambda: baselines.update(workspace, config=config, on_day=days_done),
+                )
+            with Steps("detect", "rule runs", progress) as rules_done:
+                detected = stage(
+                    "detect",
+                    lambda: detect(
+                        workspace, days=None, run_id=run_id, config=config, on_step=rules_done
+                    ),
+                )
             judged = {str(d) for d in detected.days}
             if earlier is None:  # an unreadable marker: which days the killed run judged is unknown
                 judged |= {p.parent.name.removeprefix("date=") for p in _finding_files(workspace)}
@@ -296,5 +307,6 @@ def demo(folder: Path, seed: int = 7, days: int = 21, progress: bool = False) ->
     from pipeline.workspace import CONFIG_NAME
 
     if not (folder / CONFIG_NAME).exists():
-        generate_tenant(folder, days=days, seed=seed)
+        with Steps("generate", "days", progress) as days_done:
+            generate_tenant(folder, days=days, seed=seed, progress=days_done)
     return run_nightly(Workspace.at(folder), progress=progress)

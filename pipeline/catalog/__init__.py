@@ -14,8 +14,8 @@ badge per agent) and ``sigma_auditlogs`` / ``sigma_signinlogs`` (pipeline.sigma.
 ``catalog.duckdb`` holds views and small state only: every connect rebuilds them from the lake and
 agentaudit.toml. Views read Parquet at query time and never lock the lake. DuckDB allows one
 writer process per database file, so when the file is busy (a nightly job holds it) or the caller
-asks for ``read_only``, the views are built as TEMP objects (in the file opened read-only, or in
-memory), which is why ``agentaudit sql`` works during a run.
+asks for ``read_only``, the views are built as TEMP objects in memory (the file is not opened),
+which is why ``agentaudit sql`` works during a run.
 """
 
 from pipeline.catalog.views import (

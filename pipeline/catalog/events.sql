@@ -4,6 +4,8 @@
 -- come from the agent_directory rollup, so activity by a known agent resolves to that agent.
 -- Activity sensitivity comes from path_sensitivity (paths of rolled-up days): run
 -- pipeline.baselines.update before reading the sensitivity of new days.
+-- identity_name: the registry's or the record's own name, else the name the catalogue knows for
+-- that id (known_names), so that a Graph activity row of a person is not a bare GUID.
 -- Every row is here, the later versions of an event (same id, other content) too, flagged
 -- conflicting_duplicate; the detectors' and baselines' day inputs (day_events, rollup_input)
 -- count an event once: they read WHERE NOT conflicting_duplicate.
@@ -15,6 +17,32 @@ reg AS (
 dir AS (
     SELECT key, kind, identity_id, blueprint, name FROM agent_directory
     QUALIFY row_number() OVER (PARTITION BY key ORDER BY last_seen DESC, identity_id) = 1
+),
+known_names AS (
+    -- the name the catalogue knows for each id, for the rows whose own record names nobody (a
+    -- Graph activity record carries ids only): the rolled-up days' names (sign-ins name people,
+    -- service principals and agents; an agent's or service principal's app id names it too),
+    -- directory audits' initiators and targets, Defender's inventory; the latest name wins.
+    -- From the small tables only (identity_day, not every sign-in), as this view is read once
+    -- a judged day: a person first seen today is named once today is rolled up
+    SELECT key, arg_max(name, seen) AS name
+    FROM (
+        SELECT identity_id AS key, identity_name AS name, last_time AS seen FROM identity_day
+        UNION ALL
+        SELECT app_id, identity_name, last_time FROM identity_day
+        WHERE identity_kind NOT IN ('human', 'guest', 'agent_user')  -- a person's is the client's
+        UNION ALL
+        SELECT lower(coalesce(initiator_id, initiator_app_id)), initiator_name, event_time
+        FROM audits
+        UNION ALL
+        SELECT lower(t.target.id), coalesce(t.target.user_principal_name, t.target.display_name),
+               t.event_time
+        FROM (SELECT unnest(targets) AS target, event_time FROM audits) t
+        UNION ALL
+        SELECT lower(entra_agent_id), agent_name, event_time FROM agent_facts
+    )
+    WHERE key IS NOT NULL AND name IS NOT NULL AND trim(name) <> ''
+    GROUP BY key
 ),
 name_tags AS (
     SELECT key, arg_max(tag, priority) AS tag FROM sensitivity_patterns
@@ -226,6 +254,10 @@ activity_events AS (
     FROM a2 a
     LEFT JOIN path_sensitivity ps ON ps.resource_path = a.resource_path
 )
-SELECT * FROM signin_events
-UNION ALL
-SELECT * FROM activity_events
+SELECT e.* REPLACE (coalesce(e.identity_name, n.name) AS identity_name)
+FROM (
+    SELECT * FROM signin_events
+    UNION ALL
+    SELECT * FROM activity_events
+) e
+LEFT JOIN known_names n ON n.key = e.identity_id AND e.identity_name IS NULL

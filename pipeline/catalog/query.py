@@ -67,6 +67,11 @@ def clean(text: str) -> str:
     return _CONTROL.sub("?", text.replace("\r\n", "\n").replace("\n", "⏎"))
 
 
+def clean_lines(text: str) -> str:
+    """``clean`` line by line: the line breaks stay (a SQL error's caret under its column)."""
+    return "\n".join(clean(line) for line in text.replace("\r\n", "\n").split("\n"))
+
+
 def neutralise(text: str) -> str:
     """A CSV cell a spreadsheet will not run as a formula (numbers stay numbers)."""
     if text.startswith(_FORMULA) and not _NUMBER.match(text):
@@ -164,7 +169,8 @@ def execute(
             if truncated:
                 rel.fetchall()  # finish the result so the connection is free again
     except duckdb.Error as exc:
-        raise AgentAuditError(f"query failed: {clean(str(exc))}") from exc
+        # DuckDB's message spans lines: the error, then LINE n: the statement, then a caret
+        raise AgentAuditError(f"query failed: {clean_lines(str(exc))}") from exc
     return QueryResult(columns=columns, rows=[tuple(r) for r in rows], truncated=truncated)
 
 

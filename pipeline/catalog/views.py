@@ -188,19 +188,15 @@ def _create_view(
 
 
 def _open(workspace: Workspace, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
-    """(connection, persistent): the catalog file read-write when we can have it, else TEMP."""
-    path = str(workspace.catalog)
+    """(connection, persistent): the catalog file read-write when we can have it, else TEMP
+    views in memory. A reader never opens the file: its views (the last writer's) would stand
+    beside the TEMP ones, and information_schema / duckdb_views() would list each view twice."""
     if not read_only:
         try:
             workspace.root.mkdir(parents=True, exist_ok=True)
-            return duckdb.connect(path), True
+            return duckdb.connect(str(workspace.catalog)), True
         except (duckdb.IOException, duckdb.ConnectionException):
             pass  # another process (or this one, read-only) holds the file
-    elif workspace.catalog.exists():
-        try:
-            return duckdb.connect(path, read_only=True), False
-        except (duckdb.IOException, duckdb.ConnectionException):
-            pass
     return duckdb.connect(":memory:"), False
 
 

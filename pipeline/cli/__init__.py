@@ -66,7 +66,39 @@ def parse_day(_ctx, _param, value: str | None) -> date | None:
     return date.fromisoformat(valid_day(value))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _progress_default(_ctx: click.Context, _param: click.Parameter, value: bool | None) -> bool:
+    return sys.stderr.isatty() if value is None else value
+
+
+#: ``--progress/--no-progress`` of a command with long steps: a bar on a terminal; without one,
+#: off unless asked for (then a line every tenth of the work, so a CI log stays short)
+progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    callback=_progress_default,
+    help="Progress on stderr (default: when stderr is a terminal); without a terminal, "
+    "--progress prints a line every tenth of the work.",
+)
+
+
+class Group(click.Group):
+    """A click group whose command list shows each command's whole first sentence (wrapped when
+    long, never cut with "...": click's default cuts it to the terminal width)."""
+
+    group_class = type  # sub-groups (registry) list their commands the same way
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.version_option(__version__, prog_name="agentaudit")
 def cli(debug: bool) -> None:

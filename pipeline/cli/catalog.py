@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from pipeline.cli import cli, new_workspace_option, workspace_option
+from pipeline.cli import cli, new_workspace_option, progress_option, workspace_option
 from pipeline.workspace import Workspace
 
 FORMAT = click.Choice(["table", "csv", "json"])
@@ -18,7 +16,9 @@ FORMAT = click.Choice(["table", "csv", "json"])
 def init(workspace: Workspace, force: bool) -> None:
     """Create a workspace with a commented agentaudit.toml.
 
-    Example: agentaudit init --workspace ./tenant-a
+    \b
+    Example:
+      agentaudit init --workspace ./tenant-a
     """
     from pipeline.config import write_example
 
@@ -35,10 +35,16 @@ def init(workspace: Workspace, force: bool) -> None:
 )
 @click.option("--limit", type=int, default=None, help="Show at most this many rows.")
 def sql(workspace: Workspace, query: str, fmt: str, params: tuple[str, ...], limit: int | None):
-    """Run one SQL query over the catalog (read-only; works while a nightly run writes).
+    """Run one SQL query over the catalog (read-only).
 
-    Example: agentaudit sql 'SELECT identity_id, events FROM identities WHERE actor_kind = $k'
-    -p k=agent_identity --format csv
+    The catalog is opened read-only, so a query works while a nightly run writes. Bind values
+    with --param NAME=VALUE and $NAME in the query (never paste log values into SQL).
+
+    \b
+    Examples:
+      agentaudit sql -w ./tenant-a 'SELECT actor_kind, count(*) FROM identities GROUP BY 1'
+      agentaudit sql -w ./tenant-a --format csv -p k=agent_identity \\
+          'SELECT identity_id, name, events FROM identities WHERE actor_kind = $k'
     """
     from pipeline.catalog.query import parse_params, run_query
 
@@ -52,9 +58,15 @@ def sql(workspace: Workspace, query: str, fmt: str, params: tuple[str, ...], lim
 @workspace_option
 @click.option("--format", "-f", "fmt", type=FORMAT, default="table", show_default=True)
 def shell(workspace: Workspace, fmt: str) -> None:
-    """Interactive SQL prompt over the catalog, with history (.help inside for commands).
+    """Interactive SQL prompt over the catalog, with history.
 
-    Example: agentaudit shell -w ./tenant-a   then   SELECT * FROM obo_pairs;
+    End a statement with ';'. Ctrl-C drops the statement being typed; Ctrl-D or .quit leaves.
+    .help inside lists the dot commands and the catalog's views.
+
+    \b
+    Example:
+      agentaudit shell -w ./tenant-a
+      agentaudit> SELECT * FROM obo_pairs LIMIT 5;
     """
     from pipeline.catalog.shell import run_shell
 
@@ -81,9 +93,15 @@ def identities(
     fmt: str,
     limit: int,
 ) -> None:
-    """List identities: kind and who decided it, names, sponsor, first / last seen, counts.
+    """List identities: their kind, names, sponsor and activity.
 
-    Example: agentaudit identities --agents --unregistered
+    One row per identity: its kind and which source decided it, its names, sponsor, first and
+    last seen, and its counts of events.
+
+    \b
+    Examples:
+      agentaudit identities -w ./tenant-a --agents --unregistered
+      agentaudit identities -w ./tenant-a --search finance --format csv
     """
     from pipeline.identities import list_identities
 
@@ -98,7 +116,9 @@ def identities(
 def registry() -> None:
     """The agent registry in agentaudit.toml.
 
-    Example: agentaudit registry import agent-identities.json
+    \b
+    Example:
+      agentaudit registry import agent-identities.json -w ./tenant-a
     """
 
 
@@ -106,10 +126,16 @@ def registry() -> None:
 @workspace_option
 @click.argument("file", type=click.Path(dir_okay=False))
 def registry_import(workspace: Workspace, file: str) -> None:
-    """Merge a Microsoft Graph export of agent identities (with sponsors) into agentaudit.toml.
+    """Merge a Graph export of agent identities into agentaudit.toml.
 
-    Example: agentaudit registry import agents.json -w ./tenant-a
-    (export: GET /beta/servicePrincipals/microsoft.graph.agentIdentity?$expand=sponsors)
+    FILE is the Microsoft Graph export of the agent identities with their sponsors:
+
+    \b
+      GET /beta/servicePrincipals/microsoft.graph.agentIdentity?$expand=sponsors
+
+    \b
+    Example:
+      agentaudit registry import agents.json -w ./tenant-a
     """
     from pipeline.registry import import_graph_export
 
@@ -123,26 +149,24 @@ def registry_import(workspace: Workspace, file: str) -> None:
 @workspace_option
 @click.option("--day", "days", multiple=True, metavar="YYYY-MM-DD", help="Roll up these days.")
 @click.option("--rebuild", is_flag=True, help="Roll up every day again from the raw lake.")
-def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool) -> None:
-    """Update identities and per-identity-day rollups for the days not yet rolled up.
+@progress_option
+def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool, progress: bool) -> None:
+    """Update identities and per-identity-day rollups.
 
-    Example: agentaudit baseline -w ./tenant-a    (or --rebuild, or --day 2026-01-31)
+    Rolls up the days not yet rolled up; --rebuild rolls up every day again from the raw lake,
+    --day only the days given.
+
+    \b
+    Examples:
+      agentaudit baseline -w ./tenant-a
+      agentaudit baseline -w ./tenant-a --day 2026-01-31
+      agentaudit baseline -w ./tenant-a --rebuild
     """
     from pipeline.baselines import update
+    from pipeline.ingest.progress import Steps
 
-    bars: list = []
-
-    def on_day(done: int, total: int, day: str) -> None:
-        if not bars:
-            bars.append(click.progressbar(length=total, label="rolling up days", file=sys.stderr))
-            bars[0].__enter__()
-        bars[0].update(1)
-
-    try:
-        summary = update(workspace, days=list(days) or None, rebuild=rebuild, on_day=on_day)
-    finally:
-        if bars:
-            bars[0].__exit__(None, None, None)
+    with Steps("baseline", "days", progress) as days_done:
+        summary = update(workspace, days=list(days) or None, rebuild=rebuild, on_day=days_done)
     click.echo(summary.line())
 
 
@@ -159,9 +183,16 @@ def baseline(workspace: Workspace, days: tuple[str, ...], rebuild: bool) -> None
     help="watchlist: a flat CSV to upload as a Microsoft Sentinel watchlist (SearchKey first).",
 )
 def inventory(workspace: Workspace, agent: str | None, fmt: str) -> None:
-    """Per-agent evidence for an audit: sponsor, credentials, access, unused permissions.
+    """Per-agent evidence for an audit (sponsor, access, permissions).
 
-    Example: agentaudit inventory -w ./tenant-a --agent "Finance agent" --format json
+    One row per agent: sponsor, credentials, access packages, unused permissions, PII categories
+    touched, findings by severity, last sign-in. With --agent, every field of the matching agents.
+
+    \b
+    Examples:
+      agentaudit inventory -w ./tenant-a
+      agentaudit inventory -w ./tenant-a --agent "Finance agent" --format json
+      agentaudit inventory -w ./tenant-a --format watchlist > agents-watchlist.csv
     """
     from pipeline.inventory import badges, inventory, summary_table
 

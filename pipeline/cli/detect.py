@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import click
 
 from detectors.finding import FAMILIES, SEVERITIES
-from pipeline.cli import cli, parse_day, workspace_option
+from pipeline.cli import cli, parse_day, progress_option, workspace_option
 from pipeline.errors import AgentAuditError
 
 
@@ -20,19 +21,23 @@ from pipeline.errors import AgentAuditError
     callback=parse_day,
     help="Judge only this day (default: every day with data and no findings yet, and the latest).",
 )
-def detect_command(workspace, day: date | None) -> None:
-    """Run every enabled detector and write the findings to lake/findings/.
+@progress_option
+def detect_command(workspace, day: date | None, progress: bool) -> None:
+    """Run the enabled detectors and write their findings.
 
-    Each day is judged against the history before it, as the nightly run on that day would
-    have; re-running a day replaces its findings (ids are stable, nothing is duplicated).
+    Findings go to lake/findings/. Each day is judged against the history before it, as the
+    nightly run on that day would have; re-running a day replaces its findings (ids are stable,
+    nothing is duplicated).
 
     \b
     Example:
       agentaudit detect --workspace ws --date 2026-11-26
     """
     from detectors.engine import detect
+    from pipeline.ingest.progress import Steps
 
-    summary = detect(workspace, days=[day] if day else None)
+    with Steps("detect", "rule runs", progress) as rules_done:
+        summary = detect(workspace, days=[day] if day else None, on_step=rules_done)
     for line in summary.lines():
         click.echo(line)
     click.echo(summary.headline())
@@ -47,7 +52,10 @@ def detect_command(workspace, day: date | None) -> None:
 @workspace_option
 @click.option("--severity", type=click.Choice(SEVERITIES), help="At or above this severity.")
 @click.option("--family", type=click.Choice(FAMILIES), help="Only this family.")
-@click.option("--identity", help="Identity id, app id or name (substring, case-insensitive).")
+@click.option(
+    "--identity",
+    help="Part of the identity's name, user principal name, app id or id (case-insensitive).",
+)
 @click.option("--date", "day", metavar="YYYY-MM-DD", callback=parse_day, help="Only this day.")
 @click.option("--hide-suppressed", is_flag=True, help="Leave out suppressed findings.")
 @click.option(
@@ -71,7 +79,7 @@ def findings_command(
       agentaudit findings --workspace ws --accountable unaccountable
     """
     from detectors.filters import select_findings
-    from detectors.finding import UNACCOUNTABLE
+    from detectors.finding import UNACCOUNTABLE, severity_counts
     from pipeline.catalog.query import clean  # log text: no escape sequence reaches the terminal
 
     found = select_findings(
@@ -93,7 +101,11 @@ def findings_command(
             f"\n    accountable: {clean(f.accountable)}{basis}"
         )
     nobody = sum(1 for f in found if f.accountable == UNACCOUNTABLE)
-    click.echo(f"{len(found)} finding(s), {nobody} unaccountable")
+    by_severity = Counter(f.severity for f in found)
+    click.echo(
+        f"{len(found)} finding(s), {nobody} unaccountable; by severity: "
+        f"{severity_counts(by_severity)}"
+    )
 
 
 @cli.command("evaluate")
@@ -104,7 +116,10 @@ def findings_command(
     help="labels.json of the generated tenant (default: <workspace>/labels.json).",
 )
 def evaluate_command(workspace, labels: str | None) -> None:
-    """Precision and recall of the findings against a generated tenant's labels.
+    """Score the findings against a generated tenant's labels.
+
+    Recall per family and per incident of labels.json, and which benign look-alikes were
+    flagged (false positives).
 
     \b
     Example:

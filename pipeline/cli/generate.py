@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
-from pipeline.cli import cli, new_workspace_option
+from pipeline.cli import cli, new_workspace_option, progress_option
 from pipeline.generate import FORMATS, generate_tenant
 from pipeline.generate.generator import DEFAULT_AGENTS, DEFAULT_HUMANS
+from pipeline.ingest.progress import Steps
 from pipeline.workspace import Workspace
 
 
@@ -74,6 +75,7 @@ from pipeline.workspace import Workspace
     show_default=True,
     help="Processes writing days in parallel (same bytes as one).",
 )
+@progress_option
 def generate_cmd(
     folder: str | None,
     workspace: Workspace,
@@ -88,16 +90,19 @@ def generate_cmd(
     gzip_files: bool,
     overwrite: bool,
     workers: int,
+    progress: bool,
 ) -> None:
-    """Generate a synthetic Entra tenant with AI agents and labelled incidents into FOLDER
-    (default: the workspace). FOLDER becomes a workspace: input/, agentaudit.toml, labels.json.
+    """Generate a synthetic Entra tenant with agents and incidents.
 
-    Example: agentaudit generate /tmp/tenant --days 40 --format storage --seed 7
+    The tenant's AI agents, people and labelled incidents are written into FOLDER (default: the
+    workspace), which becomes a workspace: input/, agentaudit.toml, labels.json.
+
+    \b
+    Example:
+      agentaudit generate /tmp/tenant --days 40 --format storage --seed 7
     """
     out = Workspace.at(folder).root if folder else workspace.root
-    with click.progressbar(
-        length=days, label="generating days", file=click.get_text_stream("stderr")
-    ) as bar:
+    with Steps("generate", "days", progress) as days_done:
         summary = generate_tenant(
             out,
             days=days,
@@ -110,7 +115,7 @@ def generate_cmd(
             scale=scale,
             gzip_files=gzip_files,
             overwrite=overwrite,
-            progress=lambda done, total: bar.update(1),
+            progress=days_done,
         )
     click.echo(summary.line())
     click.echo(f"labels: {summary.labels_path}")

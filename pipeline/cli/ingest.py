@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from pipeline.cli import cli, new_workspace_option
+from pipeline.cli import cli, new_workspace_option, progress_option
 from pipeline.errors import AgentAuditError
 from pipeline.ingest.summary import inert
 from pipeline.workspace import Workspace
@@ -12,32 +12,22 @@ from pipeline.workspace import Workspace
 
 @cli.command("ingest")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="A progress bar on stderr (default: when stderr is a terminal); without a terminal, "
-    "--progress prints a line every tenth of the files.",
-)
+@progress_option
 @new_workspace_option
-def ingest_command(paths: tuple[str, ...], progress: bool | None, workspace: Workspace) -> None:
-    """Ingest files, folders (recursive) or globs of Entra exports into the lake.
+def ingest_command(paths: tuple[str, ...], progress: bool, workspace: Workspace) -> None:
+    """Ingest Entra exports (files, folders, globs) into the lake.
 
-    The format is detected per file from its content: Azure Monitor storage (PT1H.json) and
-    Event Hub records, Graph API pages, Log Analytics JSON/CSV, admin center CSV/JSON downloads,
-    Microsoft 365 audit records; .gz too. Re-ingesting a file is a no-op; bad records go to
-    lake/_quarantine with their reason.
+    Folders are read recursively. The format is detected per file from its content: Azure
+    Monitor storage (PT1H.json) and Event Hub records, Graph API pages, Log Analytics JSON/CSV,
+    admin center CSV/JSON downloads, Microsoft 365 audit records; .gz too. Re-ingesting a file
+    is a no-op; bad records go to lake/_quarantine with their reason.
 
     \b
     Example:
       agentaudit ingest --workspace ./ws exports/insights-logs-signinlogs/ 'exports/*.json.gz'
     """
-    import sys
-
     from pipeline.ingest import ingest_paths
     from pipeline.lock import workspace_lock
-
-    if progress is None:
-        progress = sys.stderr.isatty()
 
     # one writer per workspace: a second ingest (or a nightly run) would store new events twice
     with workspace_lock(workspace.root, "agentaudit ingest"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from detectors.finding import SEVERITIES
-from pipeline.cli import cli, new_workspace_option, wait_option
+from pipeline.cli import cli, new_workspace_option, progress_option, wait_option
 from pipeline.run import RunSummary, demo, findings_at_or_above, open_days, run_nightly
 from pipeline.workspace import Workspace
 
@@ -53,7 +53,7 @@ def _stage_echo(name: str) -> None:
     "in which nothing new arrived).",
 )
 @wait_option
-@click.option("--progress/--no-progress", default=True, help="Progress bars on long steps.")
+@progress_option
 @click.pass_context
 def run_cmd(
     ctx: click.Context,
@@ -63,9 +63,14 @@ def run_cmd(
     wait_seconds: float,
     progress: bool,
 ) -> None:
-    """The nightly job: ingest what is new, baseline, detect, report, export to the SIEM file.
+    """The nightly job: ingest, baseline, detect, report, export.
 
-    Example: agentaudit run --workspace /srv/agentaudit --input /data/entra-exports --fail-on high
+    Ingests what is new, updates the baselines, judges the new days, writes the HTML report and
+    the SIEM file (and pushes to the collectors configured under [siem]).
+
+    \b
+    Example:
+      agentaudit run --workspace /srv/agentaudit --input /data/entra-exports --fail-on high
     """
     summary = run_nightly(
         workspace,
@@ -96,13 +101,18 @@ def run_cmd(
 @click.option(
     "--days", type=int, default=21, show_default=True, help="Days of history to generate."
 )
-def demo_cmd(folder: str, seed: int, days: int) -> None:
-    """Generate (or reuse) a sample tenant in FOLDER, run the nightly job, print the report's path.
+@progress_option
+def demo_cmd(folder: str, seed: int, days: int, progress: bool) -> None:
+    """Generate a sample tenant and run the nightly job on it.
 
-    Example: agentaudit demo /tmp/agentaudit-demo
+    FOLDER is reused when it already holds a tenant; the report's path is printed at the end.
+
+    \b
+    Example:
+      agentaudit demo /tmp/agentaudit-demo
     """
     workspace = Workspace.at(folder)
-    summary = demo(workspace.root, seed=seed, days=days, progress=True)
+    summary = demo(workspace.root, seed=seed, days=days, progress=progress)
     _print_summary(workspace, summary)
     path, _ = _report_status(workspace, summary)
     if path:  # else the summary's report line says why there is none

@@ -28,8 +28,10 @@ _PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(exists
 @_PATHS
 @click.option("--show-sql", is_flag=True, help="Print each rule's DuckDB query and its values.")
 def check_command(paths: tuple[str, ...], show_sql: bool) -> None:
-    """Say, per Sigma rule, whether it runs on the lake: ok, unsupported (and why), or binds
-    to no real column (a field no table has: it could never fire). Files or folders.
+    """Say whether each Sigma rule runs on the lake.
+
+    Per rule: ok, unsupported (and why), or binds to no real column (a field no table has: it
+    could never fire). PATHS are files or folders.
 
     Exit 0 when every rule is accounted for, 1 when a file could not be read.
 
@@ -62,9 +64,10 @@ def check_command(paths: tuple[str, ...], show_sql: bool) -> None:
 )
 @wait_option
 def run_command(paths: tuple[str, ...], workspace, day: date | None, wait_seconds: float) -> None:
-    """Run Sigma rules once over the lake and write their findings like the nightly run
-    (accountable human, suppressions; the other rules' findings are kept). The report and the
-    SIEM export read them from there.
+    """Run Sigma rules once over the lake and write their findings.
+
+    Findings are written like the nightly run's (accountable human, suppressions; the other
+    rules' findings are kept). The report and the SIEM export read them from there.
 
     \b
     Example:

@@ -188,8 +188,8 @@ class _Run:
                         unit = self._unit(con, seen)
                     index = unit.add_member(event.member)
                     detected, big = event.detected, event.big
-                    if event.done:
-                        self.progress.advance(event.member.path)
+                    if event.done:  # nothing to read: already ingested, empty, unreadable
+                        self.progress.advance(event.member.path, idle=True)
                 elif isinstance(event, Ended):
                     member = unit.members[index]
                     self.progress.advance(member.path)

@@ -21,18 +21,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from detectors.finding import Finding
 from detectors.rule import DetectContext, Rule
 from detectors.sql_rule import SqlRule, label, on_behalf_of, plural
-from pipeline.sigma.views import TABLES
-from pipeline.sql import sql_file
+from pipeline.sigma.views import TABLES, sql_text
 
 if TYPE_CHECKING:  # pySigma and sqlglot load only when a workspace names Sigma rules
     from pipeline.sigma.translate import Translation
 
 #: how many distinct activities an explanation names
 SHOWN = 3
-
-
-def _sql(name: str) -> str:
-    return sql_file(__file__, name)
 
 
 def _quote(name: str) -> str:
@@ -63,7 +58,7 @@ class DayTables:
                     wanted.append(f"v.{_quote(MAP_COLUMNS[service][col])}")
             cols = ", ".join(wanted) or "NULL AS aa_nothing"
             ctx.con.execute(
-                _sql(f"sigma_day_{service}").replace("{columns}", cols), {"day": ctx.day}
+                sql_text(f"sigma_day_{service}").replace("{columns}", cols), {"day": ctx.day}
             )
             self.made[service] = key
         return name
@@ -79,7 +74,7 @@ class SigmaRule(SqlRule):
     def text(self, name: str | None = None) -> str:
         t = self.translation
         table = DayTables.name(t.service or "")
-        return _sql("sigma_match").replace("{day_table}", table).replace("{where}", t.where)
+        return sql_text("sigma_match").replace("{day_table}", table).replace("{where}", t.where)
 
     def bind(self, ctx: DetectContext, p: dict[str, Any]) -> dict[str, Any]:
         self.day_tables.table(ctx, self.translation.service or "")  # made once a day per table

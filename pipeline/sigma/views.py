@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
 import duckdb
+
+from pipeline.sql import sql_file
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ INTERNAL_PREFIX = "aa_"
 
 
 def sql_text(name: str) -> str:
-    return resources.files(__package__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    return sql_file(__file__, name)
 
 
 def install(con: duckdb.DuckDBPyConnection, temp: str = "TEMP") -> None:

@@ -95,6 +95,11 @@ def test_example_is_valid_and_init_refuses_to_overwrite(workspace):
         ("[siem]\nurl = 'ftp://x'\n", ":2: 'siem.url'"),
         ("[workspace\nlake = 1\n", "not valid TOML"),
         ("[[agents]]\nid = 'a'\n[[agents]]\nid = 'A'\n", "declared twice"),
+        ('[workspace]\nfile_mode = "644x"\n', ":2: 'workspace.file_mode': must be an octal"),
+        ("[workspace]\nfile_mode = 640\n", 'quoted octal string, e.g. file_mode = "0640"'),
+        ("[workspace]\nfile_mode = 0o640\n", 'quoted octal string, e.g. file_mode = "0640"'),
+        ('[workspace]\nfile_mode = "0666"\n', "lets every account on the machine rewrite"),
+        ('[workspace]\nfile_mode = "0440"\n', "does not let the owner read and write"),
     ],
 )
 def test_errors_name_file_key_and_line(text, needle):

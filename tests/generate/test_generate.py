@@ -348,7 +348,7 @@ def test_cli_generate_and_usage_errors(tmp_path):
     bad = _cli("generate", str(tmp_path / "u"), "--days", "2")
     assert bad.returncode == 2 and "--days" in bad.stderr
     helped = _cli("generate", "--help")
-    assert "Example: agentaudit generate" in helped.stdout
+    assert "Example:\n    agentaudit generate /tmp/tenant" in helped.stdout
 
 
 @pytest.mark.parametrize("fmt", ["loganalytics-csv", "storage"])

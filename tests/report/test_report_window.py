@@ -81,7 +81,7 @@ def test_the_nightly_run_reports_every_day_it_judged(workspace, backlog, monkeyp
     from detectors.engine import DetectSummary
     from pipeline.run import run_nightly
 
-    def judged(ws, days=None, run_id=None, config=None):
+    def judged(ws, days=None, run_id=None, **_):
         return DetectSummary(run_id=run_id, days=[D1, D2, D3], by_severity={"critical": 2})
 
     monkeypatch.setattr(detectors.engine, "detect", judged)
