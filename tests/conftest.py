@@ -130,16 +130,16 @@ def _build_generated_run(folder: Path) -> None:
     from pipeline.generate import generate_tenant
     from pipeline.run import run_nightly
 
-    generate_tenant(folder, days=7, seed=11, scale=0.03)
+    generate_tenant(folder, days=9, seed=11, scale=0.03)
     run_nightly(Workspace.at(folder))
 
 
 @pytest.fixture(scope="session")
 def generated_run(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """A small generated tenant (7 days) after one nightly run: lake, catalog, findings, report,
-    OCSF file. Read it, do not change it. Built once per test session: with pytest-xdist the
-    first worker that needs it builds it under a lock in the session's shared temp folder and the
-    others wait and reuse it."""
+    """A small generated tenant after one nightly run: lake, catalog, findings, report, OCSF
+    file; 9 days, so its last days have a baseline. Read it, do not change it. Built once per
+    test session: with pytest-xdist the first worker that needs it builds it under a lock in the
+    session's shared temp folder and the others wait and reuse it."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         folder = tmp_path_factory.mktemp("generated") / "ws"
         _build_generated_run(folder)
