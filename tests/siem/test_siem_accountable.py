@@ -1,6 +1,6 @@
 """The accountable human in OCSF: the acting identity is the affected resource
-(``resources[0]``), its ``owner`` the accountable human, the basis a tag; validated against the
-compiled 1.8.0 schema for every basis, hostile text included."""
+(``resources[0]``), its ``owner`` the accountable human, the basis a tag; validated (our copy of
+the OCSF 1.8.0 part, and the compiled schema when found) for every basis, hostile text included."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""OCSF mapping: every emitted line validated against the compiled 1.8.0 schema."""
+"""OCSF mapping: every emitted line validated (the ``validator`` fixture: against our copy of the
+Detection Finding part of OCSF 1.8.0 always, against the compiled schema when it is found)."""
 
 from __future__ import annotations
 
