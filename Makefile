@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv demo test test-long lint bench clean
+.PHONY: venv demo test test-long lint bench notebook clean
 
 $(BIN)/agentaudit: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,15 @@ test-long: venv
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# re-execute notebooks/investigate.ipynb against a fresh run of the sample tenant (a temporary
+# copy of sample_data/), so the committed notebook shows its answers; a few minutes
+notebook: venv
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cp -r sample_data "$$tmp/sample_data"; rm -rf "$$tmp/sample_data/lake"; \
+	$(BIN)/agentaudit run --workspace "$$tmp/sample_data" > "$$tmp/run.log" 2>&1 \
+		|| { cat "$$tmp/run.log"; exit 1; }; \
+	$(BIN)/python -m tests.notebooks.execute "$$tmp/sample_data"
 
 bench: venv
 	$(BIN)/python benchmarks/run_all.py

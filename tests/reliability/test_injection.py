@@ -12,7 +12,6 @@ import copy
 import csv
 import io
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -90,10 +89,8 @@ def test_report_shows_hostile_text_inert(hostile_run) -> None:
     assert shown
 
 
-def test_report_in_chromium_runs_no_payload(hostile_run, tmp_path: Path) -> None:
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("headless Chromium is not installed")
+def test_report_in_chromium_runs_no_payload(hostile_run, chromium_path: Path, tmp_path) -> None:
+    chromium = str(chromium_path)
     ws, summary = hostile_run
     profile = tmp_path / "profile"
     done = subprocess.run(

@@ -7,16 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import BROWSER, CHROMIUM  # noqa: I001
 from report_fixtures import DAY, SCRIPT, hostile_findings, report_data
 
 from pipeline.report import render
 
-#: Debian's chromium package (installed by .ci/run); PATH first
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium is not installed"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason=BROWSER.reason)]
 
 
 def chromium(tmp_path: Path, page: Path, *args: str, fragment: str = "") -> str:

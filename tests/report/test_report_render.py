@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import pytest
 from report_fixtures import HOSTILE, hostile_findings, report_data
 
 from pipeline.report import render
@@ -145,6 +146,18 @@ def test_charts_are_svg_from_numbers():
     assert "<svg" in empty and "NaN" not in empty
     bars = str(severity_bars({"critical": 2, "high": 0}))
     assert bars.count("<rect") == 2
+
+
+def test_activity_chart_draws_the_baseline_band():
+    days = [DayActivity(day=f"2026-11-{d:02d}", events=10 + (d == 9) * 90) for d in range(1, 10)]
+    band = [None, None] + [(8.0, 14.5)] * 7  # learning for two days, then a usual 8-14.5 a day
+    svg = str(activity_chart(days, band=band))
+    assert svg.count('fill-opacity="0.3"') == 7 and svg.count("<path") == 7
+    assert "2026-11-09: 100 events, 0 failed, 0 sensitive; usual 8-14.5" in svg
+    assert "2026-11-01: 10 events, 0 failed, 0 sensitive<" in svg  # no band while learning
+    assert 'font-size="10"' in svg  # ticks readable outside the report's stylesheet
+    with pytest.raises(ValueError, match="band has 2 entries for 9 days"):
+        activity_chart(days, band=band[:2])
 
 
 def test_a_bad_day_stays_readable():

@@ -1,4 +1,5 @@
-"""A validator of OCSF events against the compiled schema (``../shared/ocsf/``), not our copy.
+"""A validator of OCSF events against the compiled schema (``AGENTAUDIT_OCSF_SCHEMA``), or against
+our small copy of its Detection Finding part (``ocsf_spec.py``), which has the same shape.
 
 Checks, recursively through objects: required attributes (a profile's only when the event
 declares that profile in ``metadata.profiles``), attributes the class or object does not define,
@@ -30,6 +31,9 @@ class OcsfValidator:
         self.classes_by_uid = {c["uid"]: c for c in schema["classes"].values()}
         self.types = schema["types"]
         self.objects = schema["objects"]
+        #: our copy holds only what our events use: what it lacks says how to add it
+        note = schema.get("subset_note")
+        self.missing = f" ({note})" if note else ""
 
     # -- entry point -------------------------------------------------------------------------
     def errors(self, event: Any) -> list[str]:
@@ -79,7 +83,7 @@ class OcsfValidator:
             spec = attributes.get(name)
             where = f"{path}{name}"
             if spec is None:
-                out.append(f"{where}: not an attribute of this class or object")
+                out.append(f"{where}: not an attribute of this class or object{self.missing}")
                 continue
             if spec.get("profile") and spec["profile"] not in profiles:
                 out.append(
@@ -140,7 +144,7 @@ class OcsfValidator:
             )
             return
         if type_name not in self.types:
-            out.append(f"{where}: unknown type {type_name!r} in the schema")
+            out.append(f"{where}: unknown type {type_name!r} in the schema{self.missing}")
             return
         self._scalar(item, type_name, where, out)
         enum = spec.get("enum")

@@ -6,8 +6,6 @@ import stat
 
 import pytest
 from collector import Collector
-from conftest import OCSF_SCHEMA
-from ocsf_validator import OcsfValidator, load_schema
 from siem_findings import DAY, make_finding
 
 from detectors.finding import Suppression
@@ -94,10 +92,7 @@ def test_non_retryable_error_stops_at_once(ws, collector):
     assert collector.requests == 1 and summary.spooled == 10 and "401" in summary.error
 
 
-def test_splunk_hec_envelopes_and_token(ws, collector):
-    if not OCSF_SCHEMA.exists():
-        pytest.skip("no OCSF schema beside the checkout")
-    validator = OcsfValidator(load_schema(OCSF_SCHEMA))
+def test_splunk_hec_envelopes_and_token(ws, collector, validator):
     summary = export(
         ws, url=collector.url, hec_token="tok-123", sink=sink(collector.url, token="tok-123")
     )
