@@ -189,15 +189,17 @@ def run_nightly(
             summary.findings_by_severity = dict(detected.by_severity)
             day = max(detected.days) if detected.days else None
             if summary.days_judged:  # the report covers every day judged since the last one
-                report = stage(
-                    "report",
-                    lambda: write_report(
-                        workspace,
-                        days=summary.days_judged,
-                        run=summary.model_dump(mode="json"),
-                        config=config,
-                    ),
-                )
+                with Steps("report", "parts", progress) as parts_done:
+                    report = stage(
+                        "report",
+                        lambda: write_report(
+                            workspace,
+                            days=summary.days_judged,
+                            run=summary.model_dump(mode="json"),
+                            config=config,
+                            on_step=parts_done,
+                        ),
+                    )
                 summary.report = str(report)
             tag = str(day) if day else datetime.now(UTC).date().isoformat()
             siem_file = workspace.siem / f"findings-{tag}.ocsf.jsonl"

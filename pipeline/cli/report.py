@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from pipeline.cli import cli, workspace_option
+from pipeline.cli import cli, progress_option, workspace_option
 
 
 @cli.command("report")
@@ -30,7 +30,10 @@ from pipeline.cli import cli, workspace_option
     help="HTML file to write (default: reports/report-<date>.html in the workspace, "
     "report-<first>_<last>.html for several days).",
 )
-def report_command(workspace, day: str | None, since: str | None, out: str | None) -> None:
+@progress_option
+def report_command(
+    workspace, day: str | None, since: str | None, out: str | None, progress: bool
+) -> None:
     """Write the self-contained HTML report an analyst reads in the morning.
 
     Without --date or --since it covers the latest run's window: every day that run judged,
@@ -43,9 +46,11 @@ def report_command(workspace, day: str | None, since: str | None, out: str | Non
       agentaudit report --workspace ws --date 2026-11-26 -o /tmp/report.html
       agentaudit report --workspace ws --since 2026-11-24
     """
+    from pipeline.ingest.progress import Steps
     from pipeline.report import write_report
 
-    path = write_report(workspace, day=day, since=since, out=out)
+    with Steps("report", "parts", progress) as parts_done:
+        path = write_report(workspace, day=day, since=since, out=out, on_step=parts_done)
     click.echo(f"report written to {path}")
 
 

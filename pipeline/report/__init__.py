@@ -4,12 +4,13 @@ writes one self-contained file under ``reports/``."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config, load_config
-from pipeline.report.gather import gather
+from pipeline.report.gather import REPORT_PARTS, gather
 from pipeline.report.model import ReportData
 from pipeline.report.render import render
 from pipeline.workspace import Workspace
@@ -34,6 +35,7 @@ def write_report(
     since: str | date | None = None,
     days: list[str] | None = None,
     config: Config | None = None,
+    on_step: Callable[[int, int, str], None] | None = None,
 ) -> Path:
     """Write the report of a window of days and return its path (``gather`` says which days:
     by default the latest run's window).
@@ -42,13 +44,16 @@ def write_report(
     than one day); the file is written atomically with the workspace's ``file_mode`` (0600 by
     default): it names people and what they touched.
     ``run``: the nightly run's summary so far, for the run information section; ``config``: the
-    run's ``Config`` (read from agentaudit.toml when not given).
+    run's ``Config`` (read from agentaudit.toml when not given); ``on_step(done, total, part)``:
+    called as each part of the report is made (for progress bars).
     """
     from pipeline.siem.spool import write_private
 
     config = config if config is not None else load_config(workspace)
-    data = gather(workspace, day, run=run, since=since, days=days, config=config)
+    data = gather(workspace, day, run=run, since=since, days=days, config=config, on_step=on_step)
     html = render(data)
+    if on_step:
+        on_step(REPORT_PARTS, REPORT_PARTS, "page")
     path = Path(out) if out else workspace.reports / report_name(data)
     mode = config.workspace.file_mode_int
     write_private(path, html.encode("utf-8"), mode)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,10 @@ def _window(day: str | None) -> tuple[str, str]:
     return (end - timedelta(days=WINDOW_DAYS - 1)).isoformat(), end.isoformat()
 
 
+#: the parts a report is made of, for progress: findings, identities, agents (gather), the page
+REPORT_PARTS = 4
+
+
 def gather(
     workspace: Workspace,
     day: str | date | None = None,
@@ -246,14 +251,17 @@ def gather(
     since: str | date | None = None,
     days: list[str] | None = None,
     config=None,
+    on_step: Callable[[int, int, str], None] | None = None,
 ) -> ReportData:
     """Everything the report of a window of days shows (``choose_days``: by default the latest
     run's window; ``day`` alone: that day; ``since`` … ``day``: a range; ``days``: as given).
 
     ``run``: the summary of the run in progress (``RunSummary.model_dump(mode="json")``), shown
     as run information instead of the last finished run's manifest. ``config``: the workspace's
-    ``Config`` when the caller has it (read from agentaudit.toml otherwise).
+    ``Config`` when the caller has it (read from agentaudit.toml otherwise). ``on_step(done,
+    total, part)`` is called as each of the report's parts is gathered (for progress bars).
     """
+    step = on_step or (lambda *_: None)
     covered = choose_days(workspace, day, since=since, days=days)
     chosen = covered[-1] if covered else None
     notes: dict[str, str] = {}
@@ -266,10 +274,13 @@ def gather(
         if first <= d <= last
         for f in read_findings(workspace, d)
     ]
+    step(1, REPORT_PARTS, "findings")
     catalog = _Catalog(workspace, notes, config)
     try:
         identities = _identities(catalog, config, findings, history, first, last)
+        step(2, REPORT_PARTS, "identities")
         agents = _agents(catalog, config, identities, findings, first, last)
+        step(3, REPORT_PARTS, "agents")
     finally:
         catalog.close()
     data = ReportData(

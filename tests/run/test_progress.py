@@ -109,3 +109,13 @@ def test_severities_are_counted_from_critical_down():
         rows_written=1,
     )
     assert "findings: 2 critical, 45 high, 24 medium, 108 low" in run.headline()
+
+
+def test_report_command_shows_each_part_of_the_report(ws):
+    detect(ws)
+    shown = CliRunner().invoke(cli, ["report", "-w", str(ws.root), "--progress"])
+    assert shown.exit_code == 0, shown.output
+    lines = _lines(shown.stderr, "report")
+    assert lines and lines[-1] == "report: 4/4 parts (100%), last page"
+    quiet = CliRunner().invoke(cli, ["report", "-w", str(ws.root)])
+    assert quiet.exit_code == 0 and not _lines(quiet.stderr, "report")
