@@ -22,15 +22,16 @@ NOTEBOOK = REPO / "notebooks" / "investigate.ipynb"
 MACHINE_PATH = re.compile(r"(?<![\w.~-])(/(tmp|home|root|work|Users|var|private|opt)/|[A-Z]:\\\\)")
 
 
-def execute(workspace: Path, notebook: Path = NOTEBOOK, timeout: int = 120):
+def execute(workspace: Path, notebook: Path = NOTEBOOK, timeout: int = 120, agent: str = ""):
     """The notebook executed top to bottom against ``workspace`` (nbclient raises
-    ``CellExecutionError`` at the first failing cell)."""
+    ``CellExecutionError`` at the first failing cell); ``agent``: its ``AGENTAUDIT_AGENT``."""
     nb = nbformat.read(notebook, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    old = os.environ.get("AGENTAUDIT_WORKSPACE")
+    saved = {k: os.environ.get(k) for k in ("AGENTAUDIT_WORKSPACE", "AGENTAUDIT_AGENT")}
     os.environ["AGENTAUDIT_WORKSPACE"] = str(workspace)
+    os.environ["AGENTAUDIT_AGENT"] = agent
     try:
         NotebookClient(
             nb,
@@ -40,10 +41,11 @@ def execute(workspace: Path, notebook: Path = NOTEBOOK, timeout: int = 120):
             resources={"metadata": {"path": str(notebook.parent)}},
         ).execute()
     finally:
-        if old is None:
-            os.environ.pop("AGENTAUDIT_WORKSPACE", None)
-        else:
-            os.environ["AGENTAUDIT_WORKSPACE"] = old
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     _scrub(nb, workspace)
     return nb
 

@@ -50,6 +50,18 @@ def test_notebook_runs_on_a_generated_tenant(generated_run):
     assert machine_paths(nb) == []
 
 
+def test_the_agent_is_picked_by_part_of_its_name(generated_run):
+    """AGENTAUDIT_AGENT takes what ``findings --identity`` takes (match_identities)."""
+    from pipeline.identities import match_identities
+
+    matches = match_identities(generated_run.root, "ASSISTANT agent")
+    assert len(matches) > 1 and not matches[0].exact
+    nb = execute(generated_run.root, agent="ASSISTANT agent")
+    text = "".join(output_texts(nb))
+    assert f"{len(matches)} identities match 'ASSISTANT agent'; taking the busiest" in text
+    assert f"investigating {matches[0].name} {matches[0].identity_id}" in text
+
+
 def test_an_empty_workspace_says_to_run_first(tmp_path):
     empty = tmp_path / "new-workspace"
     empty.mkdir()
