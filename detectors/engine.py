@@ -156,6 +156,7 @@ def detect(
             if on_step:
                 on_step(next(steps), len(judged) * len(enabled), f"{rule_id} on {day}")
 
+        held: dict[str, Finding] = {}  # the findings the lake holds after this run, by id
         for day in judged:
             found = _judge_day(con, config, enabled, day, run, tenant, summary, step)
             t = time.perf_counter()
@@ -173,16 +174,20 @@ def detect(
                 else found
             )
             store.write_day(ws, day.isoformat(), kept, config.workspace.file_mode_int)
-            standing.remove_moved(ws, moved)
+            standing.remove_moved(ws, moved, config.workspace.file_mode_int)
             summary._add("write", t)
             summary.days.append(day.isoformat())
-            summary.findings += len(found)
-            for f in found:
-                summary.by_severity[f.severity] = summary.by_severity.get(f.severity, 0) + 1
-                summary.by_family[f.family] = summary.by_family.get(f.family, 0) + 1
-                summary.by_rule[f.rule_id] = summary.by_rule.get(f.rule_id, 0) + 1
+            for ids in moved.values():  # a standing finding moved on: counted once, where it is
+                for fid in ids:
+                    held.pop(fid, None)
+            held.update((f.finding_id, f) for f in found)
     finally:
         con.close()
+    summary.findings = len(held)
+    for f in held.values():
+        summary.by_severity[f.severity] = summary.by_severity.get(f.severity, 0) + 1
+        summary.by_family[f.family] = summary.by_family.get(f.family, 0) + 1
+        summary.by_rule[f.rule_id] = summary.by_rule.get(f.rule_id, 0) + 1
     summary.seconds = time.perf_counter() - started
     return summary
 

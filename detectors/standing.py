@@ -78,8 +78,9 @@ def carry(
     return out, moved
 
 
-def remove_moved(ws: Workspace, moved: dict[str, set[str]]) -> None:
-    """Rewrite each older day's file without the standing findings that moved on."""
+def remove_moved(ws: Workspace, moved: dict[str, set[str]], mode: int | None = None) -> None:
+    """Rewrite each older day's file without the standing findings that moved on (``mode``: the
+    workspace's file_mode, read from agentaudit.toml when not given)."""
     for day, ids in moved.items():
         keep = [f for f in store.read_findings(ws, day) if f.finding_id not in ids]
-        store.write_day(ws, day, keep)
+        store.write_day(ws, day, keep, mode)

@@ -60,3 +60,14 @@ def test_a_night_without_the_condition_ends_it_and_a_return_is_new(workspace) ->
 
 def test_the_hygiene_rules_are_the_standing_ones() -> None:
     assert {r.id for r in discover_rules() if r.standing} == {"AA-G04", "AA-G05", "AA-A04"}
+
+
+def test_a_run_over_several_days_counts_a_standing_finding_once(workspace) -> None:
+    """The run's headline counts what the lake holds, not each day's copy before it moved."""
+    rows = [_signin(f"s{day}", day) for day in (10, 11, 12)]
+    write_partitioned(workspace, "signins", case_table("signins", rows), "n", "event_time")
+    days = [date(2026, 3, d) for d in (10, 11, 12)]
+    summary = detect(workspace, days=days, rules=[ConditionalAccessNotApplied])
+    held = [f for f in store.read_findings(workspace) if f.rule_id == "AA-G05"]
+    assert len(held) == 1
+    assert summary.findings == 1 and summary.by_rule == {"AA-G05": 1}
