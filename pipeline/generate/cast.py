@@ -16,6 +16,8 @@ from pipeline.generate import world
 from pipeline.generate.ids import ips, uuid, uuids
 
 DOMAIN = "contoso-labs.com"
+#: the kinds that are agents (the others: service principals, managed identities)
+AGENT_KINDS = ("agent_identity", "agent_user", "classic_agent")
 
 # A Graph call template: method, path (with {placeholders}), weight, mean response bytes.
 Call = tuple[str, str, float, int]
