@@ -6,8 +6,8 @@ import numpy as np
 import polars as pl
 
 from pipeline.generate import world
-from pipeline.generate.cast import HUMAN_CALLS
 from pipeline.generate.entry import Context, actor_ids, person_ids
+from pipeline.generate.jobs import HUMAN_CALLS
 from pipeline.generate.planted import actor_calls, calls, one_ip, spread
 from pipeline.generate.traffic import HOUR_US, HUMAN_SCOPES, US, human_signins
 
