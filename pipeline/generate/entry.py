@@ -29,7 +29,7 @@ FAMILY = {
         ["AA-G01", "AA-G02", "AA-G03", "AA-G04", "AA-G05", "AA-G06", "AA-G07"],
         "credential_or_privilege_change",
     ),
-    **dict.fromkeys(["AA-S01", "AA-S02", "AA-S03", "AA-S04"], "signin_anomaly"),
+    **dict.fromkeys(["AA-S01", "AA-S02", "AA-S03", "AA-S04", "AA-S05"], "signin_anomaly"),
     "AA-M01": "behaviour_anomaly",
 }
 

@@ -43,6 +43,13 @@ FIN_ALLOWED = [
     "graph:/sites/*/lists/**",
     "graph:/drives/*/items/**",
 ]
+HELPDESK_ALLOWED = [
+    "Microsoft Graph",
+    "graph:/users/*",
+    "graph:/users/*/manager",
+    "graph:/users/*/memberOf",
+    "graph:/groups/*/members",
+]
 #: the blueprints the story's agents belong to (key, display name, declared in the registry)
 BLUEPRINTS = (
     ("finance", "Finance Operations Agent Blueprint", True),
@@ -124,13 +131,7 @@ CORE: tuple[dict, ...] = (
         sponsor="it_owner",
         owner="platform_owner",
         purpose="Triages helpdesk tickets: looks up users, managers and group memberships",
-        allowed=[
-            "Microsoft Graph",
-            "graph:/users/*",
-            "graph:/users/*/manager",
-            "graph:/users/*/memberOf",
-            "graph:/groups/*/members",
-        ],
+        allowed=HELPDESK_ALLOWED,
         clearance=["pii", "directory"],
         limit=1500,
         weekend=0.5,
@@ -427,13 +428,7 @@ CORE: tuple[dict, ...] = (
         sponsor="it_owner",
         owner="platform_owner",
         purpose="Guides new joiners through their first week",
-        allowed=[
-            "Microsoft Graph",
-            "graph:/users/*",
-            "graph:/users/*/manager",
-            "graph:/users/*/memberOf",
-            "graph:/groups/*/members",
-        ],
+        allowed=HELPDESK_ALLOWED,
         clearance=["pii", "directory"],
         last_days=2,
         roles="User.Read.All",

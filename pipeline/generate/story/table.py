@@ -28,6 +28,7 @@ from pipeline.generate.story import (
     pii,
     resources,
     signins,
+    tokens,
 )
 
 MIN_DAYS = 7  # every incident but AA-G04 needs a week of learning before it
@@ -186,6 +187,23 @@ TABLE: tuple[Entry, ...] = (
     _benign("BEN-allowed-obo-agent", lookalikes.allowed_obo_agent, ["AA-A01"]),
     _benign("BEN-traveller-with-mfa", lookalikes.traveller_with_mfa, ["AA-S02"]),
     _benign("BEN-helpdesk-busy-day", lookalikes.helpdesk_busy_day, ["AA-R04", "AA-P03"]),
+    # issue 18: token and session replay (streams of their own)
+    _incident(
+        "INC-S05-replayed-agent-token",
+        tokens.replayed_agent_token,
+        ["AA-S05"],
+        ["AA-S01", "AA-M01"],
+        stream="",
+    ),
+    _incident(
+        "INC-S05-stolen-user-session",
+        tokens.stolen_user_session,
+        ["AA-S05"],
+        ["AA-S01", "AA-S02"],
+        stream="",
+    ),
+    _benign("BEN-dual-stack-client", tokens.dual_stack_client, ["AA-S05"], stream=""),
+    _benign("BEN-provider-address-pool", tokens.provider_address_pool, ["AA-S05"], stream=""),
 )
 
 _BY_ID = {e.id: e for e in TABLE}
