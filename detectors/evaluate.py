@@ -10,6 +10,11 @@ event ids) and the ``benign`` look-alikes (identity_ids, window, must_not_fire r
   names a culprit of some incident and overlaps that incident's window; every other one is false.
 * A **benign trap is flagged** when a finding at medium or above names one of its identities inside
   its window, or a rule in its ``must_not_fire`` fires there at all.
+
+The rules an incident expects and a look-alike bans come from the generator's story table
+(``pipeline.generate.story``), the one place they are written; labels.json supplies who, when and
+which events. A label the table does not know (a hand-made labels file) brings its own
+``rule_ids`` / ``family`` / ``must_not_fire``.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from typing import Any
 from detectors import store
 from detectors.finding import Finding, severity_rank
 from pipeline.errors import AgentAuditError
+from pipeline.generate.entry import BENIGN, INCIDENT
+from pipeline.generate.story import entry as story_entry
 from pipeline.workspace import Workspace
 
 MEDIUM = severity_rank("medium")
@@ -148,6 +155,22 @@ def _overlaps(f: Finding, start: datetime, end: datetime) -> bool:
     return f.window_start <= end and f.window_end >= start
 
 
+def _expected(label: dict) -> tuple[list[str], str]:
+    """An incident's expected rules and family: the story table's, else the label's own."""
+    e = story_entry(str(label.get("id")))
+    if e is not None and e.kind == INCIDENT:
+        return list(e.rules), e.family
+    return list(label.get("rule_ids") or []), str(label.get("family"))
+
+
+def _banned(trap: dict) -> set[str]:
+    """The rules a look-alike must not fire: the story table's, else the label's own."""
+    e = story_entry(str(trap.get("id")))
+    if e is not None and e.kind == BENIGN:
+        return set(e.rules)
+    return set(trap.get("must_not_fire") or [])
+
+
 def evaluate(
     workspace: Workspace | str | Path, labels: Path | str | None = None
 ) -> EvaluationReport:
@@ -174,12 +197,12 @@ def evaluate(
 
     for inc, culprits, start, end in incidents:
         hits = [f for f in findings if _names(f) & culprits and _overlaps(f, start, end)]
-        expected = list(inc.get("rule_ids") or [])
+        expected, family = _expected(inc)
         fired = sorted({f.rule_id for f in hits})
         report.incidents.append(
             IncidentResult(
                 id=str(inc.get("id")),
-                family=str(inc.get("family")),
+                family=family,
                 rule_ids=expected,
                 detected=bool(hits),
                 by_expected_rule=bool(set(fired) & set(expected)),
@@ -205,7 +228,7 @@ def evaluate(
         ids = {str(x).lower() for x in trap.get("identity_ids") or [] if x}
         start = _time(trap.get("window_start"), f"{where}.window_start")
         end = _time(trap.get("window_end"), f"{where}.window_end")
-        banned = set(trap.get("must_not_fire") or [])
+        banned = _banned(trap)
         hits = [
             f
             for f in findings

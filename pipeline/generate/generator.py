@@ -23,10 +23,11 @@ import polars as pl
 from pipeline.errors import AgentAuditError, UsageError
 from pipeline.generate.cast import Tenant, build_tenant
 from pipeline.generate.m365 import m365_from_graph
+from pipeline.generate.plan import Plan, day_rows
 from pipeline.generate.records import audit_json, graph_json, m365_records, signin_json
 from pipeline.generate.registry_file import registry_toml
 from pipeline.generate.shapes import FORMATS, Writer
-from pipeline.generate.story import MIN_DAYS, Plan, build_plan, day_rows
+from pipeline.generate.story import MIN_DAYS, build_plan
 from pipeline.generate.summary import GenerateSummary
 from pipeline.generate.traffic import normal_day
 from pipeline.workspace import CONFIG_NAME

@@ -45,3 +45,9 @@ def ips(rng: np.random.Generator, prefixes: np.ndarray) -> np.ndarray:
     c = rng.integers(1, 255, size=n).astype(str)
     d = rng.integers(1, 255, size=n).astype(str)
     return np.char.add(np.char.add(np.char.add(np.char.add(prefixes.astype(str), "."), c), "."), d)
+
+
+def ip6s(rng: np.random.Generator, asn: int, n: int) -> list[str]:
+    """``n`` IPv6 addresses in a documentation block (2001:db8::/32) of network ``asn``."""
+    hosts = rng.integers(1, 0xFFFF, size=(n, 2))
+    return [f"2001:db8:{asn & 0xFFFF:x}:{a:x}::{b:x}" for a, b in hosts]

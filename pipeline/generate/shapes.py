@@ -329,6 +329,9 @@ _LA_RENAME = {
     "location": "LocationDetails",
     "riskEventTypes_v2": "RiskEventTypes_V2",
     "id": "Id",
+    # Graph activity: the storage account's token claims are columns of their own in the table
+    "C_Sid": "SessionId",
+    "C_DeviceId": "DeviceId",
 }
 
 

@@ -10,9 +10,10 @@ import numpy as np
 import polars as pl
 
 from pipeline.generate import world
-from pipeline.generate.cast import HUMAN_CALLS, Actor, Call, Tenant
+from pipeline.generate.cast import Actor, Tenant
 from pipeline.generate.frames import SIGNIN, empty, frame
 from pipeline.generate.ids import token_ids, uuids
+from pipeline.generate.jobs import HUMAN_CALLS, Call
 
 GRAPH_BASE = "https://graph.microsoft.com/v1.0"
 US = 1_000_000
