@@ -2,8 +2,8 @@
 
 ``sniff`` reads the first bytes (through gzip when the magic bytes say so) and returns a
 ``Detected``: the container shape (JSON lines, one JSON document, CSV), for JSON lines whether each
-line is a ``{"records": [...]}`` / ``{"value": [...]}`` wrapper, and the record dialect of
-fields.py with the source_format that goes into the lake.
+line is a ``{"records": [...]}`` / ``{"value": [...]}`` wrapper, and the record dialect (the
+registry's first that claims the first record) with the source_format that goes into the lake.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from pipeline.ingest.dialects import registry
+
 GZIP_MAGIC = b"\x1f\x8b"
 BOMS = (b"\xef\xbb\xbf",)
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -25,8 +27,7 @@ HEAD_BYTES = 256 * 1024
 class Detected:
     shape: str  # jsonl | document | csv | binary | empty | utf16 | text
     gzip: bool
-    # azure_monitor | graph | loganalytics | portal | m365 | officeactivity | None
-    dialect: str | None = None
+    dialect: str | None = None  # a dialect's name (pipeline/ingest/dialects/registry.py)
     source_format: str = "unknown"
     wrapper: str | None = None  # "records" / "value" when each JSON line wraps records
     doc_path: str | None = None  # for documents: "$.value[*]", "$.records[*]", "$[*]" or "$"
@@ -124,43 +125,6 @@ def _strip_bom(head: bytes) -> bytes:
     return head
 
 
-#: columns only Sentinel's OfficeActivity table has (the M365 audit record, flattened)
-OFFICE_ACTIVITY_KEYS = frozenset({"OfficeId", "OfficeWorkload", "OfficeObjectId"})
-#: Log Analytics columns of the Entra tables that a query's projection tends to keep
-LA_SHAPE_KEYS = frozenset(
-    {
-        "RequestUri",
-        "ActivityDisplayName",
-        "InitiatedBy",
-        "TargetResources",
-        "ResultType",
-        "AIAgentId",  # Defender advanced hunting's agent inventory (AIAgentsInfo, AgentsInfo)
-        "EntraAgentId",
-    }
-)
-
-
-def record_dialect(record: object) -> str | None:
-    """The dialect of one parsed record (a dict), or None when it is not a known shape."""
-    if not isinstance(record, dict):
-        return None
-    keys = set(record)
-    if "properties" in keys and ({"category", "operationName", "time"} & keys):
-        return "azure_monitor"
-    kind = record.get("Type")
-    if OFFICE_ACTIVITY_KEYS & keys or (isinstance(kind, str) and kind.lower() == "officeactivity"):
-        return "officeactivity"
-    if {"RecordType", "Operation"} <= keys or {"CreationTime", "Operation"} <= keys:
-        return "m365"
-    if "TimeGenerated" in keys or ("Type" in keys and "TenantId" in keys):
-        return "loganalytics"
-    if any(isinstance(k, str) and k[:1].isupper() for k in keys) and (
-        "Id" in keys or LA_SHAPE_KEYS & keys
-    ):
-        return "loganalytics"  # a query's projection: PascalCase columns of an Entra table
-    return "graph"
-
-
 def _wrapper_items(record: dict) -> tuple[str | None, list]:
     for key in ("records", "value"):
         items = record.get(key)
@@ -187,18 +151,12 @@ def _is_query_tables(record: object) -> bool:
     )
 
 
-def _json_source_format(dialect: str | None, wrapper: str | None, first_line: bytes) -> str:
-    if dialect == "azure_monitor":
-        if wrapper == "records":
-            return "eventhub"
-        stripped = first_line.lstrip(b"{ \t")
-        return "storage" if stripped.startswith(b'"time"') else "eventhub"
-    return {
-        "graph": "graph",
-        "loganalytics": "loganalytics",
-        "officeactivity": "loganalytics",
-        "m365": "m365",
-    }.get(dialect or "", "unknown")
+def _json_source_format(
+    dialect: str | None, wrapper: str | None, first_line: bytes, path_hint: str = ""
+) -> str:
+    if dialect is None:
+        return "unknown"
+    return registry.get(dialect).source_format_of(wrapper, first_line, path_hint)
 
 
 def json_lines_share(head: bytes, complete: bool) -> float:
@@ -294,7 +252,7 @@ def _jsonl(record: object, line: bytes, body: bytes, is_gzip: bool, path_hint: s
         wrapper, items = _wrapper_items(record)
         if wrapper:
             sample = items[0] if items else None
-    dialect = record_dialect(sample) if sample is not None else None
+    dialect = registry.record_dialect(sample) if sample is not None else None
     if dialect is None and wrapper:
         # an empty wrapper first: look at the next lines
         for other in body.split(b"\n")[1:50]:
@@ -303,13 +261,9 @@ def _jsonl(record: object, line: bytes, body: bytes, is_gzip: bool, path_hint: s
             except (ValueError, AttributeError, RecursionError):
                 continue
             if items:
-                dialect = record_dialect(items[0])
+                dialect = registry.record_dialect(items[0])
                 break
-    source_format = _json_source_format(dialect, wrapper, line)
-    if dialect == "azure_monitor" and "insights-logs-" in path_hint.lower():
-        source_format = "storage"
-    if wrapper == "value" and dialect == "graph":
-        source_format = "graph"
+    source_format = _json_source_format(dialect, wrapper, line, path_hint)
     return Detected(
         shape="jsonl",
         gzip=is_gzip,
@@ -352,16 +306,20 @@ def document_layout(
         if isinstance(item, dict):
             key, items = _wrapper_items(item)
             if key == "records":
-                return "$[*].records[*]", record_dialect(items[0] if items else None), "eventhub"
-        dialect = record_dialect(item)
+                return (
+                    "$[*].records[*]",
+                    registry.record_dialect(items[0] if items else None),
+                    "eventhub",
+                )
+        dialect = registry.record_dialect(item)
         return "$[*]", dialect, _json_source_format(dialect, None, b"")
     if shape["kind"] == "OBJECT":
         # records: Event Hub; value: Graph pages; results / Results: Defender advanced hunting
         for key, first_key in WRAPPERS.items():
             if shape.get(f"{key}_type") == "ARRAY":
-                dialect = record_dialect(first(shape[first_key]))
+                dialect = registry.record_dialect(first(shape[first_key]))
                 fmt = "eventhub" if key == "records" else _json_source_format(dialect, key, b"")
                 return f"$.{key}[*]", dialect, fmt
-        dialect = record_dialect(first(small_doc))
+        dialect = registry.record_dialect(first(small_doc))
         return "$", dialect, _json_source_format(dialect, None, b"")
     return "$", None, "unknown"

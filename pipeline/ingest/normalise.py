@@ -1,9 +1,10 @@
 """Records (JSON text) -> the canonical tables of pipeline/schema.py, a whole batch at a time.
 
-``extract`` runs one DuckDB query per batch that parses each record once and pulls every path the
-record's dialect needs (fields.py); ``frame_fields`` turns that into one text column per field;
-``normalise`` builds one table's canonical columns with polars expressions (types, times, actor
-kind, lists). Nothing here loops over records in Python.
+``extract`` runs one DuckDB query per batch that parses each record once and pulls every path of
+the record's dialect's field map (pipeline/ingest/dialects/); ``frame_fields`` turns that into one
+text column per canonical field; ``normalise`` builds one table's canonical columns with polars
+expressions (types, times, actor kind, lists): ``NORMALISERS`` per table, unless the dialect
+builds that table its own way. Nothing here loops over records in Python.
 """
 
 from __future__ import annotations
@@ -18,20 +19,14 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.ingest.fields import ALL_FIELDS, COMPILED, COMPILED_FOR_TABLE, CompiledDialect
+from pipeline.ingest.dialects import registry
+from pipeline.ingest.dialects.base import Dialect, Normaliser
+from pipeline.ingest.exprs import agent_kind, common, f, opt, to_bool, to_float, to_int, to_list
+from pipeline.ingest.fields import CompiledDialect
 from pipeline.ingest.timeparse import parse_time_columns
 from pipeline.resource_path import resource_path_expr
 from pipeline.schema import CONFLICT_COLUMN, TABLES
 from pipeline.sql import sql_file
-
-# Entra agent fields (DESIGN.md section 5), lower case -> actor_kind.
-AGENT_KIND: dict[str, str] = {
-    "agenticappinstance": "agent_identity",
-    "agentiduser": "agent_user",
-    "agenticapp": "agent_blueprint",
-    "agentidentityblueprintprincipal": "agent_blueprint",
-    "agenticappbuilder": "agent_blueprint",
-}
 
 
 def sql(name: str) -> str:
@@ -46,7 +41,8 @@ def extract(
     With ``table`` only that table's fields are pulled (the others are null columns); the
     caller checks each record's category and extracts again the records of another table.
     """
-    compiled = COMPILED_FOR_TABLE.get((dialect, table or ""), COMPILED[dialect])
+    spec = registry.get(dialect)
+    compiled = spec.compiled(table)
     position = np.arange(lines.num_rows, dtype=np.int32)
     con.register("batch", _in_parts(lines.append_column("_pos", pa.array(position))))
     try:
@@ -64,7 +60,7 @@ def extract(
         raise AssertionError("DuckDB returned the records of a batch out of order")
     frame = pl.from_arrow(result.drop_columns(["_pos"]))
     assert isinstance(frame, pl.DataFrame)
-    return frame_fields(frame, dialect, compiled)
+    return frame_fields(frame, spec, compiled)
 
 
 def _in_parts(lines: pa.Table, rows: int = 2048) -> pa.Table:
@@ -81,24 +77,17 @@ def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
     return pl.when(text.str.len_bytes() == 0).then(None).otherwise(text)
 
 
-#: dialects whose values come from CSV cells and may carry padding
-PADDED = frozenset({"portal", "loganalytics", "officeactivity"})
-#: dialects of Microsoft 365 unified audit records (as the API writes them, or as Sentinel's
-#: OfficeActivity table holds them)
-M365_DIALECTS = frozenset({"m365", "officeactivity"})
-
-
-def frame_fields(
-    frame: pl.DataFrame, dialect: str, compiled: CompiledDialect | None = None
-) -> pl.DataFrame:
-    """Columns ``parsed`` (bool) and one String column per field, first non-empty spec wins."""
-    compiled = compiled or COMPILED[dialect]
-    return frame.select(_field_exprs(dialect, compiled))
+def frame_fields(frame: pl.DataFrame, dialect: Dialect, compiled: CompiledDialect) -> pl.DataFrame:
+    """Columns ``parsed`` (bool) and one String column per field, first non-empty spec wins
+    (every field of every dialect: those ``compiled`` lacks are null)."""
+    return frame.select(_field_exprs(dialect.padded, compiled, registry.all_fields()))
 
 
 @cache
-def _field_exprs(dialect: str, compiled: CompiledDialect) -> list[pl.Expr]:
-    """``frame_fields``' expressions, built once per dialect and field set."""
+def _field_exprs(
+    padded: bool, compiled: CompiledDialect, all_fields: tuple[str, ...]
+) -> list[pl.Expr]:
+    """``frame_fields``' expressions, built once per field set."""
     fields: dict[str, pl.Expr] = {}
     for field, candidates in compiled.fields.items():
         parts = []
@@ -106,64 +95,12 @@ def _field_exprs(dialect: str, compiled: CompiledDialect) -> list[pl.Expr]:
             value = pl.col("f").list.get(index, null_on_oob=True)
             if inner is not None:
                 value = value.str.json_path_match(inner)
-            parts.append(_clean(value, strip=dialect in PADDED or inner is not None))
+            parts.append(_clean(value, strip=padded or inner is not None))
         fields[field] = pl.coalesce(parts) if parts else pl.lit(None, pl.String)
     return [
         pl.col("line_no"),
         pl.col("f").is_not_null().alias("parsed"),
-        *(fields.get(name, pl.lit(None, pl.String)).alias(name) for name in ALL_FIELDS),
-    ]
-
-
-# ---- typed helpers -----------------------------------------------------------------------------
-
-
-def f(name: str) -> pl.Expr:
-    return pl.col(name)
-
-
-def opt(frame: pl.DataFrame, name: str) -> pl.Expr:
-    return pl.col(name) if name in frame.columns else pl.lit(None, pl.String)
-
-
-def to_int(expr: pl.Expr) -> pl.Expr:
-    return pl.coalesce(
-        expr.cast(pl.Int64, strict=False),
-        expr.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False),
-    )
-
-
-def to_float(expr: pl.Expr) -> pl.Expr:
-    return expr.cast(pl.Float64, strict=False)
-
-
-def to_bool(expr: pl.Expr) -> pl.Expr:
-    low = expr.str.to_lowercase()
-    return (
-        pl.when(low.is_in(["true", "1", "yes", "y"]))
-        .then(True)
-        .when(low.is_in(["false", "0", "no", "n"]))
-        .then(False)
-        .otherwise(None)
-    )
-
-
-def to_list(expr: pl.Expr) -> pl.Expr:
-    """Space / comma separated (or JSON array text) -> list of strings; absent or empty -> []."""
-    return expr.str.extract_all(r"[^\s,\[\]\"]+").fill_null(pl.lit([], pl.List(pl.String)))
-
-
-def agent_kind(agent_type: pl.Expr, subject_type: pl.Expr) -> pl.Expr:
-    """actor_kind from Entra's agent fields (subject type first), null when not agentic."""
-    sub = subject_type.str.to_lowercase().replace_strict(AGENT_KIND, default=None)
-    typ = agent_type.str.to_lowercase().replace_strict(AGENT_KIND, default=None)
-    return pl.coalesce(sub, typ)
-
-
-def common(frame: pl.DataFrame, time: pl.Expr) -> list[pl.Expr]:
-    return [
-        time.alias("event_time"),
-        pl.coalesce(opt(frame, "tenant_id"), opt(frame, "env_tenant_id")).alias("tenant_id"),
+        *(fields.get(name, pl.lit(None, pl.String)).alias(name) for name in all_fields),
     ]
 
 
@@ -387,59 +324,6 @@ def _activity_graph(frame: pl.DataFrame) -> list[pl.Expr]:
     ]
 
 
-_GUIDISH = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-_APP_USER_TYPES = ["5", "application", "serviceprincipal"]
-
-
-def _activity_m365(frame: pl.DataFrame) -> list[pl.Expr]:
-    app_only = f("m365_user_type").str.to_lowercase().is_in(_APP_USER_TYPES).fill_null(False)
-    user_id = (
-        pl.when(app_only)
-        .then(None)
-        .when(f("user_key").str.contains(_GUIDISH))
-        .then(f("user_key"))
-        .otherwise(f("upn"))
-    )
-    delegated = user_id.is_not_null()
-    ip = (
-        f("ip")
-        .str.replace(r"^(\d+\.\d+\.\d+\.\d+):\d+$", "$1")
-        .str.replace(r"^\[([0-9a-fA-F:]+)\]:\d+$", "$1")
-    )
-    time = pl.col("__t_created")
-    return [
-        pl.col("id").alias("event_id"),
-        *common(frame, time),
-        f("kind").alias("source_log"),
-        pl.when(delegated)
-        .then(pl.lit("human"))
-        .otherwise(pl.lit("service_principal"))
-        .alias("actor_kind"),
-        pl.lit("log_category").alias("actor_kind_source"),
-        pl.coalesce(user_id, f("app_id")).alias("actor_id"),
-        f("app_id").alias("app_id"),
-        pl.lit(None, pl.String).alias("service_principal_id"),
-        user_id.alias("user_id"),
-        pl.when(app_only).then(None).otherwise(f("upn")).alias("user_principal_name"),
-        pl.when(delegated).then(pl.lit("delegated")).otherwise(pl.lit("app")).alias("token_type"),
-        f("operation").alias("operation"),
-        f("object_uri").alias("request_uri"),
-        resource_path_expr(f("object_uri")).alias("resource_path"),
-        pl.lit(None, pl.String).alias("api_version"),
-        pl.lit(None, pl.Int64).alias("status_code"),
-        pl.lit(None, pl.Int64).alias("response_size_bytes"),
-        pl.lit(None, pl.Int64).alias("duration_ms"),
-        ip.alias("ip_address"),
-        f("user_agent").alias("user_agent"),
-        pl.lit([], pl.List(pl.String)).alias("scopes"),
-        pl.lit([], pl.List(pl.String)).alias("roles"),
-        pl.lit(None, pl.String).alias("sign_in_activity_id"),
-        f("session_id").alias("session_id"),
-        f("correlation_id").alias("operation_id"),
-        f("sensitivity_label_id").alias("sensitivity_label_id"),
-    ]
-
-
 def _risk_events(frame: pl.DataFrame) -> list[pl.Expr]:
     kind = f("kind")
     risky_user = kind == "risky_user"
@@ -539,26 +423,20 @@ TIME_FIELDS = (
 )
 
 
-def _time_field(table: str, dialect: str) -> str:
-    if table == "audits":
-        return "activity_time"
-    if table == "activity":
-        return "created" if dialect in M365_DIALECTS else "time_generated"
-    if table == "risk_events":
-        return "activity_time"
-    if table == "agent_facts":
-        return "inv_time"
-    return "created"
+#: how each table's canonical columns are built; a dialect may build a table its own way
+#: (``Dialect.normalisers``: Microsoft 365 records' activity rows)
+NORMALISERS: dict[str, Normaliser] = {
+    "signins": Normaliser(_signins, time_field="created", id_label="id"),
+    "audits": Normaliser(_audits, time_field="activity_time", id_label="id"),
+    "activity": Normaliser(_activity_graph, time_field="time_generated", id_label="request_id"),
+    "risk_events": Normaliser(_risk_events, time_field="activity_time", id_label="id"),
+    "agent_facts": Normaliser(_agent_facts, time_field="inv_time", id_label="AgentId/AIAgentId"),
+}
 
 
-def _id_field(table: str, dialect: str) -> str:
-    if dialect == "officeactivity":
-        return "OfficeId"
-    if table == "agent_facts":
-        return "AgentId/AIAgentId"
-    if table == "activity" and dialect not in M365_DIALECTS:
-        return "request_id"
-    return "id"
+def normaliser(table: str, dialect: Dialect) -> Normaliser:
+    """How ``table``'s rows are built from records of ``dialect``."""
+    return dialect.normalisers.get(table) or NORMALISERS[table]
 
 
 def attach_targets(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> pl.DataFrame:
@@ -595,19 +473,10 @@ class _Columns:
 
 
 @cache
-def _table_exprs(table: str, dialect: str, columns: tuple[str, ...]) -> list[pl.Expr]:
-    """``table``'s canonical column expressions for a frame with ``columns`` (built once:
+def _table_exprs(built_by: Normaliser, columns: tuple[str, ...]) -> list[pl.Expr]:
+    """A table's canonical column expressions for a frame with ``columns`` (built once:
     polars expressions are plans, reused for every batch of the same shape)."""
-    shape = cast(pl.DataFrame, _Columns(columns))
-    if table == "signins":
-        return _signins(shape)
-    if table == "audits":
-        return _audits(shape)
-    if table == "activity":
-        return _activity_m365(shape) if dialect in M365_DIALECTS else _activity_graph(shape)
-    if table == "agent_facts":
-        return _agent_facts(shape)
-    return _risk_events(shape)
+    return built_by.build(cast(pl.DataFrame, _Columns(columns)))
 
 
 def normalise(
@@ -627,7 +496,9 @@ def normalise(
     if table == "audits":
         frame = attach_targets(con, frame)
     frame = parse_time_columns(frame, TIME_FIELDS, "__t_")
-    exprs = _table_exprs(table, dialect, tuple(frame.columns))
+    spec = registry.get(dialect)
+    built_by = normaliser(table, spec)
+    exprs = _table_exprs(built_by, tuple(frame.columns))
     schema = TABLES[table]
     ingest_time = context["ingest_time"]
     assert isinstance(ingest_time, datetime)
@@ -638,16 +509,16 @@ def normalise(
         pl.lit(ingest_time, pl.Datetime("us", "UTC")).alias("ingest_time"),
         _context_column(frame, context, "source_format"),
         _context_column(frame, context, "source_file"),
-        pl.col(_time_field(table, dialect)).alias("_time_text"),
+        pl.col(built_by.time_field).alias("_time_text"),
         *exprs,
     )
-    id_path = _id_field(table, dialect)
+    id_path = spec.id_label or built_by.id_label
     reason = (
         pl.when(pl.col("event_id").is_null())
         .then(pl.lit(f"record without an id (field '{id_path}' missing or empty)"))
         .when(pl.col("event_time").is_null())
         .then(
-            pl.lit(f"record without a usable time (field '{_time_field(table, dialect)}' ")
+            pl.lit(f"record without a usable time (field '{built_by.time_field}' ")
             + pl.coalesce(
                 pl.lit("is '") + pl.col("_time_text").str.slice(0, 60) + pl.lit("')"),
                 pl.lit("missing)"),

@@ -29,14 +29,9 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.ingest.detect import (
-    HEAD_BYTES,
-    LA_SHAPE_KEYS,
-    Detected,
-    document_layout,
-    open_bytes,
-    record_dialect,
-)
+from pipeline.ingest.detect import HEAD_BYTES, Detected, document_layout, open_bytes
+from pipeline.ingest.dialects import registry
+from pipeline.ingest.dialects.base import normalise_header, unique_names
 from pipeline.ingest.normalise import sql
 from pipeline.ingest.salvage import salvage_items
 
@@ -584,29 +579,6 @@ def _salvaged(
 # ---- CSV ---------------------------------------------------------------------------------------
 
 
-def normalise_header(name: str) -> str:
-    """Portal headers compared without case, BOM, and trailing / doubled spaces."""
-    return " ".join(name.replace("\ufeff", "").split()).lower()
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        n = seen.get(name, 0) + 1
-        seen[name] = n
-        out.append(name if n == 1 else f"{name} #{n}")
-    return out
-
-
-LA_MARKERS = {"timegenerated", "timegenerated [utc]"}
-PORTAL_MARKERS = {"date (utc)", "request id"}
-M365_MARKERS = {"auditdata"}
-OFFICE_ACTIVITY_MARKERS = {"officeid", "officeworkload", "officeobjectid"}
-#: a query's projection may leave out TimeGenerated and Type: Entra columns still tell
-LA_SHAPE_MARKERS = {k.lower() for k in LA_SHAPE_KEYS}
-
-
 def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     """A CSV export: Log Analytics rows, an admin center download or a Purview audit export.
 
@@ -631,16 +603,8 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
     header_line = next(csv.reader(io.StringIO(text)), [])
     headers = [h.replace("\ufeff", "").strip() for h in header_line]
     keys = {normalise_header(h) for h in headers}
-    if keys & M365_MARKERS:
-        dialect, names = "m365", _unique(headers)
-    elif keys & OFFICE_ACTIVITY_MARKERS:
-        dialect, names = "officeactivity", _unique(headers)
-    elif keys & LA_MARKERS or ({"type", "tenantid"} <= keys) or keys & LA_SHAPE_MARKERS:
-        dialect, names = "loganalytics", _unique(headers)
-    elif keys & PORTAL_MARKERS:
-        dialect, names = "portal", _unique([normalise_header(h) for h in headers])
-    else:
-        dialect, names = None, _unique(headers or ["column"])
+    dialect = registry.csv_dialect(keys)
+    names = dialect.csv_columns(headers) if dialect else unique_names(headers or ["column"])
     try:
         frame = pl.read_csv(
             io.StringIO(text),
@@ -659,32 +623,23 @@ def read_csv(path: Path, detected: Detected, max_bytes: int) -> Batch:
         )
     frame = frame.select(names)
     line_nos = np.arange(2, 2 + frame.height, dtype=np.int64)
-    if dialect == "m365":
-        audit_col = next(n for n in names if normalise_header(n) == "auditdata")
-        raw = frame.get_column(audit_col)
-    else:
-        raw = frame.select(pl.struct(pl.all()).struct.json_encode()).to_series()
-    lines = _lines_table(line_nos, raw.to_arrow().cast(pa.string()))
-    source_format = {
-        "m365": "m365",
-        "loganalytics": "loganalytics",
-        "officeactivity": "loganalytics",
-        "portal": "portal",
-    }.get(dialect or "", "csv")
-    batch = Batch(lines, dialect, source_format)
-    if dialect is None:
-        shown = ", ".join(headers[:6]) + (" …" if len(headers) > 6 else "")
-        reason = (
-            f"CSV with unrecognised headers ({shown}): expected a Log Analytics export "
-            "(TimeGenerated, Type …, or a query's Entra columns), an admin center sign-in "
-            "download (Date (UTC), Request ID …) or a Microsoft 365 audit export (AuditData)"
-        )
-        batch.rejected = [
-            Rejected(int(n), reason, r[:RAW_TEXT_LIMIT] if r else "")
-            for n, r in zip(line_nos.tolist(), raw.to_list(), strict=True)
-        ]
-        batch.lines = _lines_table(np.array([], np.int64), pa.array([], pa.string()))
-    return batch
+    if dialect is not None:
+        raw = dialect.csv_records(frame, names)
+        lines = _lines_table(line_nos, raw.to_arrow().cast(pa.string()))
+        return Batch(lines, dialect.name, dialect.source_format)
+    # unrecognised headers: every row to the quarantine, as the JSON object of its cells
+    raw = frame.select(pl.struct(pl.all()).struct.json_encode()).to_series()
+    shown = ", ".join(headers[:6]) + (" …" if len(headers) > 6 else "")
+    reason = (
+        f"CSV with unrecognised headers ({shown}): expected a Log Analytics export "
+        "(TimeGenerated, Type …, or a query's Entra columns), an admin center sign-in "
+        "download (Date (UTC), Request ID …) or a Microsoft 365 audit export (AuditData)"
+    )
+    rejected = [
+        Rejected(int(n), reason, r[:RAW_TEXT_LIMIT] if r else "")
+        for n, r in zip(line_nos.tolist(), raw.to_list(), strict=True)
+    ]
+    return Batch(no_lines(), None, "csv", rejected)
 
 
 def _too_wide(data: bytes, width: int) -> Batch:
@@ -712,7 +667,7 @@ def first_dialect(lines: pa.Table) -> str | None:
     """Dialect of the first parseable record of a batch (for files whose head did not tell)."""
     for text in lines.column("raw").slice(0, 50).to_pylist():
         try:
-            return record_dialect(json.loads(text))
+            return registry.record_dialect(json.loads(text))
         except (ValueError, TypeError, RecursionError):  # RecursionError: hostile nesting
             continue
     return None

@@ -24,9 +24,10 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from pipeline.ingest.categories import LA_SHAPES, category_expr, route_exprs
+from pipeline.ingest.categories import route_exprs
 from pipeline.ingest.dedupe import SeenKeys
-from pipeline.ingest.fields import CATEGORY_DIALECTS
+from pipeline.ingest.dialects import registry
+from pipeline.ingest.dialects.base import category_expr
 from pipeline.ingest.normalise import extract, normalise
 from pipeline.ingest.reader import RAW_TEXT_LIMIT, Batch, Rejected, first_dialect
 from pipeline.ingest.summary import FileError, FileResult
@@ -35,11 +36,7 @@ from pipeline.schema import CONFLICT_COLUMN, QUARANTINE_SCHEMA, TABLES
 from pipeline.workspace import Workspace
 
 EXAMPLES = 5  # quarantined rows named in the summary
-#: Log Analytics dialects whose rows may share one file, and which each switches to
-MIXED_WITH = {"loganalytics": "officeactivity", "officeactivity": "loganalytics"}
 MALFORMED = "malformed JSON (not one complete JSON value)"
-NO_CATEGORY = "record of unknown shape: no log category (an Entra export record was expected)"
-LA_NO_SHAPE = f"Log Analytics row with no Entra shape (no known Type; looked for {LA_SHAPES})"
 
 
 @dataclass
@@ -115,7 +112,7 @@ class CommitUnit:
         lines = batch.lines
         if lines.num_rows == 0:
             return
-        dialect = batch.dialect or first_dialect(lines) or "graph"
+        dialect = batch.dialect or first_dialect(lines) or registry.FALLBACK.name
         if self._pending and dialect != self._dialect:
             self.flush()
         self._dialect = dialect
@@ -188,7 +185,7 @@ class CommitUnit:
             else pl.int_range(subset.num_rows, dtype=pl.Int64, eager=True).alias("_row")
         )
         frame = fields.with_columns(index)
-        frame = frame.with_columns(category_expr(dialect).alias("category"))
+        frame = frame.with_columns(category_expr(registry.get(dialect)).alias("category"))
         return frame.with_columns(*route_exprs())
 
     def flush(self) -> None:
@@ -196,23 +193,22 @@ class CommitUnit:
         if not self._pending:
             return
         lines = pa.concat_tables(self._pending) if len(self._pending) > 1 else self._pending[0]
-        dialect = self._dialect or "graph"
+        dialect = self._dialect or registry.FALLBACK.name
         try:
             self._process(lines.combine_chunks(), dialect)
         finally:
             self._pending, self._slots, self._pending_bytes = [], [], 0
 
     def _process(self, lines: pa.Table, dialect: str) -> None:
-        guess = self.last_table if dialect in CATEGORY_DIALECTS else None
+        spec = registry.get(dialect)
+        guess = self.last_table if spec.names_category else None
         frame = self._extract(lines, dialect, guess)
-        if dialect in MIXED_WITH:
-            # a union query's export: OfficeActivity rows among Entra rows, or the other way
-            la_type = pl.col("la_type").str.strip_chars().str.to_lowercase()
-            office = la_type == "officeactivity"
-            other = office if dialect == "loganalytics" else la_type.is_not_null() & ~office
+        other = spec.other_rows()
+        if spec.mixed_with and other is not None:
+            # a union query's export: rows of another dialect among these
             mask = frame.select(other.fill_null(False)).to_series().to_numpy()
             if mask.any():
-                self._process(lines.filter(pa.array(mask)), MIXED_WITH[dialect])
+                self._process(lines.filter(pa.array(mask)), spec.mixed_with)
                 if not mask.all():
                     self._process(lines.filter(pa.array(~mask)), dialect)
                 return
@@ -227,18 +223,17 @@ class CommitUnit:
                 )
         tables = frame.get_column("table").drop_nulls().unique()
         self.last_table = tables.item() if tables.len() == 1 else None
-        la = dialect == "loganalytics"
         reason = (
             pl.when(~pl.col("parsed"))
             .then(pl.lit(MALFORMED))
             .when(pl.col("category").is_null())
-            .then(pl.lit(LA_NO_SHAPE if la else NO_CATEGORY))
+            .then(pl.lit(spec.no_category_reason))
             .when(pl.col("table").is_null())
             .then(
                 pl.lit("unknown log category '")
                 + pl.col("category").str.slice(0, 80)
                 + pl.lit("' (not a sign-in, audit, Graph activity, M365 or risk log")
-                + pl.lit(f"; nor of an Entra shape: looked for {LA_SHAPES})" if la else ")")
+                + pl.lit(f"{spec.unknown_category_note})")
             )
             .otherwise(None)
         )
