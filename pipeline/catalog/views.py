@@ -36,6 +36,7 @@ DERIVED_VIEWS = (
     "creation_channels",
     "stewards",
     "identities",
+    "risk_signals",  # Identity Protection's word on an identity (risk_events, risky sign-ins)
 )
 #: governance views over them: access packages, permission families, each agent's inventory
 GOVERNANCE_VIEWS = (

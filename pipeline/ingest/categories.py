@@ -168,10 +168,16 @@ def category_expr(dialect: str) -> pl.Expr:
         .then(
             pl.when(_present("user_id") | _present("upn"))
             .then(pl.lit("UserRiskEvents"))
+            .when(_present("risk_agent_name"))  # agentRiskDetection
+            .then(pl.lit("AgentRiskEvents"))
             .otherwise(pl.lit("ServicePrincipalRiskEvents"))
         )
         .when(_present("risk_last_updated"))
-        .then(pl.lit("RiskyUsers"))
+        .then(
+            pl.when(_present("risk_agent_name"))
+            .then(pl.lit("RiskyAgents"))
+            .otherwise(pl.lit("RiskyUsers"))
+        )
         .when(_present("created"))
         .then(
             pl.when(_event_types_has("managedIdentity"))

@@ -104,10 +104,13 @@ GRAPH_RELATIVE: dict[str, list[str]] = {
     # risk
     "risk_event_type": ["riskEventType"],
     "risk_detail": ["riskDetail"],
-    "risk_last_updated": ["riskLastUpdatedDateTime"],
+    # riskyUser: riskLastUpdatedDateTime; riskyAgent: riskLastModifiedDateTime
+    "risk_last_updated": ["riskLastUpdatedDateTime", "riskLastModifiedDateTime"],
     "detected_time": ["detectedDateTime"],
     "risk_sp_id": ["servicePrincipalId", "appId"],
-    "risk_agent_id": ["agentId", "agent|$.agentSubjectParentId"],
+    # agentRiskDetection: agentId; riskyAgent: its own id is the agent's
+    "risk_agent_id": ["agentId", "agent|$.agentSubjectParentId", "id"],
+    "risk_agent_name": ["agentDisplayName"],
 }
 
 ENVELOPE: dict[str, list[str]] = {
@@ -215,10 +218,11 @@ LOGANALYTICS: dict[str, list[str]] = {
     "token_idtyp": [],
     "risk_event_type": ["$.RiskEventType"],
     "risk_detail": ["$.RiskDetail"],
-    "risk_last_updated": ["$.RiskLastUpdatedDateTime"],
+    "risk_last_updated": ["$.RiskLastUpdatedDateTime", "$.RiskLastModifiedDateTime"],
     "detected_time": ["$.DetectedDateTime"],
     "risk_sp_id": ["$.ServicePrincipalId", "$.AppId"],
-    "risk_agent_id": ["$.AgentId"],
+    "risk_agent_id": ["$.AgentId", "$.Id"],
+    "risk_agent_name": ["$.AgentDisplayName"],
     # the columns a query's projection leaves: which table the row came from (categories.py)
     "la_type": ["$.Type"],
     "la_category": ["$.Category"],
@@ -549,6 +553,7 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
         "user_display_name",
         "risk_sp_id",
         "risk_agent_id",
+        "risk_agent_name",
     ),  # fmt: skip
 }
 
