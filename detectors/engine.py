@@ -26,11 +26,12 @@ from pathlib import Path
 from detectors import accountable, standing, store
 from detectors.finding import Finding, severity_counts
 from detectors.rule import DetectContext, Rule
-from detectors.scoring import ANCHORS, rescore
+from detectors.scoring import ANCHORS, rescore, risk_boost
 from detectors.settings import check_detector_settings
 from detectors.suppress import apply_suppressions
 from pipeline.config import Config, load_config
 from pipeline.errors import AgentAuditError
+from pipeline.sql import bound, sql_file
 from pipeline.workspace import Workspace
 
 
@@ -227,7 +228,21 @@ def _judge_day(con, config, rules, day, run, tenant, summary, step) -> list[Find
         if rule_cls.behavioural and learning:
             found = [g for f in found if (g := _while_learning(f, learning)) is not None]
         out.extend(found)
-    return dedupe(out)
+    return _risk_boosted(con, day, dedupe(out))
+
+
+def _risk_boosted(con, day: date, findings: list[Finding]) -> list[Finding]:
+    """Every rule's findings raised where Identity Protection flagged their identity that day
+    (detectors/scoring.py ``risk_boost``, once here, not per rule)."""
+    if not findings:
+        return findings
+    text = sql_file(__file__, "risk_signals")
+    cur = con.execute(text, bound(text, {"day": day}))
+    names = [d[0] for d in cur.description]
+    signals = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    if not signals:
+        return findings
+    return [risk_boost(f, signals) for f in findings]
 
 
 def _rescored(finding: Finding, rule_cls: type[Rule]) -> Finding:

@@ -24,7 +24,7 @@ violation that recurs every day of the identity's baseline is already known and 
 
 from __future__ import annotations
 
-from detectors.finding import SEVERITIES
+from detectors.finding import SEVERITIES, Finding
 
 ANCHORS: dict[str, float] = {"info": 10, "low": 30, "medium": 55, "high": 75, "critical": 92}
 BANDS: tuple[tuple[float, str], ...] = (
@@ -118,3 +118,62 @@ def ratio_rarity(observed: float, typical: float) -> float:
 
 def _clip(value: float) -> float:
     return min(1.0, max(0.0, value))
+
+
+# --- Identity Protection's word on the identity -----------------------------------------------
+
+#: points a finding gains when Identity Protection flagged its identity the same day, by the
+#: highest risk level it gave (a risk at an undisclosed level, "hidden", counts as low)
+RISK_POINTS: dict[str, float] = {"high": 15.0, "medium": 10.0, "low": 5.0}
+RISK_KIND_WORDS: dict[str, str] = {
+    "agent_risk": "agent risk",
+    "service_principal_risk": "service principal risk",
+    "user_risk_event": "user risk detection",
+    "risky_user": "risky user",
+    "risky_signin": "risky sign-in",
+}
+RISK_NAMED = 3  # signals named in an explanation; the rest are counted
+
+
+def risk_boost(finding: Finding, signals: list[dict]) -> Finding:
+    """``finding`` raised by Identity Protection's ``signals`` on its identity that day (each a
+    dict with event_id, risk_kind, keys, risk_event_types, risk_level): its score gains
+    RISK_POINTS of the highest level, its severity follows the score (never falls), the
+    explanation names the signals and the signals' events join the evidence."""
+    ident = {finding.identity.id.lower()}
+    if finding.identity.app_id:
+        ident.add(finding.identity.app_id.lower())
+    mine = [s for s in signals if ident & {str(k) for k in (s.get("keys") or [])}]
+    if not mine:
+        return finding
+    points = max(RISK_POINTS.get(str(s.get("risk_level") or ""), 5.0) for s in mine)
+    score = round(min(100.0, finding.score + points), 1)
+    severity = band(score)
+    if SEVERITIES.index(severity) < SEVERITIES.index(finding.severity):
+        severity = finding.severity
+    said = []
+    for s in mine[:RISK_NAMED]:
+        kind = RISK_KIND_WORDS.get(str(s.get("risk_kind")), str(s.get("risk_kind")))
+        types = ", ".join(s.get("risk_event_types") or [])
+        level = s.get("risk_level") or "level not given"
+        said.append(f"{kind}{' ' + types if types else ''} ({level})")
+    if len(mine) > RISK_NAMED:
+        said.append(f"{len(mine) - RISK_NAMED} more")
+    note = f" Identity Protection flagged this identity the same day: {'; '.join(said)}."
+    from detectors.rule import MAX_EVIDENCE
+
+    ids = finding.evidence_event_ids + tuple(str(s["event_id"]) for s in mine)
+    evidence = tuple(dict.fromkeys(ids))[:MAX_EVIDENCE]
+    return finding.model_copy(
+        update={
+            "score": score,
+            "severity": severity,
+            "explanation": finding.explanation + note,
+            "evidence_event_ids": evidence,
+            "details": {
+                **finding.details,
+                "risk_boost": points,
+                "risk_signals": ", ".join(str(s["event_id"]) for s in mine),
+            },
+        }
+    )

@@ -28,3 +28,45 @@ CREATE OR REPLACE {temp} MACRO creates_principal(activity) AS
     regexp_full_match(lower(trim(coalesce(activity, ''))),
         'add (service principal|application|agent identity|agent identity blueprint'
         || '|agent identity blueprint principal|agent user|agentic application)');
+-- A token id (a sign-in's uniqueTokenIdentifier, a Graph call's signInActivityId: the token's
+-- uti claim, base64url) as the key that links them: trimmed, base64 padding dropped (some
+-- exports keep it); null when missing or malformed, so such a row is kept but never linked.
+CREATE OR REPLACE {temp} MACRO token_key(t) AS
+    CASE WHEN regexp_full_match(rtrim(trim(coalesce(t, '')), '='), '[A-Za-z0-9_-]{16,64}')
+         THEN rtrim(trim(t), '=') END;
+-- A session id (sessionId, c_sid: a GUID) as its key: trimmed, lower case; null when missing,
+-- malformed or all zeros.
+CREATE OR REPLACE {temp} MACRO session_key(s) AS
+    CASE WHEN regexp_full_match(lower(trim(coalesce(s, ''))), '[0-9a-z_-]{8,64}')
+          AND NOT regexp_full_match(lower(trim(s)), '[0-]+')
+         THEN lower(trim(s)) END;
+-- An address as one client has it: an IPv4-mapped IPv6 address (::ffff:192.0.2.1) is the IPv4
+-- address; lower case, no zone or port.
+CREATE OR REPLACE {temp} MACRO ip_norm(ip) AS
+    nullif(regexp_replace(split_part(lower(trim(coalesce(ip, ''))), '%', 1),
+        '^::ffff:(\d+\.\d+\.\d+\.\d+)$', '\1'), '');
+CREATE OR REPLACE {temp} MACRO ip_family(ip) AS
+    CASE WHEN regexp_full_match(ip_norm(ip), '\d{1,3}(\.\d{1,3}){3}') THEN 'ipv4'
+         WHEN contains(ip_norm(ip), ':') THEN 'ipv6' END;
+-- The network an address sits in, coarsely (IPv4 /16, IPv6 /32): what is compared when no
+-- sign-in tells the address's owner (ASN).
+CREATE OR REPLACE {temp} MACRO ip_net(ip) AS
+    CASE ip_family(ip)
+        WHEN 'ipv4' THEN split_part(ip_norm(ip), '.', 1) || '.' || split_part(ip_norm(ip), '.', 2)
+            || '.0.0/16'
+        WHEN 'ipv6' THEN split_part(ip_norm(ip), ':', 1) || ':' || split_part(ip_norm(ip), ':', 2)
+            || '::/32'
+    END;
+-- The first product of a user agent and the platform it names: 'python-requests', 'windows'.
+-- Two user agents of one client (a browser and Office on one Windows laptop) name one platform.
+CREATE OR REPLACE {temp} MACRO ua_client(ua) AS
+    CASE
+        WHEN trim(coalesce(ua, '')) = '' THEN NULL
+        WHEN regexp_matches(lower(ua), 'windows') THEN 'windows'
+        WHEN regexp_matches(lower(ua), 'android') THEN 'android'
+        WHEN regexp_matches(lower(ua), 'iphone|ipad|ios\b') THEN 'ios'
+        WHEN regexp_matches(lower(ua), 'mac os|macintosh|darwin') THEN 'macos'
+        WHEN regexp_matches(lower(ua), 'cros') THEN 'chromeos'
+        WHEN regexp_matches(lower(ua), 'linux|x11') THEN 'linux'
+        ELSE nullif(regexp_extract(lower(trim(ua)), '^([a-z0-9._-]+)', 1), '')
+    END;

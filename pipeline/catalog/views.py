@@ -36,9 +36,17 @@ DERIVED_VIEWS = (
     "creation_channels",
     "stewards",
     "identities",
+    "risk_signals",  # Identity Protection's word on an identity (risk_events, risky sign-ins)
 )
 #: governance views over them: access packages, permission families, each agent's inventory
-GOVERNANCE_VIEWS = ("access_assignments", "permission_families", "agent_inventory")
+GOVERNANCE_VIEWS = (
+    "access_assignments",
+    "permission_families",
+    "agent_inventory",
+    "token_events",  # each sign-in / Graph call with its token and session keys
+    "token_uses",  # per token: the sign-in that issued it, where and how it was used
+    "session_uses",  # per session: its sign-ins, tokens and calls
+)
 ROLLUP_DIR = "rollups"
 
 

@@ -152,6 +152,7 @@ TABLE_FIELDS: dict[str, tuple[str, ...]] = {
         "user_display_name",
         "risk_sp_id",
         "risk_agent_id",
+        "risk_agent_name",
     ),  # fmt: skip
 }
 

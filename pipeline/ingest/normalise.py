@@ -327,9 +327,10 @@ def _activity_graph(frame: pl.DataFrame) -> list[pl.Expr]:
 def _risk_events(frame: pl.DataFrame) -> list[pl.Expr]:
     kind = f("kind")
     risky_user = kind == "risky_user"
-    # a risky-user record is the user's current state: each update is its own event
+    # a risky-user (or risky-agent) record is its current state: each update is its own event
+    state = risky_user | ((kind == "agent_risk") & f("risk_event_type").is_null())
     event_id = (
-        pl.when(risky_user & f("risk_last_updated").is_not_null())
+        pl.when(state & f("risk_last_updated").is_not_null())
         .then(pl.concat_str([f("id"), pl.lit("@"), f("risk_last_updated")]))
         .otherwise(f("id"))
     )

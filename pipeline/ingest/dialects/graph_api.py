@@ -100,10 +100,13 @@ GRAPH_RELATIVE: dict[str, list[str]] = {
     # risk
     "risk_event_type": ["riskEventType"],
     "risk_detail": ["riskDetail"],
-    "risk_last_updated": ["riskLastUpdatedDateTime"],
+    # riskyUser: riskLastUpdatedDateTime; riskyAgent: riskLastModifiedDateTime
+    "risk_last_updated": ["riskLastUpdatedDateTime", "riskLastModifiedDateTime"],
     "detected_time": ["detectedDateTime"],
     "risk_sp_id": ["servicePrincipalId", "appId"],
-    "risk_agent_id": ["agentId", "agent|$.agentSubjectParentId"],
+    # agentRiskDetection: agentId; riskyAgent: its own id is the agent's
+    "risk_agent_id": ["agentId", "agent|$.agentSubjectParentId", "id"],
+    "risk_agent_name": ["agentDisplayName"],
 }
 
 
@@ -132,10 +135,16 @@ class GraphApi(Dialect):
             .then(
                 pl.when(present("user_id") | present("upn"))
                 .then(pl.lit("UserRiskEvents"))
+                .when(present("risk_agent_name"))  # agentRiskDetection
+                .then(pl.lit("AgentRiskEvents"))
                 .otherwise(pl.lit("ServicePrincipalRiskEvents"))
             )
             .when(present("risk_last_updated"))
-            .then(pl.lit("RiskyUsers"))
+            .then(
+                pl.when(present("risk_agent_name"))
+                .then(pl.lit("RiskyAgents"))
+                .otherwise(pl.lit("RiskyUsers"))
+            )
             .when(present("created"))
             .then(
                 pl.when(event_types_has("managedIdentity"))

@@ -100,10 +100,11 @@ ENTRA_FIELDS: dict[str, list[str]] = {
     "token_idtyp": [],
     "risk_event_type": ["$.RiskEventType"],
     "risk_detail": ["$.RiskDetail"],
-    "risk_last_updated": ["$.RiskLastUpdatedDateTime"],
+    "risk_last_updated": ["$.RiskLastUpdatedDateTime", "$.RiskLastModifiedDateTime"],
     "detected_time": ["$.DetectedDateTime"],
     "risk_sp_id": ["$.ServicePrincipalId", "$.AppId"],
-    "risk_agent_id": ["$.AgentId"],
+    "risk_agent_id": ["$.AgentId", "$.Id"],
+    "risk_agent_name": ["$.AgentDisplayName"],
     # the columns a query's projection leaves: which table the row came from (categories.py)
     "la_type": ["$.Type"],
     "la_category": ["$.Category"],
