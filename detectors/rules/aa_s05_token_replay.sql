@@ -14,8 +14,9 @@
 --   clients: consecutive uses of one kind (two calls, two sign-ins) by two clients (platform or
 --            program, ua_client) within that lifetime;
 --   outside: a machine identity's (agent, service principal) Graph call from a network none of
---            its successful sign-ins of the window comes from (by owner; with no owner known,
---            by IPv4 /16 or IPv6 /32 when it signs in over that IP version at all);
+--            its successful sign-ins of the window comes from (by owner; with no owner known
+--            for the call or for its sign-ins (service principal sign-ins carry no ASN), by
+--            IPv4 /16 or IPv6 /32 when it signs in over that IP version at all);
 --   revoked: a use more than $grace_minutes after its identity's sessions were revoked or a
 --            credential of it removed ($revoke_pattern, $removal_pattern; an update of its
 --            certificates and secrets that leaves fewer keys) when the key was issued before.
@@ -149,7 +150,8 @@ judged AS (
         h.identity_id IS NOT NULL AS has_home,
         h.owners AS home_owners,
         w.machine AND w.table_name = 'activity' AND h.identity_id IS NOT NULL AND CASE
-            WHEN w.owner IS NOT NULL THEN NOT list_contains(coalesce(h.owners, []), w.owner)
+            WHEN w.owner IS NOT NULL AND len(coalesce(h.owners, [])) > 0
+                THEN NOT list_contains(h.owners, w.owner)
             WHEN w.net IS NOT NULL THEN list_contains(coalesce(h.families, []), w.family)
                 AND NOT list_contains(coalesce(h.nets, []), w.net)
             ELSE false END AS outside
