@@ -55,3 +55,8 @@ SELECT
     CAST(NULL AS VARCHAR)
 FROM signin_risk AS s
 WHERE NOT s.conflicting_duplicate
+  -- a level alone is no verdict: service principal and managed identity sign-ins carry
+  -- riskLevelDuringSignIn "low" with riskState "none" routinely (the real Azure Monitor exports)
+  AND (lower(coalesce(s.risk_state, '')) IN ('atrisk', 'confirmedcompromised')
+       OR len(list_filter(coalesce(s.types, []), lambda t: nullif(t, '') IS NOT NULL
+              AND lower(t) <> 'none')) > 0)

@@ -115,7 +115,14 @@ def test_identity_protection_exports_land_in_risk_signals(tmp_path: Path, worksp
     )
     (tmp_path / "la.json").write_text(json.dumps([LA_RISKY_AGENT]))
     write_lines(tmp_path / "PT1H.json", MONITOR_RISKY_SP)
-    (tmp_path / "signins.json").write_text(json.dumps({"value": [GRAPH_RISKY_SIGNIN]}))
+    routine = {  # a service principal's sign-in: "low" with riskState "none" is no verdict
+        **GRAPH_RISKY_SIGNIN,
+        "id": "routine-sp-signin",
+        "riskLevelDuringSignIn": "low",
+        "riskState": "none",
+        "riskEventTypes_v2": [],
+    }
+    (tmp_path / "signins.json").write_text(json.dumps({"value": [GRAPH_RISKY_SIGNIN, routine]}))
     summary = ingest_paths(workspace, [tmp_path])
     assert summary.quarantined == 0
     got = {(s["risk_kind"], s["risk_level"]): s for s in _signals(workspace)}
