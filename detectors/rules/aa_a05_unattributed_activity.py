@@ -10,6 +10,11 @@ from detectors.rule import Case, DetectContext
 from detectors.sql_rule import SqlRule, fact, label, plural
 
 
+def _uti(name: str) -> str:
+    """A token id as Entra prints it (22 base64url characters), named for the case."""
+    return (name + "A" * 22)[:22]
+
+
 def _signin(event_id: str, time: str, token: str) -> dict:
     return {
         "event_id": event_id,
@@ -17,7 +22,7 @@ def _signin(event_id: str, time: str, token: str) -> dict:
         "log_type": "service_principal",
         "service_principal_id": "sp-sync",
         "app_id": "app-sync",
-        "unique_token_id": token,
+        "unique_token_id": _uti(token),
         "succeeded": True,
     }
 
@@ -34,7 +39,7 @@ def _call(event_id: str, time: str, token: str | None) -> dict:
         "request_uri": "https://graph.microsoft.com/v1.0/users",
         "resource_path": "/users",
         "status_code": 200,
-        "sign_in_activity_id": token,
+        "sign_in_activity_id": token and _uti(token),
     }
 
 
@@ -76,6 +81,16 @@ class UnattributedActivity(SqlRule):
                     _call("a1", "2026-03-10T08:05:00Z", "tok-1"),
                     _call("a2", "2026-03-10T09:00:00Z", "tok-stolen"),
                     _call("a3", "2026-03-10T09:01:00Z", "tok-stolen"),
+                    # one token printed with base64 padding and a space: still tok-1's
+                    {
+                        **_call("a4", "2026-03-10T09:02:00Z", None),
+                        "sign_in_activity_id": f" {_uti('tok-1')}== ",
+                    },
+                    # a malformed id is kept and links to nothing: it is no orphan token
+                    {
+                        **_call("a5", "2026-03-10T09:03:00Z", None),
+                        "sign_in_activity_id": "not a token; drop",
+                    },
                 ],
             },
             check=lambda fs: (

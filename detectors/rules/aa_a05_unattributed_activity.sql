@@ -34,12 +34,12 @@ orphans AS (
     SELECT c.*, 'orphan_token' AS gap
     FROM calls AS c
     JOIN coverage AS v ON v.token_type = c.call_token_type
-    WHERE c.sign_in_activity_id IS NOT NULL
+    WHERE token_key(c.sign_in_activity_id) IS NOT NULL  -- a malformed id links to nothing
       AND c.event_time >= v.first_signin + to_hours(CAST($token_hours AS BIGINT))
       AND c.event_time + to_hours(CAST($delay_hours AS BIGINT)) <= v.last_signin
       AND NOT EXISTS (
         SELECT 1 FROM signins AS s
-        WHERE s.unique_token_id = c.sign_in_activity_id
+        WHERE token_key(s.unique_token_id) = token_key(c.sign_in_activity_id)
           AND s.date >= $coverage_start_day AND s.date <= $coverage_end_day
           AND s.event_time >= $coverage_start AND s.event_time < $coverage_end)
 ),

@@ -37,6 +37,8 @@ REMOVAL_ACTIVITIES = (
 TOKEN = "6jrFn7lsRUCRkUKjEJ5MAA"
 SESSION = "5a1f7e0c-3d2b-4c8e-9f60-1b2c3d4e5f60"
 EDGE = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Edg/126.0"
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 AGENT_UA = "azsdk-python-identity/1.17 Python/3.12 (Linux-6.8-x86_64)"
 
 
@@ -129,6 +131,7 @@ CASES = [
             and {"a3", "a4"} <= set(fs[0].evidence_event_ids)
             and TOKEN in fs[0].explanation
             and "203.0.0.0/16" in fs[0].explanation
+            and "come from (Microsoft, 20.40.0.0/16)" in fs[0].explanation
             and "curl" in fs[0].explanation
         ),
     ),
@@ -159,6 +162,61 @@ CASES = [
             and "AS9009" in fs[0].explanation
             and "python-requests" in fs[0].explanation
         ),
+    ),
+    Case(
+        name="a person's session cookie turning up two hours later in another country, in "
+        "another browser on another system, on a lake with no history",
+        fires=True,
+        day="2026-03-10",
+        rows={
+            "signins": [
+                _user_signin("u1", "2026-03-10T08:00:00Z", "198.51.100.7", 3320, "DE"),
+                _user_signin(
+                    "u2", "2026-03-10T10:05:00Z", "203.0.113.9", 14061, "SG", user_agent=FIREFOX
+                ),
+            ],
+            "activity": [
+                _call(
+                    "a1",
+                    "2026-03-10T08:10:00Z",
+                    "198.51.100.7",
+                    None,
+                    user_id="user-ann",
+                    service_principal_id=None,
+                    token_type="delegated",
+                    user_agent=EDGE,
+                    session_id=SESSION,
+                ),
+            ],
+        },
+        check=lambda fs: (
+            len(fs) == 1
+            and fs[0].identity.id == "user-ann"
+            and fs[0].severity == "high"
+            and set(fs[0].evidence_event_ids) == {"a1", "u2"}
+            and "AS14061" in fs[0].explanation
+        ),
+    ),
+    Case(
+        name="benign: a traveller's laptop in another country hours later (one client), and "
+        "their phone's own session",
+        fires=False,
+        day="2026-03-10",
+        rows={
+            "signins": [
+                _user_signin("u1", "2026-03-10T06:00:00Z", "198.51.100.7", 3320, "DE"),
+                _user_signin("u2", "2026-03-10T16:00:00Z", "203.0.113.9", 2856, "GB"),
+                _user_signin(
+                    "u3",
+                    "2026-03-10T16:30:00Z",
+                    "192.0.2.80",
+                    12576,
+                    "GB",
+                    user_agent=PHONE,
+                    session_id="6b2f8e1d-4e3c-4d9f-a071-2c3d4e5f6071",
+                ),
+            ],
+        },
     ),
     Case(
         name="a session used hours after the person's sessions were revoked",
@@ -243,10 +301,13 @@ class TokenReplay(SqlRule):
     )
     #: token_hours: how long a token may live (28 with continuous access evaluation);
     #: window_minutes: two uses of one session this close from two owners are concurrent;
+    #: session_hours: a person's session used this far apart from another owner, country and
+    #: client at once has moved to another machine;
     #: grace_minutes: how long a token issued before a revocation may still work (60-90 min)
     defaults: ClassVar[dict] = {
         "token_hours": 28,
         "window_minutes": 60,
+        "session_hours": 24,
         "grace_minutes": 90,
         "owner_of": [f"{asn}|{owner}" for owner, asns in PROVIDER_ASNS.items() for asn in asns],
         "revoke_pattern": REVOKE_ACTIVITIES,
@@ -265,6 +326,7 @@ class TokenReplay(SqlRule):
             "since_day": ctx.day - timedelta(days=ctx.lookback_days),
             "token_hours": hours,
             "window_minutes": int(p["window_minutes"]),
+            "session_hours": int(p["session_hours"]),
             "grace_minutes": int(p["grace_minutes"]),
             "owner_of": [str(pair) for pair in p["owner_of"]],
             "revoke_pattern": str(p["revoke_pattern"]),
@@ -302,7 +364,7 @@ class TokenReplay(SqlRule):
                 fact(
                     "sign_in_networks",
                     "networks its sign-ins come from",
-                    first.get("home_owners") or None,
+                    first.get("home_owners") or first.get("home_nets") or None,
                     first.get("outside_places"),
                 ),
             ],
@@ -324,7 +386,7 @@ def _describe(k: dict) -> str:
     issued = f" (issued by sign-in {k['issuing_id']})" if k.get("issuing_id") else ""
     said = []
     if "outside" in k["reasons"]:
-        home = ", ".join(k.get("home_owners") or []) or "none"
+        home = ", ".join([*(k.get("home_owners") or []), *(k.get("home_nets") or [])]) or "none"
         said.append(
             f"used from {k['outside_places']}, outside the networks its sign-ins come from ({home})"
         )

@@ -10,7 +10,10 @@
 --            session: $window_minutes between them, a session lives for weeks and a laptop
 --            moves); for a person only when the two uses also differ in country or client (a
 --            phone between Wi-Fi and mobile data keeps both), for an identity of a machine only
---            when it has no sign-in networks to judge by (else 'outside' says it better);
+--            when it has no sign-in networks to judge by (else 'outside' says it better); and a
+--            person's session up to $session_hours apart when the two uses differ in owner,
+--            country and client at once (a traveller keeps their laptop; a stolen cookie
+--            turns up later on the thief's machine);
 --   clients: consecutive uses of one kind (two calls, two sign-ins) by two clients (platform or
 --            program, ua_client) within that lifetime;
 --   outside: a machine identity's (agent, service principal) Graph call from a network none of
@@ -23,7 +26,8 @@
 -- Works on a lake with no history: the day's own sign-ins are networks enough. One row per
 -- flagged key; the rule groups them per identity.
 -- Parameters: $day, $day_start, $day_end, $issued_start(_day) (day_start - $token_hours),
--- $since_day (lookback), $token_hours, $window_minutes, $grace_minutes, $owner_of
+-- $since_day (lookback), $token_hours, $window_minutes, $session_hours, $grace_minutes,
+-- $owner_of
 -- ('<asn>|<owner>'), $revoke_pattern, $removal_pattern, $max_evidence.
 WITH
 owners AS (
@@ -149,6 +153,7 @@ judged AS (
         w.*,
         h.identity_id IS NOT NULL AS has_home,
         h.owners AS home_owners,
+        h.nets AS home_nets,
         w.machine AND w.table_name = 'activity' AND h.identity_id IS NOT NULL AND CASE
             WHEN w.owner IS NOT NULL AND len(coalesce(h.owners, [])) > 0
                 THEN NOT list_contains(h.owners, w.owner)
@@ -158,9 +163,11 @@ judged AS (
     FROM owned AS w
     LEFT JOIN home AS h ON w.machine AND h.identity_id = w.identity_id
 ),
-lifetime AS (
-    SELECT key_type, CASE WHEN key_type = 'token' THEN 60 * $token_hours ELSE $window_minutes END
-        AS minutes
+lifetime AS (  -- near: concurrent uses; far: the longest a key is judged over
+    SELECT key_type,
+        CASE WHEN key_type = 'token' THEN 60 * $token_hours ELSE $window_minutes END AS minutes,
+        CASE WHEN key_type = 'token' THEN 60 * $token_hours ELSE 60 * $session_hours END
+            AS far_minutes
     FROM (VALUES ('token'), ('session')) AS t(key_type)
 ),
 owner_steps AS (
@@ -175,9 +182,13 @@ owner_splits AS (
     SELECT s.key_type, s.key, s.prev_id, s.event_id, s.prev_owner, s.owner
     FROM owner_steps AS s JOIN lifetime AS l USING (key_type)
     WHERE s.prev_id IS NOT NULL AND s.owner <> s.prev_owner
-      AND s.event_time - s.prev_time <= to_minutes(CAST(l.minutes AS BIGINT))
-      AND CASE WHEN s.machine THEN NOT s.has_home
-               ELSE s.country <> s.prev_country OR s.client <> s.prev_client END
+      AND CASE WHEN s.event_time - s.prev_time <= to_minutes(CAST(l.minutes AS BIGINT))
+               THEN CASE WHEN s.machine THEN NOT s.has_home
+                         ELSE s.country <> s.prev_country OR s.client <> s.prev_client END
+               WHEN s.event_time - s.prev_time <= to_minutes(CAST(l.far_minutes AS BIGINT))
+               THEN NOT s.machine AND s.country <> s.prev_country
+                    AND s.client <> s.prev_client
+               ELSE false END
 ),
 client_steps AS (
     SELECT j.*,
@@ -265,6 +276,7 @@ SELECT
     count(*) FILTER (WHERE j.table_name = 'activity') AS n_calls,
     count(*) FILTER (WHERE j.table_name = 'signins') AS n_signins,
     any_value(j.home_owners) AS home_owners,
+    any_value(j.home_nets) AS home_nets,
     arg_min(j.event_id, j.event_time) FILTER (WHERE j.key_type = 'token'
         AND j.table_name = 'signins') AS issuing_id,
     string_agg(DISTINCT coalesce(j.owner, j.net), ', ' ORDER BY coalesce(j.owner, j.net))

@@ -66,7 +66,7 @@ CREATE OR REPLACE {temp} MACRO ua_client(ua) AS
         WHEN regexp_matches(lower(ua), 'android') THEN 'android'
         WHEN regexp_matches(lower(ua), 'iphone|ipad|ios\b') THEN 'ios'
         WHEN regexp_matches(lower(ua), 'mac os|macintosh|darwin') THEN 'macos'
-        WHEN regexp_matches(lower(ua), 'cros') THEN 'chromeos'
+        WHEN regexp_matches(lower(ua), '\bcros\b') THEN 'chromeos'  -- not micROSoft
         WHEN regexp_matches(lower(ua), 'linux|x11') THEN 'linux'
         ELSE nullif(regexp_extract(lower(trim(ua)), '^([a-z0-9._-]+)', 1), '')
     END;
