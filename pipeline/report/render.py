@@ -16,6 +16,7 @@ from detectors.finding import SEVERITIES, severity_rank
 from pipeline import __version__
 from pipeline.report.charts import activity_chart, severity_bars
 from pipeline.report.gather import CA_DAYS, HYGIENE_RULES
+from pipeline.report.groups import GROUP_FROM, TOP_PER_GROUP, group_findings
 from pipeline.report.model import ReportData, open_by_severity
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -133,6 +134,8 @@ def render(data: ReportData) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(
         data=data,
+        groups=group_findings(data.findings) if len(data.findings) >= GROUP_FROM else [],
+        top_per_group=TOP_PER_GROUP,
         css=Markup((TEMPLATES / "report.css").read_text()),
         script=code,
         script_hash=csp_hash(str(code)),
