@@ -81,6 +81,8 @@ MAX_TEXT = 400
 #: agents with most findings are shown in full, the rest are counted (`agentaudit findings`)
 MAX_CARDS = 300
 MAX_AGENTS = 150
+#: the inventory's rows (an onboarding day brings tens of thousands of identities)
+MAX_INVENTORY = 2000
 #: the findings table lists more than the cards (a row is ~1 kB, a card several)
 MAX_ROWS = 3000
 #: the severity filter's choices, most severe first ("high" keeps high and critical)
@@ -141,6 +143,8 @@ def render(data: ReportData) -> str:
         script_hash=csp_hash(str(code)),
         agents=agents,
         more_agents=len(data.agents) - len(agents),
+        inventory=data.identities[:MAX_INVENTORY],
+        more_inventory=max(0, len(data.identities) - MAX_INVENTORY),
         own=own,
         agent_counts={
             a.id: open_by_severity(fs) for a, fs in zip(agents, own.values(), strict=True)

@@ -104,3 +104,18 @@ def test_each_groups_command_lists_exactly_that_group_from_the_lake(tmp_path):
         listed = [row[result.columns.index("explanation")] for row in result.rows]
         assert sorted(listed) == sorted(f.explanation for f in g.findings)
         assert escape(g.command(DAY, DAY)) in page or not g.rest
+
+
+def test_inventory_of_an_onboarding_day_lists_the_first_rows_and_counts_the_rest():
+    from pipeline.report.model import IdentityRow
+    from pipeline.report.render import MAX_INVENTORY
+
+    data = report_data()
+    extra = [IdentityRow(id=f"new-sp-{i:05d}", kind="service_principal") for i in range(2500)]
+    data = data.model_copy(update={"identities": data.identities + extra})
+    page = render(data)
+    shown = page.count("new-sp-")
+    assert shown == MAX_INVENTORY - len(report_data().identities)
+    more = len(data.identities) - MAX_INVENTORY
+    assert f"{more:,} more identities are not listed here" in page
+    assert "agentaudit inventory --format csv" in page
