@@ -66,7 +66,11 @@ def measure(ws_dir: str, inputs: list[str]) -> dict:
         "rows_written": summary.rows_written,
         "findings": summary.findings_by_severity,
         "report_mb": round(Path(summary.report).stat().st_size / 1e6, 2) if summary.report else 0,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        # the process's peak: the largest stage's (resetting the high-water mark resets
+        # ru_maxrss too), or the whole run's where the mark cannot be reset
+        "peak_rss_mb": max(
+            [round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), *peaks.values()]
+        ),
     }
 
 
@@ -105,7 +109,9 @@ def new_day_input(
         frame = pl.scan_parquet(scratch.table_dir(table) / f"date={day}" / "*.parquet")
         if onboarding:
             names = frame.collect_schema().names()
-            frame = frame.with_columns(pl.lit("new-") + pl.col(c) for c in ids if c in names)
+            frame = frame.with_columns(
+                (pl.lit("new-") + pl.col(c)).alias(c) for c in ids if c in names
+            )
         return frame
 
     signins, activity = scan("signins"), scan("activity")
