@@ -34,8 +34,11 @@ notebook: venv
 		|| { cat "$$tmp/run.log"; exit 1; }; \
 	$(BIN)/python -m tests.notebooks.execute "$$tmp/sample_data"
 
+# the nightly-run benchmark's day sizes: make bench EVENTS=1000000,3000000,10000000
+EVENTS ?= 1000000
+
 bench: venv
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py --events $(EVENTS)
 
 clean:
 	rm -rf $(VENV) demo-workspace .pytest_cache

@@ -32,6 +32,8 @@ CreationChannel = Literal[
     "unknown",
 ]
 
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]i?B)", re.IGNORECASE)
+_UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 _RULE_ID = re.compile(r"^(\*|[A-Za-z][A-Za-z0-9_-]*)$")
 
@@ -46,6 +48,29 @@ class WorkspaceSettings(_Strict):
     report_mode: ReportMode = "full"  # redacted: the report masks user names and addresses
     file_mode: str = "0600"  # permissions of reports, SIEM files and findings we write
     expect_new_data: bool = False  # a run that ingests no new rows exits 4 ("no new input")
+    #: DuckDB's memory for one connection; past it, joins, sorts and aggregates spill to disk
+    memory_limit: str = "1GB"
+    #: where DuckDB spills and a judged day's events wait, relative to the workspace root
+    temp_directory: str = "tmp"
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        """A size DuckDB understands: a number and a unit, at least 100MB."""
+        match = _MEMORY.fullmatch(value.strip())
+        if not match:
+            raise ValueError('must be a size such as "1GB", "512MB" or "2GiB"')
+        number, unit = float(match.group(1)), match.group(2).upper()
+        if number * _UNITS[unit.replace("I", "")] < 100e6:
+            raise ValueError(f"{value} is too little for DuckDB to work in; give at least 100MB")
+        return value.strip()
+
+    @field_validator("temp_directory")
+    @classmethod
+    def _temp(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError('must name a folder, e.g. temp_directory = "tmp"')
+        return value
 
     @field_validator("file_mode", mode="before")
     @classmethod
@@ -270,6 +295,17 @@ class Config(_Strict):
                 return agent
         return None
 
+    def temp_dir(self, workspace: Workspace) -> Path:
+        """Where DuckDB spills and the judged day's events are kept ([workspace] temp_directory)."""
+        return (workspace.root / self.workspace.temp_directory).expanduser().resolve()
+
+    def duckdb_config(self, workspace: Workspace) -> dict[str, str]:
+        """The settings every DuckDB connection of the workspace opens with."""
+        return {
+            "memory_limit": self.workspace.memory_limit,
+            "temp_directory": str(self.temp_dir(workspace)),
+        }
+
     def lake_dir(self, workspace: Workspace) -> Path:
         return (workspace.root / self.workspace.lake).resolve()
 
@@ -399,6 +435,8 @@ inputs = []                         # folders `agentaudit run` ingests, e.g. ["e
 report_mode = "full"                # full | redacted (mask user names and addresses in the report)
 file_mode = "0600"                  # permissions of reports, findings and SIEM files
 expect_new_data = false             # true: `run` exits 4 when no new rows arrived (a dead feed)
+# memory_limit = "1GB"              # DuckDB's memory; past it, work spills to temp_directory
+# temp_directory = "tmp"            # spill files and the judged day's events (workspace-relative)
 
 # The agent registry: what each agent is meant to do. `agentaudit registry import FILE` merges a
 # Microsoft Graph export of agent identities and their sponsors into this list.

@@ -195,17 +195,21 @@ def _create_view(
         ) from exc
 
 
-def _open(workspace: Workspace, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, bool]:
+def _open(
+    workspace: Workspace, read_only: bool, config: Config
+) -> tuple[duckdb.DuckDBPyConnection, bool]:
     """(connection, persistent): the catalog file read-write when we can have it, else TEMP
     views in memory. A reader never opens the file: its views (the last writer's) would stand
-    beside the TEMP ones, and information_schema / duckdb_views() would list each view twice."""
+    beside the TEMP ones, and information_schema / duckdb_views() would list each view twice.
+    Either way DuckDB works within [workspace] memory_limit, spilling to temp_directory."""
+    settings = config.duckdb_config(workspace)
     if not read_only:
         try:
             workspace.root.mkdir(parents=True, exist_ok=True)
-            return duckdb.connect(str(workspace.catalog)), True
+            return duckdb.connect(str(workspace.catalog), config=settings), True
         except (duckdb.IOException, duckdb.ConnectionException):
             pass  # another process (or this one, read-only) holds the file
-    return duckdb.connect(":memory:"), False
+    return duckdb.connect(":memory:", config=settings), False
 
 
 def connect(
@@ -218,7 +222,7 @@ def connect(
     see ``install``)."""
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
     cfg = config if config is not None else load_config(ws)
-    con, persistent = _open(ws, read_only)
+    con, persistent = _open(ws, read_only, cfg)
     try:
         install(con, ws, cfg, temp=not persistent, governance=governance)
     except Exception:

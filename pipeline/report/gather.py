@@ -43,6 +43,8 @@ from pipeline.workspace import Workspace
 WINDOW_DAYS = 30
 CA_DAYS = 7  # Conditional Access coverage: the agent sign-ins of the last week
 TOUCHED_PER_AGENT = 15
+#: agents given a section of their own (the most severe findings first); the inventory counts all
+AGENT_SECTIONS = 60
 EVENT_TABLES = ("signins", "audits", "activity", "risk_events")
 LAKE_TABLES = (*EVENT_TABLES, "findings")
 HYGIENE_RULES = ("AA-G04", "AA-G05")
@@ -279,7 +281,7 @@ def gather(
     try:
         identities = _identities(catalog, config, findings, history, first, last)
         step(2, REPORT_PARTS, "identities")
-        agents = _agents(catalog, config, identities, findings, first, last)
+        agents = _agents(catalog, config, identities, findings, first, last, AGENT_SECTIONS)
         step(3, REPORT_PARTS, "agents")
     finally:
         catalog.close()
@@ -291,6 +293,7 @@ def gather(
         tenants=sorted({f.tenant_id for f in findings if f.tenant_id}),
         findings=findings,
         agents=agents,
+        agents_total=sum(1 for r in identities if r.agent_like),
         identities=identities,
         ingest=_ingest(workspace, notes),
         run=run_info(run) if run else _run(workspace, {f.run_id for f in findings if f.run_id}),
@@ -394,9 +397,22 @@ def _agents(
     findings: list[Finding],
     first: str,
     last: str,
+    limit: int | None = None,
 ) -> list[AgentSection]:
     registry = {a.id.lower(): a for a in config.agents}
-    agents = [r for r in identities if r.agent_like]
+    by_identity: dict[str, list[str]] = defaultdict(list)
+    for f in findings:
+        by_identity[f.identity.id.lower()].append(f.finding_id)
+    # agents with the most severe open findings first (then the most findings), then by name:
+    # only the first ``limit`` get a section (an onboarding day brings tens of thousands)
+    severity = {f.finding_id: severity_rank(f.severity) for f in findings if f.suppressed is None}
+
+    def weight(row: IdentityRow) -> tuple[tuple[int, ...], int, str]:
+        own = by_identity.get(row.id, [])
+        ranks = Counter(severity[i] for i in own if i in severity)
+        return tuple(-ranks[r] for r in range(4, -1, -1)), -len(own), (row.name or row.id).lower()
+
+    agents = sorted((r for r in identities if r.agent_like), key=weight)[:limit]
     ids = [a.id for a in agents]
     activity: dict[str, dict[str, DayActivity]] = defaultdict(dict)
     touched: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -411,9 +427,6 @@ def _agents(
             touched[r["identity_id"]].append(r)
     badges = {r["identity_id"]: _badge(r) for r in (catalog.rows("agent_badges", [ids]) or [])}
     days = [(date.fromisoformat(first) + timedelta(days=i)).isoformat() for i in range(WINDOW_DAYS)]
-    by_identity: dict[str, list[str]] = defaultdict(list)
-    for f in findings:
-        by_identity[f.identity.id.lower()].append(f.finding_id)
     out = []
     for row in agents:
         spec = registry.get(row.id)
@@ -448,14 +461,6 @@ def _agents(
                 badge=badges.get(row.id),
             )
         )
-    # agents with the most severe open findings first (then the most findings), then by name
-    severity = {f.finding_id: severity_rank(f.severity) for f in findings if f.suppressed is None}
-
-    def weight(a: AgentSection) -> tuple[int, ...]:
-        ranks = Counter(severity[i] for i in a.finding_ids if i in severity)
-        return tuple(-ranks[r] for r in range(4, -1, -1))
-
-    out.sort(key=lambda a: (weight(a), -len(a.finding_ids), (a.name or a.id).lower()))
     return out
 
 

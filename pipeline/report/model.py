@@ -177,7 +177,8 @@ class ReportData(BaseModel):
     generated_at: datetime
     tenants: list[str] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)  # most severe first
-    agents: list[AgentSection] = Field(default_factory=list)
+    agents: list[AgentSection] = Field(default_factory=list)  # those given a section
+    agents_total: int = 0  # every agent of the window (0: as many as ``agents``)
     identities: list[IdentityRow] = Field(default_factory=list)
     ingest: IngestHealth = Field(default_factory=IngestHealth)
     run: RunInfo = Field(default_factory=RunInfo)

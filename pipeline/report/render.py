@@ -15,7 +15,8 @@ from markupsafe import Markup
 from detectors.finding import SEVERITIES, severity_rank
 from pipeline import __version__
 from pipeline.report.charts import activity_chart, severity_bars
-from pipeline.report.gather import CA_DAYS, HYGIENE_RULES
+from pipeline.report.gather import AGENT_SECTIONS, CA_DAYS, HYGIENE_RULES
+from pipeline.report.groups import GROUP_FROM, TOP_PER_GROUP, group_findings
 from pipeline.report.model import ReportData, open_by_severity
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -78,10 +79,12 @@ def environment() -> Environment:
 MAX_TEXT = 400
 #: a morning report stays readable (and small) on a bad day: the most severe findings and the
 #: agents with most findings are shown in full, the rest are counted (`agentaudit findings`)
-MAX_CARDS = 300
-MAX_AGENTS = 150
+MAX_CARDS = 200
+MAX_AGENTS = AGENT_SECTIONS
+#: the inventory's rows (an onboarding day brings tens of thousands of identities)
+MAX_INVENTORY = 2000
 #: the findings table lists more than the cards (a row is ~1 kB, a card several)
-MAX_ROWS = 3000
+MAX_ROWS = 1500
 #: the severity filter's choices, most severe first ("high" keeps high and critical)
 FILTER_SEVERITIES = tuple(reversed(SEVERITIES[1:]))
 
@@ -133,11 +136,16 @@ def render(data: ReportData) -> str:
     template = environment().get_template("report.html.j2")
     return template.render(
         data=data,
+        groups=group_findings(data.findings) if len(data.findings) >= GROUP_FROM else [],
+        top_per_group=TOP_PER_GROUP,
         css=Markup((TEMPLATES / "report.css").read_text()),
         script=code,
         script_hash=csp_hash(str(code)),
         agents=agents,
-        more_agents=len(data.agents) - len(agents),
+        agents_total=max(data.agents_total, len(data.agents)),
+        more_agents=max(data.agents_total, len(data.agents)) - len(agents),
+        inventory=data.identities[:MAX_INVENTORY],
+        more_inventory=max(0, len(data.identities) - MAX_INVENTORY),
         own=own,
         agent_counts={
             a.id: open_by_severity(fs) for a, fs in zip(agents, own.values(), strict=True)

@@ -114,3 +114,30 @@ def test_key_line_handles_quoted_and_dotted_keys():
     assert key_line(text, ("workspace", "lake")) == 2
     assert key_line(text, ("detectors", "AA-R01", "min_days")) == 4
     assert key_line(text, ("siem",)) is None
+
+
+@pytest.mark.parametrize("value", ["1GB", "512MB", "2GiB", " 1.5 gb "])
+def test_memory_limit_is_a_size_duckdb_opens_with(workspace, value):
+    cfg = parse_config(f'[workspace]\nmemory_limit = "{value}"\ntemp_directory = "spill"\n')
+    settings = cfg.duckdb_config(workspace)
+    assert settings == {
+        "memory_limit": value.strip(),
+        "temp_directory": str((workspace.root / "spill").resolve()),
+    }
+    import duckdb
+
+    with duckdb.connect(":memory:", config=settings) as con:
+        (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert limit.endswith(("MiB", "GiB"))
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [("lots", "a size such as"), ("1024", "a size such as"), ("10MB", "at least 100MB")],
+)
+def test_memory_limit_that_is_no_size_names_the_key(value, says):
+    text = f'[workspace]\nlake = "lake"\nmemory_limit = "{value}"\n'
+    with pytest.raises(AgentAuditError) as err:
+        parse_config(text)
+    assert "memory_limit" in str(err.value) and says in str(err.value)
+    assert "agentaudit.toml:3:" in str(err.value)
