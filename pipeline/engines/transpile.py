@@ -1,0 +1,199 @@
+"""DuckDB SQL to Spark SQL: sqlglot's transpiler (read="duckdb", write="spark") plus the shim
+for what it does not carry over exactly. The DuckDB ``.sql`` files stay the one definition of
+every query; this module only rewrites their syntax tree.
+
+What the shim does, on the tree sqlglot parsed as DuckDB:
+
+- the catalog's macros (``pipeline/catalog/macros.sql``) are inlined: Spark has no SQL macros,
+  so each call is replaced by the macro's body with its arguments put in;
+- ``getvariable('aa_day')`` (DuckDB session variables) becomes the named parameter ``:aa_day``,
+  bound like every ``$name`` (which sqlglot already writes as ``:name``);
+- ``quantile_cont(x, q)`` and ``percentile_cont(q) WITHIN GROUP (ORDER BY x)`` become Spark's
+  exact ``percentile(x, q)`` (sqlglot writes the second as the approximate
+  ``percentile_approx``);
+- ``list(x ORDER BY y)`` / ``array_agg(x ORDER BY y)`` keep their order (sqlglot drops it): the
+  values are collected as (y, x) structs, sorted, and x taken back out;
+- ``try(expr)`` becomes the expression itself where Spark's ANSI mode is off (a failed cast is
+  null there), and ``TIMESTAMPTZ`` is Spark's ``TIMESTAMP`` (the session time zone is UTC);
+- ``read_parquet(...)`` is refused: on Spark the lake's files are read in Python
+  (``pipeline.engines.spark``) and registered as temporary views.
+
+``statements(text)`` splits a file into its statements, each as (kind, name, Spark SQL): a
+``CREATE [TEMP] VIEW|TABLE name AS SELECT ...`` is ("view" | "table", name, the SELECT), any
+other statement ("query", None, its SQL).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import sqlglot
+from sqlglot import exp
+
+from pipeline.errors import AgentAuditError
+from pipeline.sql import sql_file
+
+READ = "duckdb"
+WRITE = "spark"
+
+
+@dataclass(frozen=True)
+class Macro:
+    name: str
+    params: tuple[str, ...]
+    body: exp.Expression
+
+
+@dataclass(frozen=True)
+class Statement:
+    kind: str  # view | table | query
+    name: str | None
+    sql: str  # Spark SQL (for a view or table: its SELECT)
+
+
+@cache
+def macros() -> dict[str, Macro]:
+    """The catalog's macros by (lower-case) name, parsed once."""
+    import pipeline.catalog
+
+    text = sql_file(pipeline.catalog.__file__, "macros").replace("{temp}", "TEMP")
+    out: dict[str, Macro] = {}
+    for tree in sqlglot.parse(text, read=READ):
+        if not isinstance(tree, exp.Create) or str(tree.args.get("kind")).upper() != "MACRO":
+            continue
+        udf = tree.this
+        name = udf.this.name.lower()
+        params = tuple(p.name for p in udf.expressions)
+        out[name] = Macro(name, params, tree.expression)
+    return out
+
+
+def _call_name(node: exp.Expression) -> str | None:
+    if isinstance(node, exp.Anonymous):
+        return str(node.this).lower()
+    return None
+
+
+def _inline(tree: exp.Expression, defs: dict[str, Macro]) -> exp.Expression:
+    """Every macro call replaced by its body (repeated: a macro's body may call another)."""
+    for _ in range(10):
+        changed = False
+
+        def swap(node: exp.Expression) -> exp.Expression:
+            nonlocal changed
+            name = _call_name(node)
+            macro = defs.get(name) if name else None
+            if macro is None:
+                return node
+            args = list(node.expressions)
+            if len(args) != len(macro.params):
+                raise AgentAuditError(
+                    f"macro {macro.name} takes {len(macro.params)} argument(s), got {len(args)}"
+                )
+            values = dict(zip(macro.params, args, strict=True))
+            body = macro.body.copy()
+
+            def put(inner: exp.Expression) -> exp.Expression:
+                if isinstance(inner, exp.Column) and not inner.table and inner.name in values:
+                    return exp.paren(values[inner.name].copy(), copy=False)
+                return inner
+
+            changed = True
+            return exp.paren(body.transform(put), copy=False)
+
+        tree = tree.transform(swap)
+        if not changed:
+            return tree
+    raise AgentAuditError("macros call each other without end")
+
+
+def _ordered_list(value: exp.Expression, order: exp.Order) -> exp.Expression:
+    """``list(value ORDER BY keys)`` in Spark: sorted structs, the value taken back out."""
+    keys = order.expressions
+    fields = [
+        exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=o.this.copy())
+        for i, o in enumerate(keys)
+    ]
+    fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()))
+    struct = exp.Struct(expressions=fields)
+    collected = exp.Anonymous(this="collect_list", expressions=[struct])
+    descending = any(o.args.get("desc") for o in keys)
+    if len(keys) > 1 and any(bool(o.args.get("desc")) != descending for o in keys):
+        raise AgentAuditError("list(... ORDER BY) with mixed directions has no Spark shim")
+    sort = exp.Anonymous(
+        this="sort_array", expressions=[collected, exp.Boolean(this=not descending)]
+    )
+    lam = exp.Lambda(
+        this=exp.Dot(this=exp.to_identifier("s"), expression=exp.to_identifier("v")),
+        expressions=[exp.to_identifier("s")],
+    )
+    return exp.Anonymous(this="transform", expressions=[sort, lam])
+
+
+def _shim(node: exp.Expression) -> exp.Expression:
+    name = _call_name(node)
+    if name == "getvariable":
+        (arg,) = node.expressions
+        return exp.Placeholder(this=arg.name)
+    if name == "read_parquet" or isinstance(node, exp.ReadParquet):
+        raise AgentAuditError(
+            "read_parquet does not run on Spark: the lake is read in Python and registered "
+            "as temporary views (pipeline.engines.spark)"
+        )
+    if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont):
+        order = node.expression
+        (key,) = order.expressions
+        return exp.Anonymous(this="percentile", expressions=[key.this.copy(), node.this.this])
+    if isinstance(node, exp.PercentileCont) and node.expression is not None:
+        return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
+    if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
+        order = node.this
+        return _ordered_list(order.this, order)
+    if isinstance(node, exp.Try):
+        return node.this
+    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMPTZ:
+        return exp.DataType.build("TIMESTAMP")
+    return node
+
+
+def to_spark_tree(text: str) -> list[exp.Expression]:
+    """The statements of a DuckDB SQL text as Spark-ready syntax trees."""
+    text = text.replace("{temp}", "TEMP")
+    defs = macros()
+    out = []
+    for tree in sqlglot.parse(text, read=READ):
+        if tree is None:
+            continue
+        tree = _inline(tree, defs)
+        out.append(tree.transform(_shim))
+    return out
+
+
+def statements(text: str) -> list[Statement]:
+    """The statements of a DuckDB SQL text in Spark SQL (see the module docstring)."""
+    out = []
+    for tree in to_spark_tree(text):
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() in (
+            "VIEW",
+            "TABLE",
+        ):
+            kind = str(tree.args["kind"]).lower()
+            target = tree.this
+            name = (target.this if isinstance(target, exp.Schema) else target).name
+            out.append(Statement(kind, name, _sql(tree.expression)))
+        else:
+            out.append(Statement("query", None, _sql(tree)))
+    return out
+
+
+def query(text: str) -> str:
+    """A one-query DuckDB SQL text in Spark SQL."""
+    found = statements(text)
+    if len(found) != 1 or found[0].kind != "query":
+        raise AgentAuditError("expected exactly one query (no CREATE)")
+    return found[0].sql
+
+
+def _sql(tree: exp.Expression) -> str:
+    return tree.sql(dialect=WRITE, unsupported_level=sqlglot.ErrorLevel.RAISE)
