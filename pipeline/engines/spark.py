@@ -63,9 +63,11 @@ def session(master: str = "local[2]", app: str = "agentaudit", shuffle_partition
         .appName(app)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.legacy.sizeOfNull", "false")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
         .config("spark.ui.enabled", "false")
         .config("spark.log.level", "ERROR")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     partitions = shuffle_partitions or (4 if master.startswith("local") else 0)
@@ -162,7 +164,9 @@ class SparkEngine:
             df.createOrReplaceTempView(st.name)
 
     def rows(self, text: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return [r.asDict(recursive=True) for r in self.frame(transpile.query(text), params).collect()]
+        return [
+            r.asDict(recursive=True) for r in self.frame(transpile.query(text), params).collect()
+        ]
 
     def arrow(self, text: str, params: dict[str, Any] | None = None) -> pa.Table:
         return self.frame(transpile.query(text), params).toArrow()

@@ -25,6 +25,7 @@ other statement ("query", None, its SQL).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -108,9 +109,21 @@ def _inline(tree: exp.Expression, defs: dict[str, Macro]) -> exp.Expression:
     raise AgentAuditError("macros call each other without end")
 
 
-def _ordered_list(value: exp.Expression, order: exp.Order) -> exp.Expression:
-    """``list(value ORDER BY keys)`` in Spark: sorted structs, the value taken back out."""
+def _ordered_list(
+    value: exp.Expression, order: exp.Order, where: exp.Expression | None = None
+) -> exp.Expression:
+    """``list(value ORDER BY keys) [FILTER (WHERE ...)]`` in Spark: the values collected as
+    sorted structs, then taken back out (``list(DISTINCT x ORDER BY x)``: a sorted set)."""
     keys = order.expressions
+    if isinstance(value, exp.Distinct):
+        (value,) = value.expressions
+        collected = exp.Anonymous(this="collect_set", expressions=[value.copy()])
+        if where is not None:
+            collected = exp.Filter(this=collected, expression=where.copy())
+        descending = any(o.args.get("desc") for o in keys)
+        return exp.Anonymous(
+            this="sort_array", expressions=[collected, exp.Boolean(this=not descending)]
+        )
     fields = [
         exp.PropertyEQ(this=exp.to_identifier(f"k{i}"), expression=o.this.copy())
         for i, o in enumerate(keys)
@@ -118,6 +131,8 @@ def _ordered_list(value: exp.Expression, order: exp.Order) -> exp.Expression:
     fields.append(exp.PropertyEQ(this=exp.to_identifier("v"), expression=value.copy()))
     struct = exp.Struct(expressions=fields)
     collected = exp.Anonymous(this="collect_list", expressions=[struct])
+    if where is not None:
+        collected = exp.Filter(this=collected, expression=where.copy())
     descending = any(o.args.get("desc") for o in keys)
     if len(keys) > 1 and any(bool(o.args.get("desc")) != descending for o in keys):
         raise AgentAuditError("list(... ORDER BY) with mixed directions has no Spark shim")
@@ -141,15 +156,43 @@ def _shim(node: exp.Expression) -> exp.Expression:
             "read_parquet does not run on Spark: the lake is read in Python and registered "
             "as temporary views (pipeline.engines.spark)"
         )
+    if isinstance(node, exp.Cast) and _json_list(node.this) is not None:
+        return _json_list(node.this)
+    if (listed := _json_list(node)) is not None:
+        return listed
+    if name == "try_strptime":  # a failed parse is null (ANSI mode is off)
+        text, fmt = node.expressions
+        return exp.StrToTime(this=text, format=fmt)
+    if name == "list_aggregate":
+        return _list_aggregate(node)
+    if name == "json_valid":  # valid JSON text: it parses
+        (arg,) = node.expressions
+        parsed = exp.Anonymous(this="try_parse_json", expressions=[arg])
+        return exp.Not(this=exp.Is(this=parsed, expression=exp.Null()))
     if isinstance(node, exp.WithinGroup) and isinstance(node.this, exp.PercentileCont):
         order = node.expression
         (key,) = order.expressions
         return exp.Anonymous(this="percentile", expressions=[key.this.copy(), node.this.this])
     if isinstance(node, exp.PercentileCont) and node.expression is not None:
         return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.ArrayAgg):
+        if isinstance(node.this.this, exp.Order):
+            order = node.this.this
+            return _ordered_list(order.this, order, node.expression)
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
         order = node.this
         return _ordered_list(order.this, order)
+    if isinstance(node, exp.RegexpFullMatch):  # the whole text matches
+        anchored = exp.func(
+            "concat", exp.Literal.string("^(?:"), node.expression, exp.Literal.string(")$")
+        )
+        return exp.RegexpLike(this=node.this, expression=anchored)
+    if isinstance(node, exp.ToMap) and not node.this.expressions:  # MAP {}
+        return exp.Anonymous(this="map", expressions=[])
+    if isinstance(node, exp.Star) and node.args.get("replace"):
+        return node  # handled at the SELECT (see _star_replace)
+    if isinstance(node, exp.Select):
+        return _star_replace(node)
     if isinstance(node, exp.Try):
         return node.this
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMPTZ:
@@ -157,17 +200,84 @@ def _shim(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def _json_list(node: exp.Expression) -> exp.Expression | None:
+    """``json_extract_string(j, '$.a[*]')`` (a list of texts in DuckDB) as Spark's
+    ``from_json(get_json_object(j, '$.a'), 'array<string>')``; None for any other node."""
+    if not isinstance(node, exp.JSONExtractScalar):
+        return None
+    path = node.expression
+    if not isinstance(path, exp.JSONPath) or not path.expressions:
+        return None
+    last = path.expressions[-1]
+    if not (
+        isinstance(last, exp.JSONPathSubscript) and isinstance(last.this, exp.JSONPathWildcard)
+    ):
+        return None
+    prefix = exp.JSONPath(expressions=[p.copy() for p in path.expressions[:-1]])
+    inner = exp.Anonymous(this="get_json_object", expressions=[node.this.copy(), prefix])
+    return exp.Anonymous(this="from_json", expressions=[inner, exp.Literal.string("array<string>")])
+
+
+#: list_aggregate(list, name, ...) as Spark's array functions
+LIST_AGGREGATES = {"max": "array_max", "min": "array_min"}
+
+
+def _list_aggregate(node: exp.Expression) -> exp.Expression:
+    values, how, *rest = node.expressions
+    kind = how.name.lower()
+    if kind == "string_agg":
+        sep = rest[0] if rest else exp.Literal.string(",")
+        joined = exp.Anonymous(this="array_join", expressions=[values, sep])
+        return exp.Nullif(this=joined, expression=exp.Literal.string(""))
+    if kind in LIST_AGGREGATES:
+        return exp.Anonymous(this=LIST_AGGREGATES[kind], expressions=[values])
+    raise AgentAuditError(f"list_aggregate(..., '{kind}') has no Spark shim")
+
+
+def _star_replace(select: exp.Select) -> exp.Select:
+    """``SELECT t.* REPLACE (expr AS col)``: Spark has ``* EXCEPT (col)``; the replaced columns
+    follow the others (by name, as every reader takes them)."""
+    items = []
+    changed = False
+    for item in select.expressions:
+        star = (
+            item.this if isinstance(item, exp.Column) and isinstance(item.this, exp.Star) else item
+        )
+        replace = star.args.get("replace") if isinstance(star, exp.Star) else None
+        if not replace:
+            items.append(item)
+            continue
+        changed = True
+        star.set("replace", None)
+        star.set("except_", [exp.column(r.alias) for r in replace])
+        items.append(item)
+        items.extend(replace)
+    if changed:
+        select.set("expressions", items)
+    return select
+
+
 def to_spark_tree(text: str) -> list[exp.Expression]:
-    """The statements of a DuckDB SQL text as Spark-ready syntax trees."""
-    text = text.replace("{temp}", "TEMP")
-    defs = macros()
+    """The statements of a DuckDB SQL text as Spark-ready syntax trees (a file's own
+    ``CREATE MACRO`` statements are inlined into the statements after them, and dropped)."""
+    text = _LEN.sub("array_length(", text.replace("{temp}", "TEMP"))
+    defs = dict(macros())
     out = []
     for tree in sqlglot.parse(text, read=READ):
         if tree is None:
             continue
         tree = _inline(tree, defs)
+        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "MACRO":
+            udf = tree.this
+            name = udf.this.name.lower()
+            defs[name] = Macro(name, tuple(p.name for p in udf.expressions), tree.expression)
+            continue
         out.append(tree.transform(_shim))
     return out
+
+
+#: DuckDB's len() of a list (every len() of these files takes a list): Spark's size()
+_LEN = re.compile(r"\blen\(", re.IGNORECASE)
 
 
 def statements(text: str) -> list[Statement]:
