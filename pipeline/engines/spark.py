@@ -179,6 +179,18 @@ class SparkEngine:
             raise UsageError(f"no value for parameter(s) {', '.join(sorted(missing))}")
         return {k: _spark_value(values[k]) for k in used}
 
+    def install(self, config: Any) -> None:
+        """The catalog's views over the lake (pipeline.engines.spark_catalog)."""
+        from pipeline.engines import spark_catalog
+
+        spark_catalog.install(self, config)
+
+    def set_history(self, day: date, lookback_days: int | None = None) -> None:
+        """The history views pointed at the days before ``day`` (as on DuckDB)."""
+        from pipeline.engines import spark_catalog
+
+        spark_catalog.set_history(self, day, lookback_days)
+
     def stop(self) -> None:
         self.spark.stop()
 
