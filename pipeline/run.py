@@ -119,7 +119,7 @@ def run_nightly(
     wait_seconds: float = 0.0,
     on_stage: Callable[[str], None] | None = None,
     engine: str = "duckdb",
-    spark_master: str = "local[2]",
+    spark_master: str | None = None,
 ) -> RunSummary:
     """Ingest what is new, update baselines, detect over the new days, report and export; the
     workspace's agentaudit.toml is read once, at the start, and handed to every stage.
@@ -252,7 +252,7 @@ def run_nightly(
         return summary
 
 
-def _engine(name: str, workspace: Workspace, config: Any, master: str) -> Any:
+def _engine(name: str, workspace: Workspace, config: Any, master: str | None) -> Any:
     """None for DuckDB (the detect default), else a started Spark engine over the lake."""
     if name == "duckdb":
         return None

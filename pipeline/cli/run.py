@@ -63,9 +63,9 @@ def _stage_echo(name: str) -> None:
 )
 @click.option(
     "--spark-master",
-    default="local[2]",
-    show_default=True,
-    help="With --engine spark: the Spark master (local[N], yarn, spark://host:7077).",
+    default=None,
+    help="With --engine spark: the Spark master (local[N], yarn, spark://host:7077); default: "
+    "the one spark-submit gave, else local[2].",
 )
 @wait_option
 @progress_option
@@ -76,7 +76,7 @@ def run_cmd(
     inputs: tuple[str, ...],
     fail_on: str | None,
     engine: str,
-    spark_master: str,
+    spark_master: str | None,
     wait_seconds: float,
     progress: bool,
 ) -> None:

@@ -50,13 +50,17 @@ def available() -> str | None:
     return None
 
 
-def session(master: str = "local[2]", app: str = "agentaudit", shuffle_partitions: int = 0):
-    """A SparkSession on ``master``: UTC, non-ANSI casts (DuckDB's TRY_CAST / try()), and
-    ``shuffle_partitions`` (default: 4 on a local master, Spark's own elsewhere)."""
+def session(master: str | None = None, app: str = "agentaudit", shuffle_partitions: int = 0):
+    """A SparkSession on ``master`` (None: the one spark-submit configured, else local[2]): UTC,
+    non-ANSI casts (DuckDB's TRY_CAST / try()), and ``shuffle_partitions`` (default: 4 on a
+    local master, Spark's own elsewhere)."""
     why = available()
     if why:
         raise UsageError(f"--engine spark: {why}")
+    from pyspark import SparkConf
     from pyspark.sql import SparkSession
+
+    master = master or SparkConf().get("spark.master", None) or "local[2]"
 
     builder = (
         SparkSession.builder.master(master)
@@ -95,7 +99,7 @@ class SparkEngine:
         self._cached: dict[str, Any] = {}  # TEMP tables: computed once, released when replaced
 
     @classmethod
-    def start(cls, lake: str, master: str = "local[2]") -> SparkEngine:
+    def start(cls, lake: str, master: str | None = None) -> SparkEngine:
         engine = cls(session(master), lake)
         engine.register_lake()
         return engine
