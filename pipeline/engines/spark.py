@@ -17,12 +17,11 @@ engine's ``variables``, bound like the query's own parameters.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
 import sqlglot
-from sqlglot import exp
 
 from pipeline.engines import transpile
 from pipeline.errors import UsageError
@@ -147,15 +146,15 @@ class SparkEngine:
 
     # --- running SQL ---------------------------------------------------------------------------
 
-    def frame(self, sql: str, params: dict[str, Any] | None = None):
-        """The DataFrame of one Spark SQL query, its named parameters bound."""
-        args = self._args(sql, params or {})
-        return self.spark.sql(sql, args=args) if args else self.spark.sql(sql)
+    def frame(self, st: transpile.Statement, params: dict[str, Any] | None = None):
+        """The DataFrame of one transpiled statement, its named parameters bound."""
+        args = self._args(st.params, params or {})
+        return self.spark.sql(st.sql, args=args) if args else self.spark.sql(st.sql)
 
     def run(self, text: str, params: dict[str, Any] | None = None) -> None:
         """Execute every statement of a DuckDB SQL text (views and tables become temp views)."""
-        for st in transpile.statements(text):
-            df = self.frame(st.sql, params)
+        for st in transpile.cached_statements(text):
+            df = self.frame(st, params)
             if st.kind == "query":
                 df.collect()
                 continue
@@ -168,15 +167,13 @@ class SparkEngine:
             df.createOrReplaceTempView(st.name)
 
     def rows(self, text: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        return [
-            r.asDict(recursive=True) for r in self.frame(transpile.query(text), params).collect()
-        ]
+        rows = self.frame(_query(text), params).collect()
+        return [{k: _aware(v) for k, v in r.asDict(recursive=True).items()} for r in rows]
 
     def arrow(self, text: str, params: dict[str, Any] | None = None) -> pa.Table:
-        return self.frame(transpile.query(text), params).toArrow()
+        return self.frame(_query(text), params).toArrow()
 
-    def _args(self, sql: str, params: dict[str, Any]) -> dict[str, Any]:
-        used = _placeholders(sql)
+    def _args(self, used: frozenset[str], params: dict[str, Any]) -> dict[str, Any]:
         values = {**self.variables, **params}
         missing = used - values.keys()
         if missing:
@@ -199,9 +196,18 @@ class SparkEngine:
         self.spark.stop()
 
 
-def _placeholders(sql: str) -> set[str]:
-    tree = sqlglot.parse(sql, read=transpile.WRITE)
-    return {p.name for t in tree if t is not None for p in t.find_all(exp.Placeholder)}
+def _aware(value: Any) -> Any:
+    """pyspark hands timestamps over as naive local times: as aware UTC times, like DuckDB's."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.astimezone(UTC)
+    return value
+
+
+def _query(text: str) -> transpile.Statement:
+    found = transpile.cached_statements(text)
+    if len(found) != 1 or found[0].kind != "query":
+        raise UsageError("expected exactly one query (no CREATE)")
+    return found[0]
 
 
 def _spark_value(value: Any):

@@ -51,6 +51,13 @@ class Statement:
     kind: str  # view | table | query
     name: str | None
     sql: str  # Spark SQL (for a view or table: its SELECT)
+    params: frozenset[str] = frozenset()  # the named parameters (:name) it uses
+
+
+@cache
+def cached_statements(text: str) -> tuple[Statement, ...]:
+    """``statements(text)``, transpiled once per process (the files are read once too)."""
+    return tuple(statements(text))
 
 
 @cache
@@ -192,7 +199,7 @@ def _shim(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Star) and node.args.get("replace"):
         return node  # handled at the SELECT (see _star_replace)
     if isinstance(node, exp.Select):
-        return _star_replace(node)
+        return _subscripts(_star_replace(node))
     if isinstance(node, exp.Try):
         return node.this
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMPTZ:
@@ -232,6 +239,49 @@ def _list_aggregate(node: exp.Expression) -> exp.Expression:
     if kind in LIST_AGGREGATES:
         return exp.Anonymous(this=LIST_AGGREGATES[kind], expressions=[values])
     raise AgentAuditError(f"list_aggregate(..., '{kind}') has no Spark shim")
+
+
+def _subscripts(select: exp.Select) -> exp.Select:
+    """``SELECT unnest(l) AS t, generate_subscripts(l, 1) AS pos`` (each element with its 1-based
+    position): Spark's ``inline`` over ``transform(l, (v, i) -> struct(v, i + 1))``."""
+    items = list(select.expressions)
+    subs = [
+        i
+        for i, e in enumerate(items)
+        if isinstance(e, exp.Alias) and _call_name(e.this) == "generate_subscripts"
+    ]
+    if not subs:
+        return select
+    for si in subs:
+        sub = items[si]
+        listed = sub.this.expressions[0]
+        match = [
+            i
+            for i, e in enumerate(items)
+            if isinstance(e, exp.Alias)
+            and isinstance(e.this, exp.Explode | exp.Unnest)
+            and e.this.this == listed
+        ]
+        if not match:
+            raise AgentAuditError("generate_subscripts without its unnest has no Spark shim")
+        value = items[match[0]]
+        lam = exp.Lambda(
+            this=exp.Struct(
+                expressions=[
+                    exp.PropertyEQ(this=value.args["alias"].copy(), expression=exp.column("v")),
+                    exp.PropertyEQ(
+                        this=sub.args["alias"].copy(),
+                        expression=exp.Add(this=exp.column("i"), expression=exp.Literal.number(1)),
+                    ),
+                ]
+            ),
+            expressions=[exp.to_identifier("v"), exp.to_identifier("i")],
+        )
+        pairs = exp.Anonymous(this="transform", expressions=[listed.copy(), lam])
+        items[match[0]] = exp.Anonymous(this="inline", expressions=[pairs])
+        items[si] = None
+    select.set("expressions", [e for e in items if e is not None])
+    return select
 
 
 def _star_replace(select: exp.Select) -> exp.Select:
@@ -291,18 +341,22 @@ def statements(text: str) -> list[Statement]:
             kind = str(tree.args["kind"]).lower()
             target = tree.this
             name = (target.this if isinstance(target, exp.Schema) else target).name
-            out.append(Statement(kind, name, _sql(tree.expression)))
+            out.append(Statement(kind, name, _sql(tree.expression), _params(tree)))
         else:
-            out.append(Statement("query", None, _sql(tree)))
+            out.append(Statement("query", None, _sql(tree), _params(tree)))
     return out
 
 
-def query(text: str) -> str:
+def query(text: str) -> Statement:
     """A one-query DuckDB SQL text in Spark SQL."""
     found = statements(text)
     if len(found) != 1 or found[0].kind != "query":
         raise AgentAuditError("expected exactly one query (no CREATE)")
-    return found[0].sql
+    return found[0]
+
+
+def _params(tree: exp.Expression) -> frozenset[str]:
+    return frozenset(p.name for p in tree.find_all(exp.Placeholder))
 
 
 def _sql(tree: exp.Expression) -> str:
