@@ -216,7 +216,7 @@ def _spark_value(value: Any):
 
     if isinstance(value, list | tuple):
         items = [F.lit(v) for v in value]
-        return F.array(*items) if items else F.array().cast("array<string>")
+        return F.array(*items)  # empty: array() (Spark binds only constructors, no casts)
     if isinstance(value, datetime | date | str | int | float | bool) or value is None:
         return value
     return str(value)

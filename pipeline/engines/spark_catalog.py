@@ -34,6 +34,12 @@ def install(engine: SparkEngine, config: Config, governance: bool = True) -> Non
     engine.register("path_sensitivity", path_tags_table((p[0] for p in paths), config))
     for view in DERIVED_VIEWS + (GOVERNANCE_VIEWS if governance else ()):
         engine.run(sql_text(view))
+        if view not in PER_EVENT_VIEWS:  # a view per identity or grant: small, read by many rules
+            engine.spark.catalog.cacheTable(view)
+
+
+#: the derived views with a row per event: computed where read, never held
+PER_EVENT_VIEWS = ("events", "token_events")
 
 
 def set_history(
@@ -50,3 +56,4 @@ def set_history(
     engine.variables.update(aa_day=as_day(day), aa_lookback=int(lookback_days))
     for view in HISTORY_VIEWS:
         engine.run(sql_file(history.__file__, view))
+        engine.spark.catalog.cacheTable(view)  # one judged day's: read by many rules

@@ -170,6 +170,21 @@ def _shim(node: exp.Expression) -> exp.Expression:
     if name == "try_strptime":  # a failed parse is null (ANSI mode is off)
         text, fmt = node.expressions
         return exp.StrToTime(this=text, format=fmt)
+    if (
+        isinstance(node, exp.Bracket)
+        and len(node.expressions) == 1
+        and isinstance(node.expressions[0], exp.Slice)
+    ):
+        return _slice(node.this, node.expressions[0])
+    if isinstance(node, exp.ToDays):
+        return exp.Anonymous(this="make_dt_interval", expressions=[node.this])
+    if isinstance(node, exp.TimeToUnix):  # epoch(t): seconds with their fraction
+        micros = exp.Anonymous(this="unix_micros", expressions=[node.this])
+        return exp.Div(this=micros, expression=exp.Literal.number("1000000.0"))
+    if name in INTERVALS:  # to_hours(n): a day-time interval
+        (n,) = node.expressions
+        zeros = [exp.Literal.number(0)] * INTERVALS.index(name)
+        return exp.Anonymous(this="make_dt_interval", expressions=[*zeros, n])
     if name == "list_aggregate":
         return _list_aggregate(node)
     if name == "json_valid":  # valid JSON text: it parses
@@ -224,6 +239,23 @@ def _json_list(node: exp.Expression) -> exp.Expression | None:
     inner = exp.Anonymous(this="get_json_object", expressions=[node.this.copy(), prefix])
     return exp.Anonymous(this="from_json", expressions=[inner, exp.Literal.string("array<string>")])
 
+
+def _slice(value: exp.Expression, part: exp.Slice) -> exp.Expression:
+    """DuckDB's ``x[a:b]`` (1-based, both ends kept) of a list, or of a text when ``x`` is a
+    ``string_agg``: Spark's ``slice(x, a, b - a + 1)`` / ``substring(...)``."""
+    start = part.this if part.this is not None else exp.Literal.number(1)
+    if part.expression is None:
+        raise AgentAuditError("x[a:] has no Spark shim")
+    length = exp.Add(
+        this=exp.Sub(this=exp.paren(part.expression.copy()), expression=exp.paren(start.copy())),
+        expression=exp.Literal.number(1),
+    )
+    text = isinstance(value.unnest(), exp.GroupConcat)
+    return exp.Anonymous(this="substring" if text else "slice", expressions=[value, start, length])
+
+
+#: DuckDB's interval constructors, in the order of make_dt_interval's arguments
+INTERVALS = ("to_days", "to_hours", "to_minutes", "to_seconds")
 
 #: list_aggregate(list, name, ...) as Spark's array functions
 LIST_AGGREGATES = {"max": "array_max", "min": "array_min"}
@@ -322,8 +354,21 @@ def to_spark_tree(text: str) -> list[exp.Expression]:
             name = udf.this.name.lower()
             defs[name] = Macro(name, tuple(p.name for p in udf.expressions), tree.expression)
             continue
-        out.append(tree.transform(_shim))
+        out.append(_shimmed(tree))
     return out
+
+
+def _shimmed(tree: exp.Expression) -> exp.Expression:
+    """The shim applied until nothing changes (a replaced node's inside is seen on the next
+    pass: sqlglot does not walk into what a transform returned)."""
+    before = tree.sql(dialect=READ)
+    for _ in range(8):
+        tree = tree.transform(_shim)
+        after = tree.sql(dialect=READ)
+        if after == before:
+            return tree
+        before = after
+    raise AgentAuditError("the Spark shim does not settle on this query")
 
 
 #: DuckDB's len() of a list (every len() of these files takes a list): Spark's size()
