@@ -176,6 +176,8 @@ def _shim(node: exp.Expression) -> exp.Expression:
         and isinstance(node.expressions[0], exp.Slice)
     ):
         return _slice(node.this, node.expressions[0])
+    if isinstance(node, exp.DateBin):
+        return _time_bucket(node)
     if isinstance(node, exp.ToDays):
         return exp.Anonymous(this="make_dt_interval", expressions=[node.this])
     if isinstance(node, exp.TimeToUnix):  # epoch(t): seconds with their fraction
@@ -252,6 +254,22 @@ def _slice(value: exp.Expression, part: exp.Slice) -> exp.Expression:
     )
     text = isinstance(value.unnest(), exp.GroupConcat)
     return exp.Anonymous(this="substring" if text else "slice", expressions=[value, start, length])
+
+
+SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
+
+
+def _time_bucket(node: exp.DateBin) -> exp.Expression:
+    """``time_bucket(INTERVAL n unit, t)`` (a fixed width up to a day: buckets from the epoch,
+    as DuckDB's are for such widths) as whole seconds floored to the width."""
+    width = node.this
+    unit = str(width.args.get("unit") or "").upper().rstrip("S") if width else ""
+    if not isinstance(width, exp.Interval) or unit not in SECONDS:
+        raise AgentAuditError("time_bucket of that width has no Spark shim")
+    secs = exp.Literal.number(int(float(width.this.name)) * SECONDS[unit])
+    since = exp.Anonymous(this="unix_seconds", expressions=[node.expression])
+    floored = exp.Mul(this=exp.Floor(this=exp.Div(this=since, expression=secs)), expression=secs)
+    return exp.Anonymous(this="timestamp_seconds", expressions=[floored])
 
 
 #: DuckDB's interval constructors, in the order of make_dt_interval's arguments
