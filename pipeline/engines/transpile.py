@@ -176,6 +176,10 @@ def _shim(node: exp.Expression) -> exp.Expression:
         and isinstance(node.expressions[0], exp.Slice)
     ):
         return _slice(node.this, node.expressions[0])
+    if isinstance(node, exp.GroupConcat):
+        inner = node.this.this if isinstance(node.this, exp.Order) else node.this
+        if isinstance(inner, exp.Distinct):
+            return _distinct_text(node, inner)
     if isinstance(node, exp.DateBin):
         return _time_bucket(node)
     if isinstance(node, exp.ToDays):
@@ -254,6 +258,21 @@ def _slice(value: exp.Expression, part: exp.Slice) -> exp.Expression:
     )
     text = isinstance(value.unnest(), exp.GroupConcat)
     return exp.Anonymous(this="substring" if text else "slice", expressions=[value, start, length])
+
+
+def _distinct_text(node: exp.GroupConcat, distinct: exp.Distinct) -> exp.Expression:
+    """``string_agg(DISTINCT x, sep [ORDER BY x])``: the sorted set joined (Spark's LISTAGG
+    with DISTINCT fails beside other distinct aggregates); null when there is no value."""
+    (value,) = distinct.expressions
+    order = node.this if isinstance(node.this, exp.Order) else None
+    descending = bool(order and any(o.args.get("desc") for o in order.expressions))
+    values = exp.Anonymous(this="collect_set", expressions=[value.copy()])
+    ordered = exp.Anonymous(
+        this="sort_array", expressions=[values, exp.Boolean(this=not descending)]
+    )
+    sep = node.args.get("separator") or exp.Literal.string(",")
+    joined = exp.Anonymous(this="array_join", expressions=[ordered, sep.copy()])
+    return exp.Nullif(this=joined, expression=exp.Literal.string(""))
 
 
 SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
