@@ -220,7 +220,7 @@ def _judge_day(con, config, rules, day, run, tenant, summary, step, engine=None)
         )
         started = time.perf_counter()
         try:
-            found = rule_cls().detect(ctx)
+            found = _detect_on(rule_cls, ctx, con, summary)
         except AgentAuditError:
             raise
         except Exception as exc:  # one broken rule must not silence the others
@@ -235,6 +235,26 @@ def _judge_day(con, config, rules, day, run, tenant, summary, step, engine=None)
             found = [g for f in found if (g := _while_learning(f, learning)) is not None]
         out.extend(found)
     return _risk_boosted(con, day, dedupe(out))
+
+
+def _detect_on(rule_cls: type[Rule], ctx: DetectContext, con, summary: DetectSummary) -> list:
+    """The rule's findings on the context's engine; a rule whose SQL another engine (Spark)
+    cannot run yet is judged by DuckDB instead, and the summary says so."""
+    try:
+        return rule_cls().detect(ctx)
+    except AgentAuditError:
+        raise
+    except Exception as exc:
+        if ctx.engine is None or getattr(ctx.engine, "name", "duckdb") == "duckdb":
+            raise
+        from pipeline.engines import DuckEngine
+
+        summary.errors.append(
+            f"{rule_cls.id} on {ctx.day}: judged by DuckDB, {ctx.engine.name} could not run it "
+            f"({type(exc).__name__})"
+        )
+        ctx.engine = DuckEngine(con)
+        return rule_cls().detect(ctx)
 
 
 def _risk_boosted(con, day: date, findings: list[Finding]) -> list[Finding]:
