@@ -21,13 +21,14 @@ pytestmark = pytest.mark.skipif(WHY is not None, reason=f"Spark tests skipped: {
 #: the judged day: the sample tenant's last, with 39 days of history before it
 DAY = date(2026, 11, 20)
 
-#: checked equal on this sample and day; a rule not listed is still run, as an expected failure
-#: (non-strict) until it is checked: strike it from PENDING when it passes
+#: the rules not yet checked equal on this sample and day: run by ``make test-long`` as expected
+#: failures (non-strict); strike one from here when it passes. Checked equal: AA-A02, AA-M01,
+#: AA-P01, AA-P02, AA-P03, AA-R01, AA-R02, AA-R04, AA-S02
 PENDING: dict[str, str] = {
     rule: "not yet checked equal on Spark"
     for rule in (
-        "AA-A01", "AA-A02", "AA-A03", "AA-A04", "AA-A05", "AA-C01", "AA-G01", "AA-G02",
-        "AA-G03", "AA-G04", "AA-G05", "AA-G06", "AA-G07", "AA-S01", "AA-S02", "AA-S03",
+        "AA-A01", "AA-A03", "AA-A04", "AA-A05", "AA-C01", "AA-G01", "AA-G02",
+        "AA-G03", "AA-G04", "AA-G05", "AA-G06", "AA-G07", "AA-S01", "AA-S03",
         "AA-S04", "AA-S05",
     )
 }  # fmt: skip
@@ -90,8 +91,11 @@ def _views() -> list[str]:
 
 
 def _param(name: str):
+    """A rule still pending runs with ``make test-long`` (pytest -m slow), as an expected failure:
+    the default suite stays within its time."""
     if name in PENDING:
-        return pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=PENDING[name]))
+        marks = [pytest.mark.slow, pytest.mark.xfail(strict=False, reason=PENDING[name])]
+        return pytest.param(name, marks=marks)
     return name
 
 
