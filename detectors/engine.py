@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from detectors import accountable, standing, store
 from detectors.finding import Finding, severity_counts
@@ -119,13 +120,15 @@ def detect(
     config: Config | None = None,
     keep_other_rules: bool = False,
     on_step: Callable[[int, int, str], None] | None = None,
+    engine: Any = None,
 ) -> DetectSummary:
     """Run every enabled rule over ``days`` (default: days with data and no findings yet, plus the
     latest day) and write their findings; returns what was found. ``config``: the workspace's
     ``Config`` when the caller has it (read from agentaudit.toml otherwise).
     ``keep_other_rules``: a day's file keeps the findings of rules not run now (a one-off run of
     some rules). ``on_step(done, total, what)`` is called after each rule run on a day (for
-    progress bars)."""
+    progress bars). ``engine``: what runs the rules' SQL (pipeline.engines; default DuckDB over
+    the catalog); a Spark engine gets its history views set for each judged day too."""
     from pipeline import baselines, catalog
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace)
@@ -159,7 +162,7 @@ def detect(
 
         held: dict[str, Finding] = {}  # the findings the lake holds after this run, by id
         for day in judged:
-            found = _judge_day(con, config, enabled, day, run, tenant, summary, step)
+            found = _judge_day(con, config, enabled, day, run, tenant, summary, step, engine)
             t = time.perf_counter()
             found, moved = standing.carry(ws, day, found, standing_ids)
             found = accountable.assign(con, found)  # every rule's findings, in one place
@@ -193,12 +196,14 @@ def detect(
     return summary
 
 
-def _judge_day(con, config, rules, day, run, tenant, summary, step) -> list[Finding]:
+def _judge_day(con, config, rules, day, run, tenant, summary, step, engine=None) -> list[Finding]:
     from pipeline import baselines
 
     t = time.perf_counter()
     lookback = config.baseline_settings()["lookback_days"]
     baselines.set_history(con, day, lookback)  # the day's history and events, for every rule
+    if engine is not None:
+        engine.set_history(day, lookback)
     summary._add("history+day_events", t)
     learning = _learning_identities(con)
     out: list[Finding] = []
@@ -211,10 +216,11 @@ def _judge_day(con, config, rules, day, run, tenant, summary, step) -> list[Find
             params=config.detector_params(rule_cls.id),
             tenant_id=tenant,
             lookback_days=lookback,
+            engine=engine,
         )
         started = time.perf_counter()
         try:
-            found = rule_cls().detect(ctx)
+            found = _detect_on(rule_cls, ctx, con, summary)
         except AgentAuditError:
             raise
         except Exception as exc:  # one broken rule must not silence the others
@@ -229,6 +235,26 @@ def _judge_day(con, config, rules, day, run, tenant, summary, step) -> list[Find
             found = [g for f in found if (g := _while_learning(f, learning)) is not None]
         out.extend(found)
     return _risk_boosted(con, day, dedupe(out))
+
+
+def _detect_on(rule_cls: type[Rule], ctx: DetectContext, con, summary: DetectSummary) -> list:
+    """The rule's findings on the context's engine; a rule whose SQL another engine (Spark)
+    cannot run yet is judged by DuckDB instead, and the summary says so."""
+    try:
+        return rule_cls().detect(ctx)
+    except AgentAuditError:
+        raise
+    except Exception as exc:
+        if ctx.engine is None or getattr(ctx.engine, "name", "duckdb") == "duckdb":
+            raise
+        from pipeline.engines import DuckEngine
+
+        summary.errors.append(
+            f"{rule_cls.id} on {ctx.day}: judged by DuckDB, {ctx.engine.name} could not run it "
+            f"({type(exc).__name__})"
+        )
+        ctx.engine = DuckEngine(con)
+        return rule_cls().detect(ctx)
 
 
 def _risk_boosted(con, day: date, findings: list[Finding]) -> list[Finding]:

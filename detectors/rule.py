@@ -21,7 +21,7 @@ from detectors.finding import Family, Finding, Severity
 class DetectContext:
     """What a rule sees: the catalog, the day under judgement and the workspace settings."""
 
-    con: duckdb.DuckDBPyConnection  # catalog views; history views already set to before ``day``
+    con: duckdb.DuckDBPyConnection | None  # catalog views; history views set to before ``day``
     day: date  # the UTC day being judged
     config: Any  # pipeline.config.Config
     run_id: str
@@ -29,6 +29,14 @@ class DetectContext:
     tenant_id: str | None = None
     #: the history window the views cover ([detectors.baseline] lookback_days)
     lookback_days: int = 30
+    #: what runs the rules' SQL (pipeline.engines): DuckDB over ``con`` unless given
+    engine: Any = None
+
+    def __post_init__(self) -> None:
+        if self.engine is None:
+            from pipeline.engines import DuckEngine
+
+            self.engine = DuckEngine(self.con)
 
     @property
     def day_start(self) -> datetime:

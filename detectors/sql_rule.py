@@ -93,16 +93,12 @@ class SqlRule(Rule):
     def query(self, ctx: DetectContext, sql: str | None = None, **params: Any) -> list[dict]:
         """Rows of the rule's SQL (or of the file ``sql`` beside it) as dicts."""
         text = self.text(sql)
-        cur = ctx.con.execute(text, self._bind(ctx, text, params))
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        return ctx.engine.rows(text, self._bind(ctx, text, params))
 
     def frame(self, ctx: DetectContext, sql: str | None = None, **params: Any) -> pl.DataFrame:
         """The same as ``query``, as a polars frame (for rules that work over whole columns)."""
         text = self.text(sql)
-        return pl.from_arrow(
-            ctx.con.sql(text, params=self._bind(ctx, text, params)).to_arrow_table()
-        )
+        return pl.from_arrow(ctx.engine.arrow(text, self._bind(ctx, text, params)))
 
     def make(
         self,

@@ -118,9 +118,13 @@ def run_nightly(
     progress: bool = False,
     wait_seconds: float = 0.0,
     on_stage: Callable[[str], None] | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> RunSummary:
     """Ingest what is new, update baselines, detect over the new days, report and export; the
-    workspace's agentaudit.toml is read once, at the start, and handed to every stage."""
+    workspace's agentaudit.toml is read once, at the start, and handed to every stage.
+    ``engine="spark"``: the rules' SQL runs on Spark (``spark_master``) over the same lake
+    (pipeline.engines.spark); DuckDB otherwise."""
     from detectors.engine import detect, discover_rules
     from detectors.settings import check_detector_settings
     from pipeline import baselines
@@ -173,13 +177,23 @@ def run_nightly(
                     "baseline",
                     lambda: baselines.update(workspace, config=config, on_day=days_done),
                 )
-            with Steps("detect", "rule runs", progress) as rules_done:
-                detected = stage(
-                    "detect",
-                    lambda: detect(
-                        workspace, days=None, run_id=run_id, config=config, on_step=rules_done
-                    ),
-                )
+            runner = _engine(engine, workspace, config, spark_master)
+            try:
+                with Steps("detect", "rule runs", progress) as rules_done:
+                    detected = stage(
+                        "detect",
+                        lambda: detect(
+                            workspace,
+                            days=None,
+                            run_id=run_id,
+                            config=config,
+                            on_step=rules_done,
+                            engine=runner,
+                        ),
+                    )
+            finally:
+                if runner is not None:
+                    runner.stop()
             judged = {str(d) for d in detected.days}
             if earlier is None:  # an unreadable marker: which days the killed run judged is unknown
                 judged |= {p.parent.name.removeprefix("date=") for p in _finding_files(workspace)}
@@ -236,6 +250,19 @@ def run_nightly(
         write_manifest(workspace, summary)
         unfinished.unlink(missing_ok=True)
         return summary
+
+
+def _engine(name: str, workspace: Workspace, config: Any, master: str | None) -> Any:
+    """None for DuckDB (the detect default), else a started Spark engine over the lake."""
+    if name == "duckdb":
+        return None
+    if name != "spark":
+        raise UsageError(f"--engine {name}: choose duckdb or spark")
+    from pipeline.engines.spark import SparkEngine
+
+    runner = SparkEngine.start(str(workspace.lake), master=master)
+    runner.install(config)
+    return runner
 
 
 def _unfinished_runs(marker: Path) -> list[str] | None:

@@ -66,7 +66,8 @@ ranked AS (
         END AS preference
     FROM (SELECT event_id, resource, unnest(targets) AS t, generate_subscripts(targets, 1) AS pos
           FROM named) AS n
-    WHERE t.id IS NOT NULL AND t IS DISTINCT FROM n.resource
+    -- compared as JSON text: the same on DuckDB, and Spark cannot compare structs holding maps
+    WHERE t.id IS NOT NULL AND to_json(t) IS DISTINCT FROM to_json(n.resource)
 ),
 by_target AS (
     SELECT event_id, arg_min(t, preference * 1000 + pos) AS target

@@ -80,14 +80,14 @@ owner_rows AS (
 ),
 owner_changes AS (
     -- an application's owner is the owner of its service principal (the identity findings name)
+    -- (joins, not nested scalar subqueries: both views hold one row per key, and Spark does
+    -- not correlate a subquery two levels deep)
     SELECT
-        lower(coalesce(
-            (SELECT p.sp_id FROM principal_of_app AS p WHERE p.app_id = coalesce(
-                lower(o.app_said),
-                (SELECT ao.app_id FROM app_of_object AS ao WHERE ao.object_id = lower(o.object_id)))),
-            o.object_id)) AS identity_id,
+        lower(coalesce(p.sp_id, o.object_id)) AS identity_id,
         o.owner, o.owner_type, o.removed, o.event_time, o.event_id
     FROM owner_rows AS o
+    LEFT JOIN app_of_object AS ao ON ao.object_id = lower(o.object_id)
+    LEFT JOIN principal_of_app AS p ON p.app_id = coalesce(lower(o.app_said), ao.app_id)
     WHERE nullif(trim(o.object_id), '') IS NOT NULL AND nullif(trim(o.owner), '') IS NOT NULL
 ),
 audit_owners AS (

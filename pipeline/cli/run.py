@@ -6,6 +6,7 @@ import click
 
 from detectors.finding import SEVERITIES
 from pipeline.cli import cli, new_workspace_option, progress_option, wait_option
+from pipeline.engines import ENGINES
 from pipeline.run import RunSummary, demo, findings_at_or_above, open_days, run_nightly
 from pipeline.workspace import Workspace
 
@@ -52,6 +53,20 @@ def _stage_echo(name: str) -> None:
     help="Exit 3 while unsuppressed findings at or above this severity are open (also on a run "
     "in which nothing new arrived).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="duckdb",
+    show_default=True,
+    help="What runs the rules' SQL: DuckDB, or Spark over the same lake (pip install "
+    "'agentaudit[spark]'; Java 17).",
+)
+@click.option(
+    "--spark-master",
+    default=None,
+    help="With --engine spark: the Spark master (local[N], yarn, spark://host:7077); default: "
+    "the one spark-submit gave, else local[2].",
+)
 @wait_option
 @progress_option
 @click.pass_context
@@ -60,6 +75,8 @@ def run_cmd(
     workspace: Workspace,
     inputs: tuple[str, ...],
     fail_on: str | None,
+    engine: str,
+    spark_master: str | None,
     wait_seconds: float,
     progress: bool,
 ) -> None:
@@ -71,6 +88,7 @@ def run_cmd(
     \b
     Example:
       agentaudit run --workspace /srv/agentaudit --input /data/entra-exports --fail-on high
+      agentaudit run --workspace ws --engine spark --spark-master local[2]
     """
     summary = run_nightly(
         workspace,
@@ -78,6 +96,8 @@ def run_cmd(
         progress=progress,
         wait_seconds=wait_seconds,
         on_stage=_stage_echo,
+        engine=engine,
+        spark_master=spark_master,
     )
     _print_summary(workspace, summary)
     if summary.no_new_input:
