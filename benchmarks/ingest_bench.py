@@ -141,7 +141,8 @@ def generate_lean(path: Path, rows: int) -> int:
     import duckdb
 
     query = (HERE / "ingest_bench_lean.sql").read_text(encoding="utf-8")
-    duckdb.connect().execute(query, {"rows": rows, "path": str(path)})
+    con = duckdb.connect(config={"enable_progress_bar": False})
+    con.execute(query, {"rows": rows, "path": str(path)})
     return path.stat().st_size
 
 
