@@ -83,9 +83,15 @@ class _Index:
         return _member(self.sorted, hashes) | _member(self.tail, hashes)
 
     def add(self, hashes: np.ndarray) -> None:
-        tail = np.sort(np.concatenate([self.tail, hashes]))
+        tail = np.concatenate([self.tail, hashes])
+        tail.sort()
         if tail.size > max(65_536, self.sorted.size // 4):
-            self.sorted = np.sort(np.concatenate([self.sorted, tail]))
+            # sorted in place once joined: the old array and the new one at most (8 bytes an
+            # event twice), not a third copy for the sort's result
+            merged = np.concatenate([self.sorted, tail])
+            self.sorted = merged
+            del tail
+            merged.sort()
             tail = np.empty(0, dtype=np.uint64)
         self.tail = tail
 

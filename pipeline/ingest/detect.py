@@ -183,8 +183,13 @@ def json_lines_share(head: bytes, complete: bool) -> float:
     return good / len(lines)
 
 
-def sniff(path: Path, path_hint: str = "") -> Detected:
-    """Detect the shape and dialect of ``path``. Raises OSError when it cannot be read."""
+def sniff(path: Path, path_hint: str = "", data: bytes | None = None) -> Detected:
+    """Detect the shape and dialect of ``path``. Raises OSError when it cannot be read.
+
+    ``data``: the file's whole content when the caller read it already (not read again).
+    """
+    if data is not None and data[:2] != GZIP_MAGIC:
+        return _sniff_head(data[:HEAD_BYTES], False, path_hint)
     with open(path, "rb") as fh:
         magic = fh.read(2)
     is_gzip = magic == GZIP_MAGIC
@@ -203,6 +208,11 @@ def sniff(path: Path, path_hint: str = "") -> Detected:
     else:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
+    return _sniff_head(head, is_gzip, path_hint)
+
+
+def _sniff_head(head: bytes, is_gzip: bool, path_hint: str) -> Detected:
+    """``sniff`` from the first HEAD_BYTES of the (decompressed) content."""
     if not head.strip():
         return Detected(shape="empty", gzip=is_gzip)
     complete = len(head) < HEAD_BYTES  # the whole file is in the head

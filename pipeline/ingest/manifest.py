@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from pipeline.ingest.summary import FileResult, IngestSummary
@@ -50,11 +51,19 @@ def content_hash(path: Path) -> str:
     return digest.text()
 
 
-def fingerprint(path: Path) -> str:
+def content_hash_of(data: bytes) -> str:
+    """``content_hash`` of content already read."""
+    digest = Digest()
+    digest.update(data)
+    return digest.text()
+
+
+def fingerprint(path: Path, real: str | None = None, st: os.stat_result | None = None) -> str:
     """Where and how big the file is and when it last changed: a cheap hint that its content
-    was seen before (confirmed by the content hash)."""
-    st = path.stat()
-    key = f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    was seen before (confirmed by the content hash). ``real``: ``path`` resolved, and ``st``
+    its stat, when the caller has them."""
+    st = st or path.stat()
+    key = f"{real or path.resolve()}|{st.st_size}|{st.st_mtime_ns}"
     return hashlib.sha256(key.encode("utf-8", errors="surrogateescape")).hexdigest()
 
 

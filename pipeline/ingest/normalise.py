@@ -80,7 +80,15 @@ def _clean(expr: pl.Expr, strip: bool) -> pl.Expr:
 def frame_fields(frame: pl.DataFrame, dialect: Dialect, compiled: CompiledDialect) -> pl.DataFrame:
     """Columns ``parsed`` (bool) and one String column per field, first non-empty spec wins
     (every field of every dialect: those ``compiled`` lacks are null)."""
+    # the paths' values as plain columns first (one pass over the lists, not one per field)
+    names = _path_columns(len(compiled.paths))
+    frame = frame.with_columns(pl.col("f").list.to_struct(fields=names).struct.unnest())
     return frame.select(_field_exprs(dialect.padded, compiled, registry.all_fields()))
+
+
+@cache
+def _path_columns(count: int) -> list[str]:
+    return [f"_p{index}" for index in range(count)]
 
 
 @cache
@@ -92,7 +100,7 @@ def _field_exprs(
     for field, candidates in compiled.fields.items():
         parts = []
         for index, inner in candidates:
-            value = pl.col("f").list.get(index, null_on_oob=True)
+            value = pl.col(f"_p{index}")
             if inner is not None:
                 value = value.str.json_path_match(inner)
             parts.append(_clean(value, strip=padded or inner is not None))

@@ -238,16 +238,19 @@ def iter_jsonl(
     chunk_bytes: int = CHUNK_BYTES,
     max_record: int = MAX_RECORD_BYTES,
     feed: Callable[[bytes | memoryview], object] | None = None,
+    data: bytes | None = None,
 ) -> Iterator[Batch]:
     """Stream a JSON-lines file in chunks. Raises FileProblem at a truncated / corrupt end.
 
-    ``feed`` (a content hash's ``update``) is given every byte read, in order.
+    ``feed`` (a content hash's ``update``) is given every byte read, in order. ``data``: the
+    plain file's whole content, when the caller read it already (a small file: one read).
     """
     line_no = 1
     carry = b""
     skipping: Rejected | None = None  # an over-long line being skipped to its end
     buf: bytearray | None = None
-    with open_bytes(path, detected.gzip) as fh:
+    source = io.BytesIO(data) if data is not None else open_bytes(path, detected.gzip)
+    with source as fh:
         try:
             head = fh.read(3)
         except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:

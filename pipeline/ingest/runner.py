@@ -11,10 +11,12 @@ quarantine.
 from __future__ import annotations
 
 import glob
+import os
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,14 +51,10 @@ def expand_paths(
         text = str(given)
         candidate = Path(text).expanduser()
         if candidate.is_dir():
-            for sub in sorted(candidate.rglob("*")):
-                rel = sub.relative_to(candidate)
-                if any(p.startswith(".") for p in rel.parts):
-                    continue
-                if sub.is_file():
-                    found[sub] = None
-                elif sub.is_symlink() and passed_over is not None:
-                    passed_over.append(_link_passed_over(sub))
+            files, links = _walk(candidate)
+            found.update(dict.fromkeys(files))
+            if passed_over is not None:
+                passed_over.extend(_link_passed_over(link) for link in links)
         elif candidate.exists() or candidate.is_symlink():
             found[candidate] = None
         else:
@@ -72,6 +70,35 @@ def expand_paths(
             for sub in files:
                 found[sub] = None
     return list(found)
+
+
+def _walk(folder: Path) -> tuple[list[Path], list[Path]]:
+    """The files under ``folder`` (hidden names skipped, linked folders not entered) and the
+    links it holds that are not read (linked folders, dangling links), each sorted as paths.
+
+    One ``scandir`` a folder (a storage account's tree holds thousands of hourly folders): the
+    entries' types come with the listing, only a linked entry costs a ``stat``.
+    """
+    files: list[Path] = []
+    links: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        with os.scandir(current) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                path = current / entry.name
+                if entry.is_symlink():
+                    if entry.is_file():  # follows the link: a linked file is read
+                        files.append(path)
+                    else:  # a linked folder, or a link to nothing
+                        links.append(path)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(path)
+    return sorted(files), sorted(links)
 
 
 def _link_passed_over(link: Path) -> FileError:
@@ -94,6 +121,36 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
+def _outside(files: list[Path], own: Sequence[Path]) -> tuple[list[Path], dict[Path, str]]:
+    """``files`` but those that are (or lie under) one of the ``own`` resolved paths; and each
+    kept file's resolved path.
+
+    Each folder is resolved once (from its parent's resolution, a ``stat`` a folder): the
+    thousands of files of a storage account's tree share their ancestors.
+    """
+    folders: dict[Path, str] = {}
+
+    def real(path: Path) -> str:
+        if path in folders:
+            return folders[path]
+        parent = path.parent
+        if parent == path or path.name in ("", ".", "..") or path.is_symlink():
+            text = str(_resolved(path))
+        else:
+            text = os.path.join(real(parent), path.name)
+        folders[path] = text
+        return text
+
+    marks = [(str(p), str(p).rstrip(os.sep) + os.sep) for p in own]
+    here = Path.cwd()
+    kept: dict[Path, str] = {}
+    for path in files:
+        text = real(path if path.is_absolute() else here / path)
+        if not any(text == p or text.startswith(under) for p, under in marks):
+            kept[path] = text
+    return list(kept), kept
+
+
 def ingest_paths(
     workspace: Workspace,
     paths: Sequence[str | Path],
@@ -111,11 +168,8 @@ def ingest_paths(
     """
     own = (workspace.lake.resolve(), workspace.catalog.resolve())
     passed_over: list[FileError] = []
-    files = [
-        f
-        for f in expand_paths(paths, passed_over)
-        if not any(_resolved(f) == p or p in _resolved(f).parents for p in own)
-    ]  # never the workspace's own lake or catalog (``agentaudit ingest .`` in a workspace)
+    # never the workspace's own lake or catalog (``agentaudit ingest .`` in a workspace)
+    files, real = _outside(expand_paths(paths, passed_over), own)
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
@@ -132,7 +186,7 @@ def ingest_paths(
     reader_con = con.cursor()  # DuckDB connections are per thread: this one is the reader's
     try:
         with small_pages():
-            run.consume(con, prefetch(file_events(workspace, files, reader_con, limits)))
+            run.consume(con, prefetch(file_events(workspace, files, reader_con, limits, real)))
     finally:
         run.progress.close()
         reader_con.close()
@@ -162,6 +216,7 @@ class _Run:
         self.progress = progress
         self.reasons: Counter[str] = Counter()
         self.units = 0
+        self._commit: Future | None = None  # the unit the commit thread is committing
 
     def _unit(self, con: duckdb.DuckDBPyConnection, seen: SeenKeys) -> CommitUnit:
         self.units += 1
@@ -208,26 +263,55 @@ class _Run:
                         self._finish(unit)
                         unit = self._unit(con, seen)
             self._finish(unit)
+            self._committed()
         except BaseException:
             unit.abort()
+            self._committed(quiet=True)
             raise
 
     def _finish(self, unit: CommitUnit) -> None:
-        """Commit the unit's Parquet files, then record its files in the manifest."""
+        """Write what the unit holds; its commit (the Parquet renamed into place, then its
+        files recorded in the manifest) runs in the commit thread while the next unit is read.
+
+        One commit at a time: closing, syncing and renaming a unit's files (and the manifest
+        entries of its hundreds of hourly blobs) overlap the next unit's parse instead of
+        stalling it; a commit's failure is raised here or at the end of the run.
+        """
         if not unit.members:
             return
-        unit.commit()
+        unit.flush()
         for member in unit.members:
             self.reasons.update(member.reasons)
         examples = self.summary.quarantine_examples
         examples.extend(unit.examples[: max(EXAMPLES - len(examples), 0)])
+        self._committed()
+        self._commit = _COMMITTER.submit(self._commit_unit, unit)
+        for member in unit.members:
+            self._account(member)
+
+    def _commit_unit(self, unit: CommitUnit) -> None:
+        """(commit thread) The unit's files into place, then its inputs into the manifest."""
+        try:
+            unit.commit()
+        except BaseException:
+            unit.discard()
+            raise
         manifest.record_files(
             self.workspace,
             self.summary.run_id,
             [(m.result, m.fingerprint) for m in unit.members if m.record],
         )
-        for member in unit.members:
-            self._account(member)
+
+    def _committed(self, quiet: bool = False) -> None:
+        """Wait for the unit being committed; raise its error unless ``quiet``."""
+        commit, self._commit = self._commit, None
+        if commit is None:
+            return
+        try:
+            commit.result()
+        except BaseException:
+            if not quiet:
+                raise
 
     def _account(self, member: Member) -> None:
         result, summary = member.result, self.summary
@@ -241,6 +325,9 @@ class _Run:
             summary.files_ingested += 1
             if result.error:
                 summary.errors.append(FileError(file=result.file, message=result.error))
+
+
+_COMMITTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agentaudit-commit")
 
 
 def read_quarantine(workspace: Workspace) -> pa.Table:

@@ -65,8 +65,10 @@ def _batches(
     con: duckdb.DuckDBPyConnection,
     limits: dict,
     digest: manifest.Digest | None = None,
+    data: bytes | None = None,
 ):
-    """The file's batches; ``digest`` (a plain JSON-lines file only) is fed every byte read."""
+    """The file's batches; ``digest`` (a plain JSON-lines file only) is fed every byte read;
+    ``data``: the whole content of a small plain file, read once already."""
     if detected.shape == "jsonl":
         yield from iter_jsonl(
             path,
@@ -75,6 +77,7 @@ def _batches(
             limits["chunk_bytes"],
             limits["max_record"],
             feed=digest.update if digest is not None else None,
+            data=data,
         )
     elif detected.shape == "document":
         try:
@@ -97,16 +100,23 @@ def file_events(
     files: Sequence[Path],
     con: duckdb.DuckDBPyConnection,
     limits: dict,
+    real: dict[Path, str] | None = None,
 ) -> Iterator[Opened | Batch | Ended]:
-    """Per file: ``Opened``, then (unless it is done) its ``Batch``es and one ``Ended``."""
+    """Per file: ``Opened``, then (unless it is done) its ``Batch``es and one ``Ended``.
+
+    ``real``: the files' resolved paths where known (for their fingerprints).
+    """
     claimed: set[str] = set()  # content hashes this run reads
+    real = real or {}
     for path in files:
         result = FileResult(file=str(path))
         member = Member(path=path, result=result)
         hashing: Future | None = None
         digest: manifest.Digest | None = None
         try:
-            if not stat.S_ISREG(path.stat().st_mode):
+            info = path.stat()
+            size = info.st_size
+            if not stat.S_ISREG(info.st_mode):
                 # a pipe or device: it can be read once only, and ingest reads a file twice
                 result.error = (
                     "not a regular file (a pipe, socket or device): save the export to a file "
@@ -115,21 +125,30 @@ def file_events(
                 result.failed, member.record = True, False
                 yield Opened(member, done=True)
                 continue
-            member.fingerprint = manifest.fingerprint(path)
+            member.fingerprint = manifest.fingerprint(path, real.get(path), info)
             hinted = manifest.hash_for_fingerprint(workspace, member.fingerprint)
             if hinted and manifest.ingested_before(workspace, hinted):
                 # same path, size and mtime as a file ingested before: confirm by content
                 result.content_hash = manifest.content_hash(path)
-            big = path.stat().st_size > limits["chunk_bytes"]
+            big = size > limits["chunk_bytes"]
+            data = None
             if result.content_hash is None and not big:
-                result.content_hash = manifest.content_hash(path)
+                # a small file (an hourly blob) is read once: hashed, sniffed and split from
+                # the same bytes
+                data = _read_small(path, limits["chunk_bytes"])
+                if data is None:  # it grew meanwhile: hashed while it is read, as a big one
+                    big = True
+                else:
+                    result.content_hash = manifest.content_hash_of(data)
             known = result.content_hash
             if known and (known in claimed or manifest.ingested_before(workspace, known)):
                 member.result = FileResult(file=str(path), content_hash=known, skipped=True)
                 member.record = False
                 yield Opened(member, done=True)
                 continue
-            detected = sniff(path, str(path))
+            detected = sniff(path, str(path), data)
+            if detected.gzip:
+                data = None  # read through gunzip from the file
             if result.content_hash is None and detected.shape == "jsonl" and not detected.gzip:
                 digest = manifest.Digest()  # the reader hashes what it reads: one read
             elif result.content_hash is None:
@@ -160,7 +179,8 @@ def file_events(
             continue
         end = Ended()
         try:
-            yield from _batches(path, detected, con, limits, digest)
+            yield from _batches(path, detected, con, limits, digest, data)
+            data = None
             if digest is not None:
                 hashing = Future()
                 hashing.set_result(digest.text())
@@ -171,6 +191,13 @@ def file_events(
         if digest is not None and hashing is None:  # read in part: hash the whole file
             hashing = _HASHER.submit(manifest.content_hash, path)
         yield _end_of(path, hashing, claimed, workspace, end)
+
+
+def _read_small(path: Path, limit: int) -> bytes | None:
+    """The content of a file of at most ``limit`` bytes; None if it has grown past that."""
+    with open(path, "rb") as fh:
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
 
 
 def _end_of(path: Path, hashing, claimed: set[str], workspace: Workspace, end: Ended) -> Ended:

@@ -304,10 +304,14 @@ class CommitUnit:
 
     def abort(self) -> None:
         """Remove the unit's temporary files and forget the event keys it added."""
+        self.discard()
+        self.seen.rollback()
+
+    def discard(self) -> None:
+        """Remove the unit's temporary files (a failed commit: the run stops)."""
         for writer in (*self.writers.values(), *self.quarantines.values()):
             writer.abort()
         self._pending, self._slots = [], []
-        self.seen.rollback()
 
 
 def _by_table(frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame]]:
