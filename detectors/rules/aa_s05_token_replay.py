@@ -109,6 +109,17 @@ def _provider_signins() -> list[dict]:
     ]
 
 
+def _one(fs: list[Finding], severity: str, evidence: set[str], *words: str) -> bool:
+    """One finding on Ann, of ``severity``, with exactly ``evidence``, naming ``words``."""
+    return (
+        len(fs) == 1
+        and fs[0].identity.id == "user-ann"
+        and fs[0].severity == severity
+        and set(fs[0].evidence_event_ids) == evidence
+        and all(w in fs[0].explanation for w in words)
+    )
+
+
 CASES = [
     Case(
         name="an agent's token replayed from a network its sign-ins never come from, on a lake "
@@ -153,15 +164,7 @@ CASES = [
                 _user_signin("u3", "2026-03-10T08:25:00Z", "198.51.100.7", 3320, "DE"),
             ]
         },
-        check=lambda fs: (
-            len(fs) == 1
-            and fs[0].identity.id == "user-ann"
-            and fs[0].severity == "high"
-            and set(fs[0].evidence_event_ids) == {"u1", "u2", "u3"}
-            and SESSION in fs[0].explanation
-            and "AS9009" in fs[0].explanation
-            and "python-requests" in fs[0].explanation
-        ),
+        check=lambda fs: _one(fs, "high", {"u1", "u2", "u3"}, SESSION, "AS9009", "python-requests"),
     ),
     Case(
         name="a person's session cookie turning up two hours later in another country, in "
@@ -189,13 +192,7 @@ CASES = [
                 ),
             ],
         },
-        check=lambda fs: (
-            len(fs) == 1
-            and fs[0].identity.id == "user-ann"
-            and fs[0].severity == "high"
-            and set(fs[0].evidence_event_ids) == {"a1", "u2"}
-            and "AS14061" in fs[0].explanation
-        ),
+        check=lambda fs: _one(fs, "high", {"a1", "u2"}, SESSION, "AS14061", "linux"),
     ),
     Case(
         name="benign: a traveller's laptop in another country hours later (one client), and "
