@@ -24,6 +24,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from pipeline.config import load_config
 from pipeline.errors import AgentAuditError
 from pipeline.ingest import manifest
 from pipeline.ingest.dedupe import SeenKeys
@@ -182,7 +183,8 @@ def ingest_paths(
         "max_document": max_document_bytes,
     }
     run = _Run(workspace, summary, chunk_bytes, Progress(len(files), progress))
-    con = duckdb.connect()
+    # the reader's JSON parsing works within [workspace] memory_limit too, spilling to disk
+    con = duckdb.connect(config=load_config(workspace).duckdb_config(workspace))
     reader_con = con.cursor()  # DuckDB connections are per thread: this one is the reader's
     try:
         with small_pages():
