@@ -6,7 +6,7 @@ are stable). The full Finding is kept as JSON next to flat columns that investig
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
@@ -88,3 +88,27 @@ def with_other_rules(
     run of some rules writes, so the other rules' findings of that day stay."""
     kept = [f for f in read_findings(workspace, day) if f.rule_id not in rule_ids]
     return kept + list(findings)
+
+
+#: the export order: window start, rule, finding id (what OCSF and Sentinel files list by)
+ORDER = ("window_start", "rule_id", "finding_id")
+
+
+def iter_findings(
+    workspace: Workspace, day: str | None = None, batch_rows: int = 1000
+) -> Iterator[Finding]:
+    """All findings (or one day's) in the export order, made into Finding objects a batch at a
+    time: the stored JSON stays in Arrow, so a day of tens of thousands of findings streams
+    through an export without all its objects held at once."""
+    folder = workspace.table_dir(TABLE)
+    pattern = f"date={day}/*.parquet" if day else "date=*/*.parquet"
+    parts = [
+        pq.read_table(p, columns=[*ORDER, "finding_json"]) for p in sorted(folder.glob(pattern))
+    ]
+    if not parts:
+        return
+    table = pa.concat_tables(parts, promote_options="permissive")
+    table = table.sort_by([(c, "ascending") for c in ORDER]).select(["finding_json"])
+    for batch in table.to_batches(max_chunksize=batch_rows):
+        for text in batch.column(0).to_pylist():
+            yield Finding.model_validate_json(text)

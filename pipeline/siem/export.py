@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -13,7 +14,7 @@ from typing import IO
 from pydantic import BaseModel
 
 from detectors.finding import Finding
-from detectors.store import read_findings
+from detectors.store import ORDER, iter_findings
 from pipeline.config import Config, load_config
 from pipeline.errors import UsageError
 from pipeline.lake import valid_day
@@ -22,7 +23,7 @@ from pipeline.siem.push import HttpSink, check_url, display_url, push
 from pipeline.siem.redact import Redactor
 from pipeline.siem.sentinel import delivery_key as sentinel_key
 from pipeline.siem.sentinel import sentinel_row
-from pipeline.siem.sentinel_push import SentinelSink, prepare, requests_of
+from pipeline.siem.sentinel_push import SentinelSink, fitted, requests_of
 from pipeline.siem.spool import write_private
 from pipeline.workspace import Workspace
 
@@ -68,41 +69,69 @@ class ExportSummary(BaseModel):
 def sentinel_rows(findings: list[Finding], redactor: Redactor | None = None) -> list[dict]:
     """The ``AgentAuditFinding_CL`` rows of ``findings`` in a stable order (redacted if asked),
     each small enough for one Logs Ingestion call."""
-    chosen = _sorted(findings)
-    if redactor is not None:
-        chosen = [redactor.finding(f) for f in chosen]
+    return list(_sentinel_rows(_sorted(findings), redactor))
+
+
+def _sentinel_rows(ordered: Iterable[Finding], redactor: Redactor | None) -> Iterator[dict]:
     now = datetime.now(UTC)
-    return prepare([sentinel_row(f, now) for f in chosen])
+    for f in _redacted(ordered, redactor):
+        yield fitted(sentinel_row(f, now))
 
 
-def _array(rows: list[dict]) -> str:
+def _array(rows: Iterable[dict]) -> Iterator[str]:
     """A JSON array, one row a line: what the Logs Ingestion API receives, readable."""
-    if not rows:
-        return "[]\n"
-    lines = ",\n".join(json.dumps(r, separators=(",", ":"), ensure_ascii=False) for r in rows)
-    return f"[\n{lines}\n]\n"
+    sep = "[\n"
+    for row in rows:
+        yield sep + json.dumps(row, separators=(",", ":"), ensure_ascii=False)
+        sep = ",\n"
+    yield "[]\n" if sep == "[\n" else "\n]\n"
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.window_start, f.rule_id, f.finding_id))
+    return sorted(findings, key=lambda f: tuple(getattr(f, c) for c in ORDER))
+
+
+def _redacted(findings: Iterable[Finding], redactor: Redactor | None) -> Iterator[Finding]:
+    return iter(findings) if redactor is None else (redactor.finding(f) for f in findings)
 
 
 def ocsf_events(findings: list[Finding], redactor: Redactor | None = None) -> list[dict]:
     """The OCSF objects of ``findings`` in a stable order, redacted when a redactor is given."""
-    chosen = _sorted(findings)
-    if redactor is not None:
-        chosen = [redactor.finding(f) for f in chosen]
-    return [to_ocsf(f) for f in chosen]
+    return [to_ocsf(f) for f in _redacted(_sorted(findings), redactor)]
 
 
-def _lines(events: list[dict]) -> str:
-    return "".join(json.dumps(e, separators=(",", ":"), ensure_ascii=False) + "\n" for e in events)
-
-
-def _write_stream(events: list[dict], stream: IO[str]) -> None:
+def _lines(events: Iterable[dict]) -> Iterator[str]:
     for event in events:
-        stream.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n")
-    stream.flush()
+        yield json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+class _Counted:
+    """An iterable that counts what passed through it: the summary's number of findings, known
+    once a streamed export has written them (a list's length from the start)."""
+
+    def __init__(self, items: Iterable) -> None:
+        self.items = items
+        self.n = len(items) if isinstance(items, list) else 0
+
+    def __iter__(self) -> Iterator:
+        self.n = 0
+        for item in self.items:
+            self.n += 1
+            yield item
+
+
+def _deliver_text(chunks: Iterable[str], out: str | Path, stream: IO[str] | None, mode: int) -> str:
+    """Stream ``chunks`` to stdout (``out`` is ``-``) or atomically into the file ``out``: the
+    file is written as the findings are read, never held whole. Returns what summary.out says."""
+    if str(out) == "-":
+        target = stream or sys.stdout
+        for chunk in chunks:
+            target.write(chunk)
+        target.flush()
+        return "-"
+    path = Path(out)
+    write_private(path, (chunk.encode() for chunk in chunks), mode)
+    return str(path)
 
 
 def export(
@@ -143,20 +172,18 @@ def export(
         check_url(url)
     config = config if config is not None else load_config(workspace)
     redactor = Redactor.for_workspace(workspace) if redact else None
-    events = ocsf_events(read_findings(workspace, day), redactor)
+    events = _Counted(to_ocsf(f) for f in _redacted(iter_findings(workspace, day), redactor))
+    if url is not None:  # a push sends and spools batches of a list
+        events = _Counted(list(events))
     # the summary goes into run manifests: the URL without a query string that may hold a token
     shown = display_url(url) if url is not None else None
-    summary = ExportSummary(findings=len(events), day=day, redacted=redact, url=shown)
+    summary = ExportSummary(findings=0, day=day, redacted=redact, url=shown)
 
     if out is None and url is None:
         out = workspace.siem / f"findings-{day or 'all'}.ocsf.jsonl"
-    if out is not None and str(out) == "-":
-        _write_stream(events, stream or sys.stdout)
-        summary.out = "-"
-    elif out is not None:
-        path = Path(out)
-        write_private(path, _lines(events).encode(), config.workspace.file_mode_int)
-        summary.out = str(path)
+    if out is not None:
+        summary.out = _deliver_text(_lines(events), out, stream, config.workspace.file_mode_int)
+    summary.findings = events.n
 
     if url is not None:
         settings = config.siem
@@ -169,7 +196,7 @@ def export(
             timeout=settings.timeout_seconds,
             verify_tls=settings.verify_tls,
         )
-        result = push(workspace, events, sink, batch_size=settings.batch_size)
+        result = push(workspace, events.items, sink, batch_size=settings.batch_size)
         _delivered(summary, result)
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
@@ -206,25 +233,19 @@ def _export_sentinel(
             verify_tls=config.siem.verify_tls,
         )
     redactor = Redactor.for_workspace(workspace) if redact else None
-    rows = sentinel_rows(read_findings(workspace, day), redactor)
+    rows = _Counted(_sentinel_rows(iter_findings(workspace, day), redactor))
+    if sink is not None:  # a push sends and spools batches of a list
+        rows = _Counted(list(rows))
     shown = display_url(sink.url) if sink is not None else None
-    summary = ExportSummary(
-        findings=len(rows), format="sentinel", day=day, redacted=redact, url=shown
-    )
+    summary = ExportSummary(findings=0, format="sentinel", day=day, redacted=redact, url=shown)
     if out is None and sink is None:
         out = workspace.siem / f"findings-{day or 'all'}.sentinel.json"
-    if out is not None and str(out) == "-":
-        target = stream or sys.stdout
-        target.write(_array(rows))
-        target.flush()
-        summary.out = "-"
-    elif out is not None:
-        path = Path(out)
-        write_private(path, _array(rows).encode(), config.workspace.file_mode_int)
-        summary.out = str(path)
+    if out is not None:
+        summary.out = _deliver_text(_array(rows), out, stream, config.workspace.file_mode_int)
+    summary.findings = rows.n
     if sink is not None:
         result = push(
-            workspace, rows, sink, key=sentinel_key, update=lambda row: row, split=requests_of
+            workspace, rows.items, sink, key=sentinel_key, update=lambda row: row, split=requests_of
         )
         _delivered(summary, result)
     summary.seconds = round(time.perf_counter() - started, 3)

@@ -119,7 +119,12 @@ def array_bytes(rows: list[dict]) -> bytes:
 
 def prepare(rows: list[dict], limit: int = MAX_REQUEST) -> list[dict]:
     """Every row fitted into one call on its own (see ``fit_row``)."""
-    return [row if row_size(row) + 2 <= limit else fit_row(row, limit - 2) for row in rows]
+    return [fitted(row, limit) for row in rows]
+
+
+def fitted(row: dict, limit: int = MAX_REQUEST) -> dict:
+    """The row as it is when it fits into one call on its own, else cut down by ``fit_row``."""
+    return row if row_size(row) + 2 <= limit else fit_row(row, limit - 2)
 
 
 class SentinelSink(HttpSink):

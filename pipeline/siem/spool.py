@@ -41,8 +41,9 @@ def destination_id(url: str) -> str:
     return f"{host}-{hashlib.sha256(url.encode()).hexdigest()[:10]}"
 
 
-def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename) with ``mode``.
+def write_private(path: Path, data: bytes | Iterable[bytes], mode: int = FILE_MODE) -> Path:
+    """Write ``data`` (bytes, or chunks of them written as they come) to ``path`` atomically
+    (temporary file, fsync, rename) with ``mode``.
 
     Raises AgentAuditError naming the path when the folder cannot be made or written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -59,7 +60,8 @@ def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> Path:
         ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)

@@ -12,9 +12,9 @@ import pytest
 from ocsf_validator import validate_lines
 from siem_findings import DAY, TENANT, catalogue, make_finding
 
-from detectors.store import write_day
+from detectors.store import iter_findings, write_day
 from pipeline.errors import UsageError
-from pipeline.siem import export, to_ocsf
+from pipeline.siem import export, ocsf_events, to_ocsf
 from pipeline.siem.ocsf import epoch_ms, rule_metadata
 
 
@@ -161,6 +161,28 @@ def test_export_to_file_validates_every_line_and_is_private(workspace, validator
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     again = export(workspace, day=DAY)
     assert again.findings == len(findings) and path.read_text() == text
+
+
+def test_export_streams_findings_of_many_days_in_one_order(workspace):
+    """The export reads findings a batch at a time (never every Finding object at once) and lists
+    them as the in-memory mapping does: by window start, rule and id, across day files."""
+    other = "2026-11-25"
+    later = [make_finding(n, rule_id=("AA-R01", "AA-P02")[n % 2]) for n in range(30, 0, -1)]
+    earlier = [make_finding(n, day=other) for n in range(12)]
+    write_day(workspace, DAY, later)
+    write_day(workspace, other, earlier)
+    batched = list(iter_findings(workspace, batch_rows=4))
+    assert [f.finding_id for f in batched] == [
+        f.finding_id
+        for f in sorted(earlier + later, key=lambda f: (f.window_start, f.rule_id, f.finding_id))
+    ]
+    buf = io.StringIO()
+    summary = export(workspace, out="-", stream=buf)
+    assert summary.findings == len(batched)
+    assert [json.loads(line) for line in buf.getvalue().splitlines()] == ocsf_events(batched)
+    sentinel = io.StringIO()
+    assert export(workspace, fmt="sentinel", out="-", stream=sentinel).findings == len(batched)
+    assert len(json.loads(sentinel.getvalue())) == len(batched)
 
 
 def test_export_to_stdout_and_bad_arguments(workspace, validator):
