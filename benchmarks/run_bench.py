@@ -66,19 +66,26 @@ def measure(ws_dir: str, inputs: list[str]) -> dict:
         "rows_written": summary.rows_written,
         "findings": summary.findings_by_severity,
         "report_mb": round(Path(summary.report).stat().st_size / 1e6, 2) if summary.report else 0,
-        # the process's peak: the largest stage's (resetting the high-water mark resets
-        # ru_maxrss too), or the whole run's where the mark cannot be reset
-        "peak_rss_mb": max(
-            [round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), *peaks.values()]
-        ),
+        # the run's peak: the largest stage's. Not ru_maxrss where the stages were measured:
+        # Linux carries the forking parent's peak into a child's ru_maxrss (the parent here
+        # rendered the new day, several GB at 10M), so it is the run's own only elsewhere
+        "peak_rss_mb": max(peaks.values()) if _HWM_RESETS else _maxrss_mb(),
     }
 
 
+_HWM_RESETS = True  # False where /proc/self/clear_refs cannot reset the high-water mark
+
+
 def _reset_hwm() -> None:
+    global _HWM_RESETS
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
-        pass  # not Linux: the stage figures are the process's peak so far
+        _HWM_RESETS = False  # not Linux: the stage figures are the process's peak so far
+
+
+def _maxrss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _hwm_mb() -> int:
@@ -88,7 +95,7 @@ def _hwm_mb() -> int:
                 return round(int(line.split()[1]) / 1024)
     except OSError:
         pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return _maxrss_mb()
 
 
 def new_day_input(
