@@ -70,12 +70,16 @@ def write_day(
     return write_parquet_atomic(to_arrow(findings), day_path(workspace, day), mode)
 
 
+def _files(workspace: Workspace, day: str | None) -> list[Path]:
+    """The findings files of one day, or of every day, in date order."""
+    pattern = f"date={day}/*.parquet" if day else "date=*/*.parquet"
+    return sorted(workspace.table_dir(TABLE).glob(pattern))
+
+
 def read_findings(workspace: Workspace, day: str | None = None) -> list[Finding]:
     """All findings (or one day's), as Finding objects."""
-    folder = workspace.table_dir(TABLE)
-    pattern = f"date={day}/*.parquet" if day else "date=*/*.parquet"
     out: list[Finding] = []
-    for path in sorted(folder.glob(pattern)):
+    for path in _files(workspace, day):
         for text in pq.read_table(path, columns=["finding_json"]).column(0).to_pylist():
             out.append(Finding.model_validate_json(text))
     return out
@@ -100,11 +104,7 @@ def iter_findings(
     """All findings (or one day's) in the export order, made into Finding objects a batch at a
     time: the stored JSON stays in Arrow, so a day of tens of thousands of findings streams
     through an export without all its objects held at once."""
-    folder = workspace.table_dir(TABLE)
-    pattern = f"date={day}/*.parquet" if day else "date=*/*.parquet"
-    parts = [
-        pq.read_table(p, columns=[*ORDER, "finding_json"]) for p in sorted(folder.glob(pattern))
-    ]
+    parts = [pq.read_table(p, columns=[*ORDER, "finding_json"]) for p in _files(workspace, day)]
     if not parts:
         return
     table = pa.concat_tables(parts, promote_options="permissive")
