@@ -176,10 +176,24 @@ def _shim(node: exp.Expression) -> exp.Expression:
         and isinstance(node.expressions[0], exp.Slice)
     ):
         return _slice(node.this, node.expressions[0])
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.GroupConcat):
+        inner = node.this.this.this if isinstance(node.this.this, exp.Order) else node.this.this
+        if isinstance(inner, exp.Distinct):  # string_agg(DISTINCT ...) FILTER (WHERE ...)
+            return _distinct_text(node.this, inner, node.expression)
     if isinstance(node, exp.GroupConcat):
         inner = node.this.this if isinstance(node.this, exp.Order) else node.this
         if isinstance(inner, exp.Distinct):
             return _distinct_text(node, inner)
+    if (
+        isinstance(node, exp.Window)
+        and isinstance(node.this, exp.Count)
+        and isinstance(node.this.this, exp.Distinct)
+    ):
+        return _distinct_window_count(node)
+    if isinstance(node, exp.ArrayOverlaps):  # list && list: Spark's arrays_overlap
+        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Glob):
+        return _glob(node)
     if isinstance(node, exp.DateBin):
         return _time_bucket(node)
     if isinstance(node, exp.ToDays):
@@ -260,19 +274,60 @@ def _slice(value: exp.Expression, part: exp.Slice) -> exp.Expression:
     return exp.Anonymous(this="substring" if text else "slice", expressions=[value, start, length])
 
 
-def _distinct_text(node: exp.GroupConcat, distinct: exp.Distinct) -> exp.Expression:
-    """``string_agg(DISTINCT x, sep [ORDER BY x])``: the sorted set joined (Spark's LISTAGG
-    with DISTINCT fails beside other distinct aggregates); null when there is no value."""
+def _distinct_text(
+    node: exp.GroupConcat, distinct: exp.Distinct, where: exp.Expression | None = None
+) -> exp.Expression:
+    """``string_agg(DISTINCT x, sep [ORDER BY x]) [FILTER (WHERE ...)]``: the sorted set joined
+    (Spark's LISTAGG with DISTINCT fails beside other distinct aggregates, and its NULLIF takes
+    no FILTER: the filter goes on the set); null when there is no value."""
     (value,) = distinct.expressions
     order = node.this if isinstance(node.this, exp.Order) else None
     descending = bool(order and any(o.args.get("desc") for o in order.expressions))
     values = exp.Anonymous(this="collect_set", expressions=[value.copy()])
+    if where is not None:
+        values = exp.Filter(this=values, expression=where.copy())
     ordered = exp.Anonymous(
         this="sort_array", expressions=[values, exp.Boolean(this=not descending)]
     )
     sep = node.args.get("separator") or exp.Literal.string(",")
     joined = exp.Anonymous(this="array_join", expressions=[ordered, sep.copy()])
     return exp.Nullif(this=joined, expression=exp.Literal.string(""))
+
+
+def _distinct_window_count(node: exp.Window) -> exp.Expression:
+    """``count(DISTINCT x) OVER (...)`` (Spark has no distinct window aggregate): the size of
+    the window's set of values (a set leaves nulls out, as the count does)."""
+    values = node.this.this.expressions
+    if len(values) != 1:
+        raise AgentAuditError("count(DISTINCT a, b) OVER (...) has no Spark shim")
+    window = node.copy()
+    window.set("this", exp.Anonymous(this="collect_set", expressions=[values[0].copy()]))
+    return exp.Anonymous(this="size", expressions=[window])
+
+
+#: the characters a glob pattern takes literally that a Java regex would not
+_REGEX_SPECIALS = r"([\\.+^$(){}|])"
+
+
+def _glob(node: exp.Glob) -> exp.Expression:
+    """``text GLOB pattern`` (the whole text, case-sensitive; ``*`` any run, ``?`` one
+    character, ``[...]`` / ``[!...]`` a class): ``text RLIKE`` the pattern turned into an
+    anchored regex, at run time (the pattern may be a column or a lambda's variable)."""
+    pattern = exp.Anonymous(
+        this="regexp_replace",
+        expressions=[
+            node.expression,
+            exp.Literal.string(_REGEX_SPECIALS),
+            exp.Literal.string("\\\\$1"),
+        ],
+    )
+    for glob, regex in (("[*]", ".*"), ("[?]", "."), ("\\[!", "[^")):
+        pattern = exp.Anonymous(
+            this="regexp_replace",
+            expressions=[pattern, exp.Literal.string(glob), exp.Literal.string(regex)],
+        )
+    anchored = exp.func("concat", exp.Literal.string("^"), pattern, exp.Literal.string("$"))
+    return exp.RegexpLike(this=node.this, expression=anchored)
 
 
 SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
