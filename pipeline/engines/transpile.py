@@ -62,19 +62,30 @@ def cached_statements(text: str) -> tuple[Statement, ...]:
 
 @cache
 def macros() -> dict[str, Macro]:
-    """The catalog's macros by (lower-case) name, parsed once."""
+    """The catalog's macros by (lower-case) name, parsed once: those of ``macros.sql`` and those
+    a view file defines for itself (``prop_value`` of ``creation_channels.sql``), which the
+    rules may call too once the catalog is built."""
     import pipeline.catalog
 
-    text = sql_file(pipeline.catalog.__file__, "macros").replace("{temp}", "TEMP")
     out: dict[str, Macro] = {}
-    for tree in sqlglot.parse(text, read=READ):
-        if not isinstance(tree, exp.Create) or str(tree.args.get("kind")).upper() != "MACRO":
-            continue
-        udf = tree.this
-        name = udf.this.name.lower()
-        params = tuple(p.name for p in udf.expressions)
-        out[name] = Macro(name, params, tree.expression)
+    for name in MACRO_FILES:
+        text = sql_file(pipeline.catalog.__file__, name).replace("{temp}", "TEMP")
+        for tree in sqlglot.parse(text, read=READ):
+            if (macro := _macro(tree)) is not None:
+                out[macro.name] = macro
     return out
+
+
+#: the catalog's SQL files that define macros
+MACRO_FILES = ("macros", "creation_channels")
+
+
+def _macro(tree: exp.Expression | None) -> Macro | None:
+    """The macro a ``CREATE MACRO`` statement defines; None for any other statement."""
+    if not isinstance(tree, exp.Create) or str(tree.args.get("kind")).upper() != "MACRO":
+        return None
+    udf = tree.this
+    return Macro(udf.this.name.lower(), tuple(p.name for p in udf.expressions), tree.expression)
 
 
 def _call_name(node: exp.Expression) -> str | None:
@@ -205,6 +216,9 @@ def _shim(node: exp.Expression) -> exp.Expression:
         (n,) = node.expressions
         zeros = [exp.Literal.number(0)] * INTERVALS.index(name)
         return exp.Anonymous(this="make_dt_interval", expressions=[*zeros, n])
+    if name == "list_position":  # 1-based; not found is null (Spark's array_position gives 0)
+        found = exp.Anonymous(this="array_position", expressions=list(node.expressions))
+        return exp.Nullif(this=found, expression=exp.Literal.number(0))
     if name == "list_aggregate":
         return _list_aggregate(node)
     if name == "json_valid":  # valid JSON text: it parses
@@ -441,10 +455,8 @@ def to_spark_tree(text: str) -> list[exp.Expression]:
         if tree is None:
             continue
         tree = _inline(tree, defs)
-        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "MACRO":
-            udf = tree.this
-            name = udf.this.name.lower()
-            defs[name] = Macro(name, tuple(p.name for p in udf.expressions), tree.expression)
+        if (macro := _macro(tree)) is not None:
+            defs[macro.name] = macro
             continue
         out.append(_shimmed(tree))
     return out

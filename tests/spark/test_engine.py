@@ -24,8 +24,6 @@ DAY = date(2026, 11, 20)
 #: the rules not yet checked equal on this sample and day: run by ``make test-long`` as expected
 #: failures (non-strict); strike one from here when it passes. Checked equal: every other rule
 PENDING: dict[str, str] = {
-    "AA-G07": "prop_value, a macro of creation_channels.sql, is not inlined on Spark",
-    "AA-S04": "list_position has no Spark shim (array_position)",
     "AA-S05": "the Spark driver runs out of heap planning the query",
 }
 #: the views the rules read (the token and inventory views are for investigators: not run here)
