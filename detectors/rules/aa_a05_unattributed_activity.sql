@@ -51,8 +51,10 @@ actorless AS (
        OR (e.identity_kind = 'unknown' AND e.app_id IS NULL AND e.on_behalf_of_id IS NULL)
 ),
 gaps AS (
+    -- both sides are the day's event columns, then sign_in_activity_id, call_token_type, gap (in
+    -- that order: a plain UNION ALL, which Spark runs too)
     SELECT * FROM orphans
-    UNION ALL BY NAME
+    UNION ALL
     SELECT * FROM actorless
 )
 SELECT

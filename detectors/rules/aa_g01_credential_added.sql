@@ -52,6 +52,14 @@ first_change AS (
     LEFT JOIN app_of_object AS ao ON ao.object_id = h.target_id
     GROUP BY h.target_id
 ),
+linked_principal AS (
+    -- the service principal of the holder's app, when the holder is not it (joined: Spark runs
+    -- no subquery over a grouped query's aggregates)
+    SELECT f.target_id, any_value(p.sp_id) AS sp_id
+    FROM first_change AS f
+    JOIN principal_of_app AS p ON p.app_id = f.app_id AND p.sp_id <> f.target_id
+    GROUP BY f.target_id
+),
 later_signins AS (
     SELECT f.target_id, e.*
     FROM day_events AS e
@@ -100,10 +108,8 @@ SELECT
     bool_or(h.scripted) AS any_scripted,
     string_agg(DISTINCT h.user_agent, '; ' ORDER BY h.user_agent) FILTER (WHERE h.scripted)
         AS scripted_clients,
-    coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id)) AS linked_app_id,
-    (SELECT p.sp_id FROM principal_of_app AS p
-     WHERE p.app_id = coalesce(lower(any_value(h.said_app_id)), any_value(ao.app_id))
-       AND p.sp_id <> h.target_id) AS linked_sp_id,
+    any_value(f.app_id) AS linked_app_id,
+    any_value(l.sp_id) AS linked_sp_id,
     coalesce(any_value(n.n_new_place), 0) AS n_new_place,
     any_value(n.new_ips) AS new_ips,
     any_value(n.new_countries) AS new_countries,
@@ -113,6 +119,7 @@ SELECT
         || coalesce(any_value(n.new_place_events), []))[1:$max_evidence] AS evidence
 FROM held AS h
 LEFT JOIN new_place_per_target AS n USING (target_id)
-LEFT JOIN app_of_object AS ao ON ao.object_id = h.target_id
+LEFT JOIN first_change AS f USING (target_id)
+LEFT JOIN linked_principal AS l USING (target_id)
 GROUP BY h.target_id
 ORDER BY h.target_id

@@ -63,8 +63,11 @@ windows AS (
     GROUP BY a.blueprint, a.born
 ),
 busiest AS (
-    SELECT blueprint, arg_max(w, n) AS w, max(n) AS n
-    FROM windows AS w
+    SELECT blueprint,
+        arg_max({'window_start': window_start, 'window_end': window_end,
+                 'identities': identities, 'events': events}, n) AS w,
+        max(n) AS n
+    FROM windows
     GROUP BY blueprint
 ),
 day_counts AS (

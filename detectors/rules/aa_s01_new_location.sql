@@ -49,6 +49,14 @@ judged AS (
                 lower(coalesce(t.app_id, '')) || '|' || lower(t.country)) AS outside_declared
     FROM today AS t
 ),
+usual AS (
+    -- the countries of each identity's history, one row an identity (joined: Spark runs no
+    -- subquery correlated on a grouped column)
+    SELECT identity_id, string_agg(DISTINCT value, ', ' ORDER BY value) AS usual_countries
+    FROM history_values
+    WHERE dimension = 'country'
+    GROUP BY identity_id
+),
 flagged AS (
     SELECT
         j.*,
@@ -85,11 +93,11 @@ SELECT
     -- one MFA sign-in from the new place vouches for the session's refresh sign-ins
     bool_or(mfa) AS any_mfa,
     min(coalesce(tenant_identities, 0)) FILTER (WHERE new_country) AS min_tenant_identities,
-    (SELECT string_agg(DISTINCT h.value, ', ' ORDER BY h.value) FROM history_values AS h
-     WHERE h.identity_id = flagged.identity_id AND h.dimension = 'country') AS usual_countries,
+    any_value(u.usual_countries) AS usual_countries,
     min(event_time) AS window_start,
     max(event_time) AS window_end,
     list(event_id ORDER BY event_time)[1:$max_evidence] AS evidence
 FROM flagged
+LEFT JOIN usual AS u USING (identity_id)
 GROUP BY identity_id
 ORDER BY identity_id

@@ -84,6 +84,19 @@ found AS (
     UNION ALL
     SELECT * FROM spray
 ),
+spray_targets AS (
+    -- who each address failed against, once a pair (joined, not a correlated subquery: Spark
+    -- runs neither a subquery in a join condition nor one beside the columns it correlates on)
+    SELECT DISTINCT ip_address, identity_id FROM failed WHERE ip_address IS NOT NULL
+),
+target_names AS (
+    SELECT ip_address,
+        string_agg(DISTINCT coalesce(identity_name, identity_id), ', '
+                   ORDER BY coalesce(identity_name, identity_id)) AS targets
+    FROM failed
+    WHERE ip_address IS NOT NULL
+    GROUP BY ip_address
+),
 after AS (
     -- successes that follow the failures: for a burst from any of its sources, for a spray
     -- from the spraying IP against one of its targets
@@ -94,18 +107,19 @@ after AS (
       ON s.event_time > f.window_start
      AND ((f.shape = 'burst' AND s.identity_id = f.identity_id
            AND list_contains(string_split(f.sources, ', '), s.ip_address))
-       OR (f.shape = 'spray' AND s.ip_address = f.identity_id
-           AND s.identity_id IN (SELECT identity_id FROM failed WHERE ip_address = f.identity_id)))
+       OR (f.shape = 'spray' AND s.ip_address = f.identity_id))
+    LEFT JOIN spray_targets AS st
+      ON f.shape = 'spray' AND st.ip_address = f.identity_id AND st.identity_id = s.identity_id
+    WHERE f.shape = 'burst' OR st.identity_id IS NOT NULL
     GROUP BY f.identity_id, f.shape
 )
 SELECT
     f.* EXCLUDE (failure_events),
-    (SELECT string_agg(DISTINCT coalesce(x.identity_name, x.identity_id), ', '
-                       ORDER BY coalesce(x.identity_name, x.identity_id))
-     FROM failed AS x WHERE f.shape = 'spray' AND x.ip_address = f.identity_id) AS targets,
+    tn.targets,
     len(coalesce(a.success_events, [])) AS n_success_after,
     a.compromised,
     (coalesce(a.success_events, []) || f.failure_events)[1:$max_evidence] AS evidence
 FROM found AS f
 LEFT JOIN after AS a USING (identity_id, shape)
+LEFT JOIN target_names AS tn ON f.shape = 'spray' AND tn.ip_address = f.identity_id
 ORDER BY f.shape, f.identity_id

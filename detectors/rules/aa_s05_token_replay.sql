@@ -80,11 +80,11 @@ key_identity AS (  -- who holds each key: the identity of its first use today
 ),
 uses AS (
     SELECT r.key_type, r.key, r.event_id, r.table_name, r.event_time, r.ip, r.own_asn,
-           r.own_country, r.user_agent, unnest(k.who)
+           r.own_country, r.user_agent, who.*
     FROM raw_uses AS r JOIN key_identity AS k USING (key_type, key)
     UNION ALL
     SELECT 'token', i.token_id, i.event_id, 'signins', i.event_time, i.ip, i.own_asn,
-           i.own_country, i.user_agent, unnest(k.who)
+           i.own_country, i.user_agent, who.*
     FROM issuers AS i
     JOIN key_identity AS k ON k.key_type = 'token' AND k.key = i.token_id
 ),

@@ -62,19 +62,30 @@ def cached_statements(text: str) -> tuple[Statement, ...]:
 
 @cache
 def macros() -> dict[str, Macro]:
-    """The catalog's macros by (lower-case) name, parsed once."""
+    """The catalog's macros by (lower-case) name, parsed once: those of ``macros.sql`` and those
+    a view file defines for itself (``prop_value`` of ``creation_channels.sql``), which the
+    rules may call too once the catalog is built."""
     import pipeline.catalog
 
-    text = sql_file(pipeline.catalog.__file__, "macros").replace("{temp}", "TEMP")
     out: dict[str, Macro] = {}
-    for tree in sqlglot.parse(text, read=READ):
-        if not isinstance(tree, exp.Create) or str(tree.args.get("kind")).upper() != "MACRO":
-            continue
-        udf = tree.this
-        name = udf.this.name.lower()
-        params = tuple(p.name for p in udf.expressions)
-        out[name] = Macro(name, params, tree.expression)
+    for name in MACRO_FILES:
+        text = sql_file(pipeline.catalog.__file__, name).replace("{temp}", "TEMP")
+        for tree in sqlglot.parse(text, read=READ):
+            if (macro := _macro(tree)) is not None:
+                out[macro.name] = macro
     return out
+
+
+#: the catalog's SQL files that define macros
+MACRO_FILES = ("macros", "creation_channels")
+
+
+def _macro(tree: exp.Expression | None) -> Macro | None:
+    """The macro a ``CREATE MACRO`` statement defines; None for any other statement."""
+    if not isinstance(tree, exp.Create) or str(tree.args.get("kind")).upper() != "MACRO":
+        return None
+    udf = tree.this
+    return Macro(udf.this.name.lower(), tuple(p.name for p in udf.expressions), tree.expression)
 
 
 def _call_name(node: exp.Expression) -> str | None:
@@ -176,10 +187,24 @@ def _shim(node: exp.Expression) -> exp.Expression:
         and isinstance(node.expressions[0], exp.Slice)
     ):
         return _slice(node.this, node.expressions[0])
+    if isinstance(node, exp.Filter) and isinstance(node.this, exp.GroupConcat):
+        inner = node.this.this.this if isinstance(node.this.this, exp.Order) else node.this.this
+        if isinstance(inner, exp.Distinct):  # string_agg(DISTINCT ...) FILTER (WHERE ...)
+            return _distinct_text(node.this, inner, node.expression)
     if isinstance(node, exp.GroupConcat):
         inner = node.this.this if isinstance(node.this, exp.Order) else node.this
         if isinstance(inner, exp.Distinct):
             return _distinct_text(node, inner)
+    if (
+        isinstance(node, exp.Window)
+        and isinstance(node.this, exp.Count)
+        and isinstance(node.this.this, exp.Distinct)
+    ):
+        return _distinct_window_count(node)
+    if isinstance(node, exp.ArrayOverlaps):  # list && list: Spark's arrays_overlap
+        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
+    if isinstance(node, exp.Glob):
+        return _glob(node)
     if isinstance(node, exp.DateBin):
         return _time_bucket(node)
     if isinstance(node, exp.ToDays):
@@ -191,6 +216,9 @@ def _shim(node: exp.Expression) -> exp.Expression:
         (n,) = node.expressions
         zeros = [exp.Literal.number(0)] * INTERVALS.index(name)
         return exp.Anonymous(this="make_dt_interval", expressions=[*zeros, n])
+    if name == "list_position":  # 1-based; not found is null (Spark's array_position gives 0)
+        found = exp.Anonymous(this="array_position", expressions=list(node.expressions))
+        return exp.Nullif(this=found, expression=exp.Literal.number(0))
     if name == "list_aggregate":
         return _list_aggregate(node)
     if name == "json_valid":  # valid JSON text: it parses
@@ -260,19 +288,60 @@ def _slice(value: exp.Expression, part: exp.Slice) -> exp.Expression:
     return exp.Anonymous(this="substring" if text else "slice", expressions=[value, start, length])
 
 
-def _distinct_text(node: exp.GroupConcat, distinct: exp.Distinct) -> exp.Expression:
-    """``string_agg(DISTINCT x, sep [ORDER BY x])``: the sorted set joined (Spark's LISTAGG
-    with DISTINCT fails beside other distinct aggregates); null when there is no value."""
+def _distinct_text(
+    node: exp.GroupConcat, distinct: exp.Distinct, where: exp.Expression | None = None
+) -> exp.Expression:
+    """``string_agg(DISTINCT x, sep [ORDER BY x]) [FILTER (WHERE ...)]``: the sorted set joined
+    (Spark's LISTAGG with DISTINCT fails beside other distinct aggregates, and its NULLIF takes
+    no FILTER: the filter goes on the set); null when there is no value."""
     (value,) = distinct.expressions
     order = node.this if isinstance(node.this, exp.Order) else None
     descending = bool(order and any(o.args.get("desc") for o in order.expressions))
     values = exp.Anonymous(this="collect_set", expressions=[value.copy()])
+    if where is not None:
+        values = exp.Filter(this=values, expression=where.copy())
     ordered = exp.Anonymous(
         this="sort_array", expressions=[values, exp.Boolean(this=not descending)]
     )
     sep = node.args.get("separator") or exp.Literal.string(",")
     joined = exp.Anonymous(this="array_join", expressions=[ordered, sep.copy()])
     return exp.Nullif(this=joined, expression=exp.Literal.string(""))
+
+
+def _distinct_window_count(node: exp.Window) -> exp.Expression:
+    """``count(DISTINCT x) OVER (...)`` (Spark has no distinct window aggregate): the size of
+    the window's set of values (a set leaves nulls out, as the count does)."""
+    values = node.this.this.expressions
+    if len(values) != 1:
+        raise AgentAuditError("count(DISTINCT a, b) OVER (...) has no Spark shim")
+    window = node.copy()
+    window.set("this", exp.Anonymous(this="collect_set", expressions=[values[0].copy()]))
+    return exp.Anonymous(this="size", expressions=[window])
+
+
+#: the characters a glob pattern takes literally that a Java regex would not
+_REGEX_SPECIALS = r"([\\.+^$(){}|])"
+
+
+def _glob(node: exp.Glob) -> exp.Expression:
+    """``text GLOB pattern`` (the whole text, case-sensitive; ``*`` any run, ``?`` one
+    character, ``[...]`` / ``[!...]`` a class): ``text RLIKE`` the pattern turned into an
+    anchored regex, at run time (the pattern may be a column or a lambda's variable)."""
+    pattern = exp.Anonymous(
+        this="regexp_replace",
+        expressions=[
+            node.expression,
+            exp.Literal.string(_REGEX_SPECIALS),
+            exp.Literal.string("\\\\$1"),
+        ],
+    )
+    for glob, regex in (("[*]", ".*"), ("[?]", "."), ("\\[!", "[^")):
+        pattern = exp.Anonymous(
+            this="regexp_replace",
+            expressions=[pattern, exp.Literal.string(glob), exp.Literal.string(regex)],
+        )
+    anchored = exp.func("concat", exp.Literal.string("^"), pattern, exp.Literal.string("$"))
+    return exp.RegexpLike(this=node.this, expression=anchored)
 
 
 SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
@@ -386,10 +455,8 @@ def to_spark_tree(text: str) -> list[exp.Expression]:
         if tree is None:
             continue
         tree = _inline(tree, defs)
-        if isinstance(tree, exp.Create) and str(tree.args.get("kind")).upper() == "MACRO":
-            udf = tree.this
-            name = udf.this.name.lower()
-            defs[name] = Macro(name, tuple(p.name for p in udf.expressions), tree.expression)
+        if (macro := _macro(tree)) is not None:
+            defs[macro.name] = macro
             continue
         out.append(_shimmed(tree))
     return out

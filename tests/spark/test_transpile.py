@@ -82,6 +82,16 @@ def test_file_macros_are_inlined_and_dropped() -> None:
     assert "a" in found[0].sql and "twice" not in found[0].sql.lower()
 
 
+def test_a_view_files_macro_is_inlined_in_a_rule() -> None:
+    out = spark("SELECT prop_value(p, 'publishername') AS x FROM t").lower()
+    assert "prop_value" not in out and "publishername" in out
+
+
+def test_list_position_not_found_is_null() -> None:
+    out = spark("SELECT list_position(l, 'a') AS i FROM t").lower()
+    assert "nullif(array_position(l, 'a'), 0)" in out
+
+
 def test_views_and_tables_keep_their_names() -> None:
     (st,) = transpile.statements("CREATE OR REPLACE TEMP TABLE day_x AS SELECT 1 AS a")
     assert (st.kind, st.name) == ("table", "day_x")
