@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import sqlglot
 from sqlglot import exp
@@ -63,21 +64,23 @@ def cached_statements(text: str) -> tuple[Statement, ...]:
 @cache
 def macros() -> dict[str, Macro]:
     """The catalog's macros by (lower-case) name, parsed once: those of ``macros.sql`` and those
-    a view file defines for itself (``prop_value`` of ``creation_channels.sql``), which the
-    rules may call too once the catalog is built."""
+    a view file defines for itself (``prop_value`` of ``creation_channels.sql``): a rule may
+    call any of them, the catalog being built before the rules run."""
     import pipeline.catalog
 
     out: dict[str, Macro] = {}
-    for name in MACRO_FILES:
-        text = sql_file(pipeline.catalog.__file__, name).replace("{temp}", "TEMP")
-        for tree in sqlglot.parse(text, read=READ):
+    for path in sorted(Path(pipeline.catalog.__file__).parent.glob("*.sql")):
+        text = sql_file(path, path.name)
+        if not _DEFINES_MACRO.search(text):
+            continue
+        for tree in sqlglot.parse(text.replace("{temp}", "TEMP"), read=READ):
             if (macro := _macro(tree)) is not None:
                 out[macro.name] = macro
     return out
 
 
-#: the catalog's SQL files that define macros
-MACRO_FILES = ("macros", "creation_channels")
+#: a SQL file that defines a macro (only those are parsed for them)
+_DEFINES_MACRO = re.compile(r"\bMACRO\b", re.IGNORECASE)
 
 
 def _macro(tree: exp.Expression | None) -> Macro | None:
